@@ -1,0 +1,1 @@
+"""Prefect flows: each activity type's milestone DAG, and later the sweeps."""

@@ -1,0 +1,1 @@
+"""ILACS data and the rules that are pure functions of it."""

@@ -1,0 +1,231 @@
+"""Activity templates: each ILACS activity type as a DAG of dated milestones, loaded from edition files.
+
+An edition file (models/editions/*.toml) holds one edition of the framework's timings. A later
+edition is added as a new file with its `effective_from` date, and may `extends` an earlier one,
+restating only what changed. Within an edition a template may be `based_on` another type.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time
+from functools import lru_cache
+from pathlib import Path
+
+EDITIONS_DIR = Path(__file__).with_name("editions")
+FIXED_ANCHORS = ("D", "E")
+DEFAULT_TIME = time(17, 0)  # "by the end of the day" [default]
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class TemplateError(ValueError):
+    """An edition file breaks the template rules (unknown anchor, cycle, bad field)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneRule:
+    """One milestone of a template: who acts, and the rule that dates it."""
+
+    key: str
+    title: str
+    owner: str
+    source: str
+    anchor: str | None  # "D", "E", an earlier milestone's key, or None for an event-driven milestone
+    offset: int = 0  # working days from the anchor
+    months: int = 0  # calendar months from the anchor, rolled back to a working day
+    time: time = DEFAULT_TIME
+    receipt: bool = False  # re-base the target on the anchor's actual
+    after: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    not_applicable_if: tuple[str, ...] = ()
+    not_applicable_rule: str = ""
+    event: str = ""
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        """The milestones whose dates this one needs: its anchor and the ones that push its forecast."""
+        keys = [self.anchor] if self.anchor and self.anchor not in FIXED_ANCHORS else []
+        return tuple(dict.fromkeys([*keys, *self.after]))
+
+    def applies(self, flags: frozenset[str]) -> bool:
+        return all(f in flags for f in self.requires)
+
+    def not_applicable(self, flags: frozenset[str]) -> bool:
+        """True when every literal of `not_applicable_if` holds ("!flag" means the flag is absent)."""
+        if not self.not_applicable_if:
+            return False
+        return all(
+            (lit[1:] not in flags) if lit.startswith("!") else (lit in flags)
+            for lit in self.not_applicable_if
+        )
+
+
+@dataclass(frozen=True)
+class ActivityTemplate:
+    """One activity type in one edition of the framework."""
+
+    activity_type: str
+    title: str
+    edition: str
+    effective_from: date
+    source: str
+    anchor_label: str
+    fieldwork_days: int  # E is D + (fieldwork_days - 1) working days
+    weekdays: tuple[int, ...]  # usual weekdays for D (0 = Monday); empty = any working day
+    notification_key: str
+    avoid_periods: tuple[str, ...]
+    milestones: tuple[MilestoneRule, ...]
+
+    def rules_for(self, flags: frozenset[str]) -> tuple[MilestoneRule, ...]:
+        """The milestones that exist for an activity carrying `flags`."""
+        return _rules_for(self, flags)
+
+    def rule(self, key: str) -> MilestoneRule:
+        for r in self.milestones:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+
+@lru_cache(maxsize=256)
+def _rules_for(template: ActivityTemplate, flags: frozenset[str]) -> tuple[MilestoneRule, ...]:
+    return tuple(r for r in template.milestones if r.applies(flags))
+
+
+@dataclass(frozen=True)
+class Edition:
+    edition: str
+    title: str
+    effective_from: date
+    templates: dict[str, ActivityTemplate]
+
+
+def _parse_time(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError as exc:
+        raise TemplateError(f"bad time {text!r}") from exc
+
+
+def _rule(key: str, raw: dict) -> MilestoneRule:
+    known = set(MilestoneRule.__slots__)
+    unknown = set(raw) - known
+    if unknown:
+        raise TemplateError(f"milestone {key}: unknown fields {sorted(unknown)}")
+    if not raw.get("event") and "anchor" not in raw:
+        raise TemplateError(f"milestone {key}: needs an anchor or an event")
+    fields = dict(raw)
+    fields["time"] = _parse_time(raw["time"]) if "time" in raw else DEFAULT_TIME
+    for name in ("after", "requires", "not_applicable_if"):
+        fields[name] = tuple(raw.get(name, ()))
+    fields.setdefault("anchor", None)
+    return MilestoneRule(key=key, **fields)
+
+
+def _check_dag(activity_type: str, rules: list[MilestoneRule]) -> None:
+    """Each milestone may only depend on milestones declared before it: the order is a topological one."""
+    seen: dict[str, MilestoneRule] = {}
+    for r in rules:
+        for dep in r.depends_on:
+            if dep not in seen:
+                raise TemplateError(f"{activity_type}.{r.key}: depends on {dep!r}, not declared before it")
+            if seen[dep].event or seen[dep].not_applicable_if:
+                raise TemplateError(f"{activity_type}.{r.key}: cannot depend on optional milestone {dep!r}")
+        seen[r.key] = r
+
+
+def _template(activity_type: str, raw: dict, edition: str, effective_from: date) -> ActivityTemplate:
+    rules = [_rule(k, v) for k, v in raw["milestones"].items() if k not in raw.get("omit", ())]
+    _check_dag(activity_type, rules)
+    try:
+        weekdays = tuple(WEEKDAYS.index(w) for w in raw.get("weekdays", ()))
+        notification = raw["notification"]
+    except (ValueError, KeyError) as exc:
+        raise TemplateError(f"{activity_type}: {exc}") from exc
+    if notification not in {r.key for r in rules}:
+        raise TemplateError(f"{activity_type}: notification milestone {notification!r} is not defined")
+    return ActivityTemplate(
+        activity_type=activity_type,
+        title=raw["title"],
+        edition=edition,
+        effective_from=effective_from,
+        source=raw.get("source", ""),
+        anchor_label=raw.get("anchor_label", "first day on site"),
+        fieldwork_days=int(raw["fieldwork_days"]),
+        weekdays=weekdays,
+        notification_key=notification,
+        avoid_periods=tuple(raw.get("avoid_periods", ())),
+        milestones=tuple(rules),
+    )
+
+
+def _merge(base: dict, changes: dict) -> dict:
+    """`base` with `changes` laid over it, table by table (milestone tables merge field by field)."""
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _resolve_based_on(raw_templates: dict) -> dict:
+    resolved: dict[str, dict] = {}
+    for name, raw in raw_templates.items():
+        parent = raw.get("based_on")
+        if parent:
+            if parent not in resolved:
+                raise TemplateError(f"{name}: based_on {parent!r}, which is not defined before it")
+            raw = _merge(resolved[parent], {k: v for k, v in raw.items() if k != "based_on"})
+        resolved[name] = raw
+    return resolved
+
+
+def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
+    """Every edition in `directory`, oldest first."""
+    raws: dict[str, dict] = {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            raw = tomllib.loads(path.read_text("utf-8"))
+            raws[raw["edition"]] = raw
+        except (tomllib.TOMLDecodeError, KeyError) as exc:
+            raise TemplateError(f"{path.name}: {exc}") from exc
+    editions = []
+    for name, raw in sorted(raws.items(), key=lambda kv: kv[1]["effective_from"]):
+        parent = raw.get("extends")
+        templates = raw.get("templates", {})
+        if parent:
+            if parent not in raws:
+                raise TemplateError(f"edition {name} extends unknown edition {parent!r}")
+            templates = _merge(raws[parent].get("templates", {}), templates)
+            raws[name] = {**raw, "templates": templates, "extends": None}
+        effective_from = raw["effective_from"]
+        resolved = _resolve_based_on(templates)
+        editions.append(
+            Edition(
+                edition=name,
+                title=raw.get("title", name),
+                effective_from=effective_from,
+                templates={t: _template(t, r, name, effective_from) for t, r in resolved.items()},
+            )
+        )
+    if not editions:
+        raise TemplateError(f"no edition files in {directory}")
+    return tuple(editions)
+
+
+@lru_cache(maxsize=1)
+def shipped_editions() -> tuple[Edition, ...]:
+    """The editions that ship with the project."""
+    return load_editions()
+
+
+def activity_types(editions: tuple[Edition, ...] | None = None) -> list[str]:
+    """Every activity type any edition defines, in the order the newest edition lists them."""
+    seen: dict[str, None] = {}
+    for e in reversed(editions or shipped_editions()):
+        seen.update(dict.fromkeys(e.templates))
+    return list(seen)

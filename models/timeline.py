@@ -1,0 +1,230 @@
+"""Target, forecast and actual of every milestone (spec section 3), as pure functions of the dates given.
+
+No clock, no database, no Prefect: a template, the first day on site D and any recorded actuals in;
+dated milestones out. Targets and forecasts are aware datetimes in Europe/London.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from calendars import LONDON, NonWorkingDayError, WorkingDayCalendar
+from models.templates import ActivityTemplate, Edition, MilestoneRule, shipped_editions
+
+PLANNED, DONE, NOT_APPLICABLE, ON_EVENT = "planned", "done", "not_applicable", "on_event"
+
+
+class TimelineError(ValueError):
+    """The dates asked for cannot make a timeline (unknown milestone, actuals out of order)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneDate:
+    """One milestone of one activity. `target`/`forecast` are None only for event-driven milestones."""
+
+    key: str
+    title: str
+    owner: str
+    source: str
+    target: datetime | None
+    forecast: datetime | None
+    actual: datetime | None
+    status: str
+    provisional: bool
+    calendar_version: str
+    not_applicable_rule: str = ""
+
+    @property
+    def achieved_or_expected(self) -> datetime | None:
+        """The actual if recorded, else the forecast: what later milestones wait on."""
+        return self.actual or self.forecast
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    activity_type: str
+    edition: str
+    onsite: date
+    fieldwork_end: date
+    calendar_version: str
+    milestones: tuple[MilestoneDate, ...]
+
+    def __getitem__(self, key: str) -> MilestoneDate:
+        for m in self.milestones:
+            if m.key == key:
+                return m
+        raise KeyError(key)
+
+
+def london_day(moment: datetime) -> date:
+    """The day in Europe/London on which an aware `moment` falls."""
+    return moment.astimezone(LONDON).date()
+
+
+def require_working_day(calendar: WorkingDayCalendar, day: date) -> None:
+    """Refuse `day` unless it is a working day, naming the holiday: "2025-12-25 is Christmas Day"."""
+    reason = calendar.non_working_reason(day)
+    if reason:
+        raise NonWorkingDayError(f"{day.isoformat()} is {reason}, not a working day")
+
+
+def fieldwork_end(template: ActivityTemplate, onsite: date, calendar: WorkingDayCalendar) -> date:
+    """E: the last day of fieldwork, (fieldwork_days - 1) working days after D."""
+    return calendar.add_working_days(onsite, template.fieldwork_days - 1)
+
+
+def compute_milestone(
+    rule: MilestoneRule,
+    *,
+    onsite: date,
+    end: date,
+    upstream: Mapping[str, MilestoneDate],
+    actual: datetime | None,
+    flags: frozenset[str],
+    calendar: WorkingDayCalendar,
+) -> MilestoneDate:
+    """Date one milestone from D, E and the milestones it depends on (`upstream` holds at least those).
+
+    The target is the anchor moved by the rule; a receipt-anchored target starts from the anchor's
+    actual once recorded. The forecast is the target, or later if a predecessor is late: the
+    predecessor's actual/forecast plus the working days that normally separate the two.
+    """
+    status = DONE if actual else NOT_APPLICABLE if rule.not_applicable(flags) else PLANNED
+    common = dict(key=rule.key, title=rule.title, owner=rule.owner, source=rule.source, actual=actual)
+    if rule.event:
+        return MilestoneDate(
+            **common,
+            target=None,
+            forecast=actual,
+            status=DONE if actual else ON_EVENT,
+            provisional=False,
+            calendar_version=calendar.version,
+            not_applicable_rule=rule.event,
+        )
+    if rule.anchor == "D":
+        base = onsite
+    elif rule.anchor == "E":
+        base = end
+    else:
+        anchor = upstream[rule.anchor]
+        base = london_day(anchor.actual if rule.receipt and anchor.actual else anchor.target)
+    target_day = (
+        calendar.add_months(base, rule.months)
+        if rule.months
+        else calendar.add_working_days(base, rule.offset)
+    )
+    forecast_day = london_day(actual) if actual else target_day
+    if not actual:
+        for key in rule.after:
+            before = upstream[key]
+            planned_day = london_day(before.target)
+            expected_day = london_day(before.achieved_or_expected)
+            if expected_day > planned_day:
+                gap = calendar.working_days_between(planned_day, target_day)
+                pushed = calendar.add_working_days(calendar.roll_forward(expected_day), gap)
+                forecast_day = max(forecast_day, pushed)
+    target = datetime.combine(target_day, rule.time, tzinfo=LONDON)
+    if actual:
+        forecast = actual
+    elif forecast_day == target_day:
+        forecast = target
+    else:
+        forecast = datetime.combine(forecast_day, rule.time, tzinfo=LONDON)
+    return MilestoneDate(
+        **common,
+        target=target,
+        forecast=forecast,
+        status=status,
+        provisional=calendar.is_provisional(max(target_day, forecast_day)),
+        calendar_version=calendar.version,
+        not_applicable_rule=rule.not_applicable_rule if status == NOT_APPLICABLE else "",
+    )
+
+
+def check_actuals(template: ActivityTemplate, actuals: Mapping[str, datetime], flags: frozenset[str]) -> None:
+    """Refuse an actual for a milestone the activity does not have, or one earlier than a predecessor's."""
+    rules = {r.key: r for r in template.rules_for(flags)}
+    for key, moment in actuals.items():
+        if key not in rules:
+            raise TimelineError(f"{template.activity_type} has no milestone {key!r}")
+        if moment.tzinfo is None:
+            raise TimelineError(f"the actual for {key} needs a time zone")
+        for before in rules[key].depends_on:
+            if before in actuals and actuals[before] > moment:
+                raise TimelineError(
+                    f"{key} cannot have happened ({moment.isoformat()}) before {before} "
+                    f"({actuals[before].isoformat()})"
+                )
+
+
+def plan(
+    template: ActivityTemplate,
+    onsite: date,
+    *,
+    calendar: WorkingDayCalendar,
+    actuals: Mapping[str, datetime] | None = None,
+    flags: frozenset[str] = frozenset(),
+    end: date | None = None,
+) -> Timeline:
+    """Every milestone's target and forecast for an activity whose first day on site is `onsite`.
+
+    `end` overrides E when the real fieldwork ran differently (history); D must be a working day.
+    """
+    require_working_day(calendar, onsite)
+    actuals = actuals or {}
+    if actuals:
+        check_actuals(template, actuals, flags)
+    end = end or fieldwork_end(template, onsite, calendar)
+    done: dict[str, MilestoneDate] = {}
+    for rule in template.rules_for(flags):
+        done[rule.key] = compute_milestone(
+            rule,
+            onsite=onsite,
+            end=end,
+            upstream=done,
+            actual=actuals.get(rule.key),
+            flags=flags,
+            calendar=calendar,
+        )
+    return assemble(template, onsite, end, calendar, done.values())
+
+
+def assemble(
+    template: ActivityTemplate,
+    onsite: date,
+    end: date,
+    calendar: WorkingDayCalendar,
+    milestones: Iterable[MilestoneDate],
+) -> Timeline:
+    """The timeline of dated milestones, as `plan` and the activity flow both return it."""
+    return Timeline(
+        activity_type=template.activity_type,
+        edition=template.edition,
+        onsite=onsite,
+        fieldwork_end=end,
+        calendar_version=calendar.version,
+        milestones=tuple(milestones),
+    )
+
+
+def template_in_force(
+    activity_type: str,
+    onsite: date,
+    *,
+    calendar: WorkingDayCalendar,
+    editions: tuple[Edition, ...] | None = None,
+) -> ActivityTemplate:
+    """The template of the edition in force on the activity's notification day (spec section 7)."""
+    editions = editions or shipped_editions()
+    candidates = [e.templates[activity_type] for e in reversed(editions) if activity_type in e.templates]
+    if not candidates:
+        raise TimelineError(f"unknown activity type {activity_type!r}")
+    require_working_day(calendar, onsite)
+    for template in candidates[:-1]:
+        if template.effective_from <= onsite:
+            notified = london_day(plan(template, onsite, calendar=calendar)[template.notification_key].target)
+            if template.effective_from <= notified:
+                return template
+    return candidates[-1]

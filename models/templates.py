@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +42,7 @@ class MilestoneRule:
     not_applicable_if: tuple[str, ...] = ()
     not_applicable_rule: str = ""
     event: str = ""
+    gaps: tuple[tuple[str, int], ...] = ()  # working days normally between each `after` milestone and this
 
     @property
     def depends_on(self) -> tuple[str, ...]:
@@ -110,7 +111,7 @@ def _parse_time(text: str) -> time:
 
 
 def _rule(key: str, raw: dict) -> MilestoneRule:
-    known = set(MilestoneRule.__slots__)
+    known = set(MilestoneRule.__slots__) - {"gaps"}
     unknown = set(raw) - known
     if unknown:
         raise TemplateError(f"milestone {key}: unknown fields {sorted(unknown)}")
@@ -124,21 +125,40 @@ def _rule(key: str, raw: dict) -> MilestoneRule:
     return MilestoneRule(key=key, **fields)
 
 
-def _check_dag(activity_type: str, rules: list[MilestoneRule]) -> None:
-    """Each milestone may only depend on milestones declared before it: the order is a topological one."""
+def _with_gaps(activity_type: str, rules: list[MilestoneRule]) -> list[MilestoneRule]:
+    """Check that each milestone depends only on milestones declared before it (so the order is a
+    topological one), and give it the standard gap in working days after each `after` milestone."""
     seen: dict[str, MilestoneRule] = {}
+    reach: dict[str, tuple[str, int] | None] = {}  # key -> (D or E, total working days from it)
+    out = []
     for r in rules:
+        where = f"{activity_type}.{r.key}"
         for dep in r.depends_on:
             if dep not in seen:
-                raise TemplateError(f"{activity_type}.{r.key}: depends on {dep!r}, not declared before it")
+                raise TemplateError(f"{where}: depends on {dep!r}, not declared before it")
             if seen[dep].event or seen[dep].not_applicable_if:
-                raise TemplateError(f"{activity_type}.{r.key}: cannot depend on optional milestone {dep!r}")
+                raise TemplateError(f"{where}: cannot depend on optional milestone {dep!r}")
+        if r.event or r.months:
+            reach[r.key] = None
+        elif r.anchor in FIXED_ANCHORS:
+            reach[r.key] = (r.anchor, r.offset)
+        else:
+            up = reach[r.anchor]
+            reach[r.key] = (up[0], up[1] + r.offset) if up else None
+        gaps = []
+        for dep in r.after:
+            mine, theirs = reach[r.key], reach[dep]
+            if not mine or not theirs or mine[0] != theirs[0]:
+                raise TemplateError(f"{where}: 'after' {dep!r} must count working days from the same D or E")
+            gaps.append((dep, mine[1] - theirs[1]))
         seen[r.key] = r
+        out.append(replace(r, gaps=tuple(gaps)))
+    return out
 
 
 def _template(activity_type: str, raw: dict, edition: str, effective_from: date) -> ActivityTemplate:
     rules = [_rule(k, v) for k, v in raw["milestones"].items() if k not in raw.get("omit", ())]
-    _check_dag(activity_type, rules)
+    rules = _with_gaps(activity_type, rules)
     try:
         weekdays = tuple(WEEKDAYS.index(w) for w in raw.get("weekdays", ()))
         notification = raw["notification"]

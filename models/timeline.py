@@ -60,7 +60,7 @@ class Timeline:
 
 def london_day(moment: datetime) -> date:
     """The day in Europe/London on which an aware `moment` falls."""
-    return moment.astimezone(LONDON).date()
+    return moment.date() if moment.tzinfo is LONDON else moment.astimezone(LONDON).date()
 
 
 def require_working_day(calendar: WorkingDayCalendar, day: date) -> None:
@@ -103,28 +103,10 @@ def compute_milestone(
             calendar_version=calendar.version,
             not_applicable_rule=rule.event,
         )
-    if rule.anchor == "D":
-        base = onsite
-    elif rule.anchor == "E":
-        base = end
-    else:
-        anchor = upstream[rule.anchor]
-        base = london_day(anchor.actual if rule.receipt and anchor.actual else anchor.target)
-    target_day = (
-        calendar.add_months(base, rule.months)
-        if rule.months
-        else calendar.add_working_days(base, rule.offset)
-    )
+    target_day = _move(rule, _anchor_day(rule, onsite, end, upstream, receipt=rule.receipt), calendar)
     forecast_day = london_day(actual) if actual else target_day
     if not actual:
-        for key in rule.after:
-            before = upstream[key]
-            planned_day = london_day(before.target)
-            expected_day = london_day(before.achieved_or_expected)
-            if expected_day > planned_day:
-                gap = calendar.working_days_between(planned_day, target_day)
-                pushed = calendar.add_working_days(calendar.roll_forward(expected_day), gap)
-                forecast_day = max(forecast_day, pushed)
+        forecast_day = max([forecast_day, *_pushed_by_predecessors(rule, onsite, end, upstream, calendar)])
     target = datetime.combine(target_day, rule.time, tzinfo=LONDON)
     if actual:
         forecast = actual
@@ -141,6 +123,41 @@ def compute_milestone(
         calendar_version=calendar.version,
         not_applicable_rule=rule.not_applicable_rule if status == NOT_APPLICABLE else "",
     )
+
+
+def _anchor_day(
+    rule: MilestoneRule, onsite: date, end: date, upstream: Mapping[str, MilestoneDate], *, receipt: bool
+) -> date:
+    if rule.anchor == "D":
+        return onsite
+    if rule.anchor == "E":
+        return end
+    anchor = upstream[rule.anchor]
+    return london_day(anchor.actual if receipt and anchor.actual else anchor.target)
+
+
+def _move(rule: MilestoneRule, day: date, calendar: WorkingDayCalendar) -> date:
+    return (
+        calendar.add_months(day, rule.months) if rule.months else calendar.add_working_days(day, rule.offset)
+    )
+
+
+def _pushed_by_predecessors(
+    rule: MilestoneRule,
+    onsite: date,
+    end: date,
+    upstream: Mapping[str, MilestoneDate],
+    calendar: WorkingDayCalendar,
+) -> list[date]:
+    """The days the predecessors' actuals/forecasts push this milestone to, keeping the standard gaps."""
+    pushed = []
+    if rule.anchor not in (None, "D", "E"):
+        expected = london_day(upstream[rule.anchor].achieved_or_expected)
+        pushed.append(_move(rule, calendar.roll_forward(expected), calendar))
+    for key, gap in rule.gaps:
+        expected = london_day(upstream[key].achieved_or_expected)
+        pushed.append(calendar.add_working_days(calendar.roll_forward(expected), gap))
+    return pushed
 
 
 def check_actuals(template: ActivityTemplate, actuals: Mapping[str, datetime], flags: frozenset[str]) -> None:

@@ -1,0 +1,59 @@
+"""Each activity type's Prefect flow, run for real, dates every milestone as the pure functions do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from calendars import LONDON
+from flows.activity_timeline import flow_for
+from tests.helpers import day
+from tests.unit.timelines import timeline
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+CASES = [
+    ("standard-inspection", "Monday 2025-12-01", {}, ()),
+    ("short-inspection", "Monday 2025-03-03", {"draft_report_sent": "2025-03-24T10:00"}, ()),
+    ("focused-visit", "Wednesday 2025-02-05", {}, ("priority_action",)),
+    ("monitoring-visit", "Tuesday 2025-03-11", {"data_request": "2025-02-25T09:30"}, ("first_of_series",)),
+    ("action-planning-visit", "Wednesday 2025-02-19", {}, ()),
+    ("annual-engagement", "Thursday 2025-10-16", {}, ()),
+]
+
+
+@pytest.mark.parametrize(("activity_type", "onsite", "actuals", "flags"), CASES)
+def test_the_flow_gives_the_same_dates_as_the_pure_functions(activity_type, onsite, actuals, flags):
+    actual_times = {k: datetime.fromisoformat(v).replace(tzinfo=LONDON) for k, v in actuals.items()}
+    expected = timeline(activity_type, day(onsite), actuals=actual_times, flags=frozenset(flags))
+    state = flow_for(activity_type)(
+        activity_type=activity_type,
+        onsite=day(onsite),
+        actuals=actual_times,
+        flags=list(flags),
+        return_state=True,
+    )
+    assert state.is_completed()
+    assert state.result() == expected
+
+
+def test_each_milestone_is_a_task_run_fed_by_its_upstream_milestones():
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    state = flow_for("focused-visit")(
+        activity_type="focused-visit", onsite=day("Tuesday 2025-02-04"), return_state=True
+    )
+    flow_run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(flow_run_id)
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    by_name = {r.name: r for r in runs}
+    assert flow_run.flow_id and client is not None
+    assert set(by_name) == {m.key for m in state.result().milestones}
+    upstream_of_comments = {
+        i.id for inputs in by_name["factual_accuracy_comments"].task_inputs.values() for i in inputs
+    }
+    assert by_name["draft_letter_sent"].id in upstream_of_comments
+    assert all(r.state.is_completed() for r in runs)

@@ -1,0 +1,36 @@
+"""The sequence after an inadequate judgement (spec 2.5) and annual engagement (2.6)."""
+
+from __future__ import annotations
+
+from models.timeline import NOT_APPLICABLE
+from tests.helpers import day
+from tests.unit.timelines import targets, timeline
+
+
+def test_after_an_inadequate_judgement_the_apv_and_action_plan_follow_the_final_report():
+    got = targets(timeline("action-planning-visit", day("Wednesday 2025-02-19")))
+    assert got["apv_confirmation_letter"] == "Friday 2025-02-21 17:00 +0000"
+    assert got["action_planning_visit"] == "Wednesday 2025-04-02 10:00 +0100"  # about 30 working days
+    assert got["apv_agenda_circulated"] == "Wednesday 2025-03-26 17:00 +0000"  # five working days before
+    assert got["apv_outcome_record"] == "Wednesday 2025-04-09 17:00 +0100"
+    assert got["action_plan_due"] == "Tuesday 2025-06-03 17:00 +0100"  # 70 working days [003 ¶227]
+    assert got["action_plan_review_letter"] == "Tuesday 2025-06-17 17:00 +0100"
+
+
+def test_first_monitoring_visit_and_reinspection_are_calendar_months_after_the_action_plan():
+    got = targets(timeline("action-planning-visit", day("Wednesday 2025-02-19")))
+    assert got["first_monitoring_visit_by"] == "Wednesday 2025-09-03 17:00 +0100"  # 3 months [003 ¶128]
+    assert got["reinspection_by"] == "Thursday 2027-06-03 17:00 +0100"  # 24 months [003 ¶22]
+
+
+def test_annual_engagement_letter_is_within_a_calendar_month_rolled_back_to_a_working_day():
+    got = targets(timeline("annual-engagement", day("Thursday 2025-10-16")))
+    assert got["self_evaluation_shared"] == "Thursday 2025-10-02 17:00 +0100"
+    assert got["agenda_agreed"] == "Thursday 2025-10-09 17:00 +0100"
+    assert got["annual_engagement_meeting"] == "Thursday 2025-10-16 10:00 +0100"
+    assert got["engagement_letter"] == "Friday 2025-11-14 17:00 +0000"  # 16 November 2025 is a Sunday
+
+
+def test_inadequate_authorities_are_not_asked_for_a_self_evaluation_in_their_first_year():
+    tl = timeline("annual-engagement", day("Thursday 2025-10-16"), flags=frozenset({"inadequate_first_year"}))
+    assert tl["self_evaluation_shared"].status == NOT_APPLICABLE

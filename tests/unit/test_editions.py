@@ -1,0 +1,88 @@
+"""Rule editions (spec section 7): a later edition is data, and an activity keeps the edition in force
+on its notification day."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from models.templates import EDITIONS_DIR, TemplateError, load_editions, shipped_editions
+from models.timeline import plan, template_in_force
+from tests.helpers import day
+
+LATER_EDITION = """
+edition = "2020-04"
+title = "A later edition: publication 30 working days after fieldwork"
+effective_from = 2020-04-01
+extends = "2018-12"
+
+[templates.standard-inspection.milestones.publication]
+offset = 30
+"""
+
+
+@pytest.fixture
+def editions(tmp_path):
+    shutil.copy(EDITIONS_DIR / "2018-12.toml", tmp_path)
+    (tmp_path / "2020-04.toml").write_text(LATER_EDITION)
+    return load_editions(tmp_path)
+
+
+def test_the_december_2018_edition_ships_with_every_activity_type():
+    (edition,) = shipped_editions()
+    assert edition.edition == "2018-12"
+    assert set(edition.templates) == {
+        "standard-inspection", "short-inspection", "focused-visit",
+        "monitoring-visit", "action-planning-visit", "annual-engagement",
+    }  # fmt: skip
+
+
+def test_an_activity_notified_before_a_new_edition_keeps_the_old_one(editions, calendar):
+    onsite = day("Monday 2020-04-06")  # notified Monday 30 March 2020
+    template = template_in_force("standard-inspection", onsite, calendar=calendar, editions=editions)
+    tl = plan(template, onsite, calendar=calendar)
+    assert tl.edition == "2018-12"
+    assert calendar.working_days_between(tl.fieldwork_end, tl["publication"].target.date()) == 21
+
+
+def test_an_activity_notified_after_a_new_edition_takes_effect_uses_it(editions, calendar):
+    onsite = day("Monday 2020-04-20")  # notified Thursday 9 April 2020, before Easter
+    template = template_in_force("standard-inspection", onsite, calendar=calendar, editions=editions)
+    tl = plan(template, onsite, calendar=calendar)
+    assert tl.edition == "2020-04"
+    assert calendar.working_days_between(tl.fieldwork_end, tl["publication"].target.date()) == 30
+    assert calendar.working_days_between(tl.fieldwork_end, tl["final_report_sent"].target.date()) == 18
+
+
+def test_a_later_edition_inherits_the_types_it_does_not_restate(editions, calendar):
+    onsite = day("Tuesday 2020-06-09")
+    template = template_in_force("focused-visit", onsite, calendar=calendar, editions=editions)
+    assert template.edition == "2020-04"
+    assert template.rule("publication").offset == 16
+
+
+def test_a_milestone_anchored_on_an_undeclared_milestone_is_refused(tmp_path):
+    (tmp_path / "bad.toml").write_text(
+        'edition = "x"\neffective_from = 2018-01-01\n[templates.t]\ntitle = "T"\nfieldwork_days = 1\n'
+        'notification = "a"\n[templates.t.milestones]\n'
+        'a = { title = "A", owner = "LA", source = "", anchor = "b", offset = 1 }\n'
+    )
+    with pytest.raises(TemplateError, match="t.a: depends on 'b', not declared before it"):
+        load_editions(tmp_path)
+
+
+def test_an_unknown_milestone_field_is_refused(tmp_path):
+    (tmp_path / "bad.toml").write_text(
+        'edition = "x"\neffective_from = 2018-01-01\n[templates.t]\ntitle = "T"\nfieldwork_days = 1\n'
+        'notification = "a"\n[templates.t.milestones]\n'
+        'a = { title = "A", owner = "LA", source = "", anchor = "D", ofset = 1 }\n'
+    )
+    with pytest.raises(TemplateError, match=r"unknown fields \['ofset'\]"):
+        load_editions(tmp_path)
+
+
+def test_every_shipped_milestone_cites_its_source():
+    for edition in shipped_editions():
+        for template in edition.templates.values():
+            assert [r.key for r in template.milestones if not r.source] == [], template.activity_type

@@ -9,8 +9,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 import pendulum
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LONDON = pendulum.timezone("Europe/London")
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -62,6 +66,7 @@ class WorkingDayCalendar:
             "\n".join(f"{d.isoformat()} {n}" for d, n in sorted(self._names.items())).encode()
         ).hexdigest()[:10]
         self.version = f"{version_label}+{digest}"
+        self._numpy_tables: dict | None = None
 
     def _index(self, day: date) -> int:
         i = day.toordinal() - self._base
@@ -101,6 +106,38 @@ class WorkingDayCalendar:
                 f"({self.first_year}-{self.last_year})"
             )
         return self._days[k]
+
+    def add_working_days_bulk(self, days: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """`add_working_days` over arrays: `days` as datetime64[D], `n` as integers, same shape.
+
+        Same edge cases as the scalar form; raises OutsideCalendarError if any result leaves the table.
+        """
+        import numpy as np  # only bulk callers pay for numpy's import
+
+        tables = self._arrays()
+        i = days.astype("datetime64[D]").astype(np.int64) - tables["epoch_offset"]
+        if i.size and (i.min() < 0 or i.max() >= len(self._working)):
+            raise OutsideCalendarError(f"a day is outside the calendar ({self.first_year}-{self.last_year})")
+        n = np.asarray(n, dtype=np.int64)
+        k = np.where(n > 0, tables["up_to"][i] + n - 1, tables["before"][i] + n)
+        moved = k[n != 0]
+        if moved.size and (moved.min() < 0 or moved.max() >= len(self._days)):
+            raise OutsideCalendarError(f"an offset leaves the calendar ({self.first_year}-{self.last_year})")
+        k = np.clip(k, 0, len(self._days) - 1)  # n == 0 rows, whose k is unused
+        return (np.where(n == 0, i, tables["days"][k]) + tables["epoch_offset"]).astype("datetime64[D]")
+
+    def _arrays(self) -> dict:
+        import numpy as np
+
+        if self._numpy_tables is None:
+            epoch = date(1970, 1, 1).toordinal()
+            self._numpy_tables = {
+                "epoch_offset": self._base - epoch,
+                "up_to": np.asarray(self._up_to, dtype=np.int64),
+                "before": np.asarray(self._before, dtype=np.int64),
+                "days": np.asarray([d.toordinal() - self._base for d in self._days], dtype=np.int64),
+            }
+        return self._numpy_tables
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import date, datetime, time
 
@@ -85,16 +86,17 @@ def cmd_timeline(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(timeline_table(timeline, title=template.title))
+        print(timeline_table(timeline, template))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the tables, not a log line per task
     from flows.demo import demonstration  # imports Prefect: only this command pays for it
 
     as_of = parse_day(args.as_of, "--as-of") if args.as_of else pendulum.now(LONDON).date()
     for template, timeline in demonstration(as_of):
-        print(timeline_table(timeline, title=template.title))
+        print(timeline_table(timeline, template))
         print()
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from models.templates import ActivityTemplate
 from models.timeline import NOT_APPLICABLE, ON_EVENT, MilestoneDate, Timeline
 
 
@@ -45,7 +46,15 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%a %d %b %Y %H:%M") if moment else ""
 
 
-def timeline_table(timeline: Timeline, *, title: str) -> str:
+def _heading(timeline: Timeline, template: ActivityTemplate) -> str:
+    if timeline.onsite == timeline.fieldwork_end:
+        span = f"{template.anchor_label} {timeline.onsite:%A %d %B %Y}"
+    else:
+        span = f"on site {timeline.onsite:%A %d %B %Y} to {timeline.fieldwork_end:%A %d %B %Y}"
+    return f"{template.title}: {span} (edition {timeline.edition}, times Europe/London)"
+
+
+def timeline_table(timeline: Timeline, template: ActivityTemplate) -> str:
     """A fixed-width table: milestone, owner, target and forecast (weekday, date, London time)."""
     rows = [("Milestone", "Owner", "Target", "Forecast", "Actual")]
     for m in timeline.milestones:
@@ -58,10 +67,7 @@ def timeline_table(timeline: Timeline, *, title: str) -> str:
             forecast = _when(m.forecast) if m.forecast != m.target else "on target"
             rows.append((m.key, m.owner, _when(m.target) + mark, forecast, _when(m.actual)))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = [
-        f"{title}: {timeline.onsite:%A %d %B %Y} to {timeline.fieldwork_end:%A %d %B %Y} "
-        f"(edition {timeline.edition}, times Europe/London)"
-    ]
+    lines = [_heading(timeline, template)]
     for r in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     if any(m.provisional for m in timeline.milestones):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
@@ -79,20 +79,20 @@ class ActivityTemplate:
     avoid_periods: tuple[str, ...]
     milestones: tuple[MilestoneRule, ...]
 
+    _by_flags: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+
     def rules_for(self, flags: frozenset[str]) -> tuple[MilestoneRule, ...]:
-        """The milestones that exist for an activity carrying `flags`."""
-        return _rules_for(self, flags)
+        """The milestones that exist for an activity carrying `flags` (memoised per set of flags)."""
+        rules = self._by_flags.get(flags)
+        if rules is None:
+            rules = self._by_flags[flags] = tuple(r for r in self.milestones if r.applies(flags))
+        return rules
 
     def rule(self, key: str) -> MilestoneRule:
         for r in self.milestones:
             if r.key == key:
                 return r
         raise KeyError(key)
-
-
-@lru_cache(maxsize=256)
-def _rules_for(template: ActivityTemplate, flags: frozenset[str]) -> tuple[MilestoneRule, ...]:
-    return tuple(r for r in template.milestones if r.applies(flags))
 
 
 @dataclass(frozen=True)

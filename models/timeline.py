@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from calendars import LONDON, NonWorkingDayError, WorkingDayCalendar
-from models.templates import ActivityTemplate, Edition, MilestoneRule, shipped_editions
+from models.templates import FIXED_ANCHORS, ActivityTemplate, Edition, MilestoneRule, shipped_editions
 
 PLANNED, DONE, NOT_APPLICABLE, ON_EVENT = "planned", "done", "not_applicable", "on_event"
 
@@ -91,37 +91,42 @@ def compute_milestone(
     actual once recorded. The forecast is the target, or later if a predecessor is late: the
     predecessor's actual/forecast plus the working days that normally separate the two.
     """
-    status = DONE if actual else NOT_APPLICABLE if rule.not_applicable(flags) else PLANNED
-    common = dict(key=rule.key, title=rule.title, owner=rule.owner, source=rule.source, actual=actual)
     if rule.event:
         return MilestoneDate(
-            **common,
+            key=rule.key,
+            title=rule.title,
+            owner=rule.owner,
+            source=rule.source,
             target=None,
             forecast=actual,
+            actual=actual,
             status=DONE if actual else ON_EVENT,
             provisional=False,
             calendar_version=calendar.version,
             not_applicable_rule=rule.event,
         )
     target_day = _move(rule, _anchor_day(rule, onsite, end, upstream, receipt=rule.receipt), calendar)
-    forecast_day = london_day(actual) if actual else target_day
-    if not actual:
-        forecast_day = max([forecast_day, *_pushed_by_predecessors(rule, onsite, end, upstream, calendar)])
     target = datetime.combine(target_day, rule.time, tzinfo=LONDON)
     if actual:
-        forecast = actual
-    elif forecast_day == target_day:
-        forecast = target
+        forecast_day, forecast = london_day(actual), actual
     else:
-        forecast = datetime.combine(forecast_day, rule.time, tzinfo=LONDON)
+        forecast_day = _forecast_day(rule, target_day, upstream, calendar)
+        forecast = (
+            target if forecast_day == target_day else datetime.combine(forecast_day, rule.time, tzinfo=LONDON)
+        )
+    not_applicable = not actual and rule.not_applicable_if and rule.not_applicable(flags)
     return MilestoneDate(
-        **common,
+        key=rule.key,
+        title=rule.title,
+        owner=rule.owner,
+        source=rule.source,
         target=target,
         forecast=forecast,
-        status=status,
+        actual=actual,
+        status=DONE if actual else NOT_APPLICABLE if not_applicable else PLANNED,
         provisional=calendar.is_provisional(max(target_day, forecast_day)),
         calendar_version=calendar.version,
-        not_applicable_rule=rule.not_applicable_rule if status == NOT_APPLICABLE else "",
+        not_applicable_rule=rule.not_applicable_rule if not_applicable else "",
     )
 
 
@@ -142,22 +147,18 @@ def _move(rule: MilestoneRule, day: date, calendar: WorkingDayCalendar) -> date:
     )
 
 
-def _pushed_by_predecessors(
-    rule: MilestoneRule,
-    onsite: date,
-    end: date,
-    upstream: Mapping[str, MilestoneDate],
-    calendar: WorkingDayCalendar,
-) -> list[date]:
-    """The days the predecessors' actuals/forecasts push this milestone to, keeping the standard gaps."""
-    pushed = []
-    if rule.anchor not in (None, "D", "E"):
+def _forecast_day(
+    rule: MilestoneRule, target_day: date, upstream: Mapping[str, MilestoneDate], calendar: WorkingDayCalendar
+) -> date:
+    """The target day, or later where a predecessor's actual/forecast, plus the standard gap, is later."""
+    latest = target_day
+    if rule.anchor not in FIXED_ANCHORS:
         expected = london_day(upstream[rule.anchor].achieved_or_expected)
-        pushed.append(_move(rule, calendar.roll_forward(expected), calendar))
+        latest = max(latest, _move(rule, calendar.roll_forward(expected), calendar))
     for key, gap in rule.gaps:
         expected = london_day(upstream[key].achieved_or_expected)
-        pushed.append(calendar.add_working_days(calendar.roll_forward(expected), gap))
-    return pushed
+        latest = max(latest, calendar.add_working_days(calendar.roll_forward(expected), gap))
+    return latest
 
 
 def check_actuals(template: ActivityTemplate, actuals: Mapping[str, datetime], flags: frozenset[str]) -> None:

@@ -133,4 +133,4 @@ def test_the_installed_console_script_answers():
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Short inspection: Monday 03 March 2025 to Friday 07 March 2025")
+    assert result.stdout.startswith("Short inspection: on site Monday 03 March 2025 to Friday 07 March 2025")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
+import numpy as np
 import pytest
 from govuk_bank_holidays.bank_holidays import BankHolidays
 from hypothesis import given
@@ -226,3 +227,11 @@ def test_every_london_wall_time_keeps_its_clock_reading(moment):
     aware = at_london_time(moment.date(), moment.time())
     assert (aware.hour, aware.minute) == (moment.hour, moment.minute)
     assert aware.utcoffset() in (timedelta(0), timedelta(hours=1))
+
+
+@given(pairs=st.lists(st.tuples(starts, offsets), min_size=1, max_size=200))
+def test_bulk_offsets_agree_with_scalar_offsets(calendar, pairs):
+    days = np.array([d.isoformat() for d, _ in pairs], dtype="datetime64[D]")
+    ns = np.array([n for _, n in pairs])
+    bulk = calendar.add_working_days_bulk(days, ns)
+    assert [d.item() for d in bulk] == [calendar.add_working_days(d, n) for d, n in pairs]

@@ -7,6 +7,7 @@ from datetime import date
 
 from calendars import england_calendar
 from flows.activity_timeline import flow_for
+from models.checks import onsite_warnings
 from models.templates import ActivityTemplate, activity_types
 from models.timeline import Timeline, template_in_force
 
@@ -14,10 +15,11 @@ LEAD_WORKING_DAYS = 15  # far enough ahead that every pre-fieldwork milestone is
 
 
 def first_usual_day(template: ActivityTemplate, after: date) -> date:
-    """The first working day, LEAD_WORKING_DAYS or more after `after`, on the template's usual weekday."""
+    """The first working day, LEAD_WORKING_DAYS or more after `after`, that draws no warning: the usual
+    weekday, no bank holiday inside fieldwork, outside the periods the type avoids."""
     calendar = england_calendar()
     day = calendar.add_working_days(after, LEAD_WORKING_DAYS)
-    while template.weekdays and day.weekday() not in template.weekdays:
+    while onsite_warnings(template, day, calendar):
         day = calendar.next_working_day(day)
     return day
 

@@ -8,60 +8,19 @@ import json
 import logging
 import os
 import sys
-from datetime import date, datetime, time
 
 import pendulum
 
-from calendars import LONDON, NonWorkingDayError, OutsideCalendarError, england_calendar
+from calendars import LONDON, england_calendar
+from interfaces.parsing import UsageError, _Parser, parse_actuals, parse_day
 from interfaces.render import timeline_json, timeline_table
+from interfaces.store_cli import add_store_commands
 from models.checks import onsite_warnings
-from models.templates import TemplateError, activity_types
-from models.timeline import TimelineError, plan, template_in_force
+from models.templates import activity_types
+from models.timeline import plan, template_in_force
 
 log = logging.getLogger("ilacs")
 PREVIEW_TYPES = ("standard-inspection", "short-inspection", "focused-visit", "monitoring-visit")
-END_OF_DAY = time(17, 0)
-
-
-class UsageError(ValueError):
-    """Input the user can correct: shown as one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
-        raise UsageError(message)
-
-
-def parse_day(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{what}: {text!r} is not a date; use YYYY-MM-DD") from None
-
-
-def parse_moment(text: str, what: str) -> datetime:
-    """An ISO date-time; without an offset it is London time; a bare date means 17:00 that day."""
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), END_OF_DAY, tzinfo=LONDON)
-        parsed = pendulum.parse(text, tz=LONDON)
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
-        raise UsageError(f"{what}: {text!r} is not an ISO date-time, e.g. 2025-02-07T15:30") from None
-    if not isinstance(parsed, datetime):
-        raise UsageError(f"{what}: {text!r} is not an ISO date-time, e.g. 2025-02-07T15:30")
-    return parsed
-
-
-def parse_actuals(pairs: list[str]) -> dict[str, datetime]:
-    actuals = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(
-                f"--actual {pair!r}: use KEY=ISO_DATETIME, e.g. draft_report_sent=2025-02-07T15:30"
-            )
-        actuals[key] = parse_moment(value, f"--actual {key}")
-    return actuals
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
@@ -76,7 +35,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     timeline = plan(
         template, onsite, calendar=calendar, actuals=parse_actuals(args.actual or []), flags=flags
     )
-    warnings = onsite_warnings(template, onsite, calendar)
+    warnings = onsite_warnings(template, onsite, calendar, flags)
     for warning in warnings:
         print(f"ilacs: warning: {warning}", file=sys.stderr)
     if args.json:
@@ -118,20 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run one timeline of each activity type through its Prefect flow")
     demo.add_argument("--as-of", help="the day to plan from (default: today in London)")
     demo.set_defaults(handler=cmd_demo)
+    add_store_commands(sub)
     return parser
 
 
-USER_ERRORS = (UsageError, NonWorkingDayError, OutsideCalendarError, TimelineError, TemplateError)
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Input the rules refuse (every ValueError our code raises) is one line and exit
+    status 2; anything unexpected is one line and exit status 1 (ILACS_DEBUG=1 shows the traceback)."""
     logging.basicConfig(level=logging.WARNING, format="ilacs: %(levelname)s: %(message)s")
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)
-    except USER_ERRORS as exc:
+    except ValueError as exc:
         print(f"ilacs: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if os.environ.get("ILACS_DEBUG"):
+            raise
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        print(f"ilacs: error: {type(exc).__name__}: {first_line}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from models.templates import ActivityTemplate
@@ -54,10 +55,11 @@ def _heading(timeline: Timeline, template: ActivityTemplate) -> str:
     return f"{template.title}: {span} (edition {timeline.edition}, times Europe/London)"
 
 
-def timeline_table(timeline: Timeline, template: ActivityTemplate) -> str:
-    """A fixed-width table: milestone, owner, target and forecast (weekday, date, London time)."""
+def milestones_table(milestones: Iterable[MilestoneDate]) -> str:
+    """A fixed-width table: milestone, owner, target, forecast and actual (weekday, date, London time)."""
+    milestones = list(milestones)
     rows = [("Milestone", "Owner", "Target", "Forecast", "Actual")]
-    for m in timeline.milestones:
+    for m in milestones:
         if m.status == NOT_APPLICABLE:
             rows.append((m.key, m.owner, "not applicable", m.not_applicable_rule, ""))
         elif m.status == ON_EVENT and not m.actual:
@@ -67,9 +69,11 @@ def timeline_table(timeline: Timeline, template: ActivityTemplate) -> str:
             forecast = _when(m.forecast) if m.forecast != m.target else "on target"
             rows.append((m.key, m.owner, _when(m.target) + mark, forecast, _when(m.actual)))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = [_heading(timeline, template)]
-    for r in rows:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
-    if any(m.provisional for m in timeline.milestones):
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    if any(m.provisional for m in milestones):
         lines.append("* provisional: beyond the bank holidays GOV.UK has published")
     return "\n".join(lines)
+
+
+def timeline_table(timeline: Timeline, template: ActivityTemplate) -> str:
+    return _heading(timeline, template) + "\n" + milestones_table(timeline.milestones)

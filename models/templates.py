@@ -249,3 +249,11 @@ def activity_types(editions: tuple[Edition, ...] | None = None) -> list[str]:
     for e in reversed(editions or shipped_editions()):
         seen.update(dict.fromkeys(e.templates))
     return list(seen)
+
+
+def template_for_edition(activity_type: str, edition: str) -> ActivityTemplate:
+    """The template an activity was planned with: its type in the edition recorded on it."""
+    for e in shipped_editions():
+        if e.edition == edition and activity_type in e.templates:
+            return e.templates[activity_type]
+    raise TemplateError(f"no template for {activity_type} in edition {edition!r}")

@@ -1,0 +1,97 @@
+"""The arguments of the store's commands. The commands themselves (interfaces/store_commands.py)
+load only when one runs, so `ilacs timeline` does not pay for the database libraries."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+
+from interfaces.parsing import _Parser
+
+
+class _Lazy:
+    """`_lazy.cmd_done` is a handler that imports interfaces.store_commands when it is called."""
+
+    def __getattr__(self, name: str) -> Callable[[argparse.Namespace], int]:
+        def handler(args: argparse.Namespace) -> int:
+            return getattr(importlib.import_module("interfaces.store_commands"), name)(args)
+
+        return handler
+
+
+_lazy = _Lazy()
+
+
+def add_store_commands(sub) -> None:
+    """Register the store's commands on the `ilacs` sub-parser."""
+    schedule = sub.add_parser("schedule", help="register an activity and store its dated milestones")
+    schedule.add_argument("activity_type", metavar="TYPE")
+    schedule.add_argument("--la", required=True, help="the LA's ONS code, e.g. E09000002")
+    schedule.add_argument("--onsite", required=True, help="first day on site, YYYY-MM-DD")
+    schedule.add_argument("--lead", required=True, help="the lead inspector")
+    schedule.add_argument("--flag", action="append", help="e.g. first_of_series, by_agreement")
+    schedule.add_argument("--override", metavar="REASON", help="schedule inside a closed period, audited")
+    schedule.add_argument("--by", help="who is scheduling it (default: the lead inspector)")
+    schedule.add_argument("--json", action="store_true")
+    schedule.set_defaults(handler=_lazy.cmd_schedule)
+
+    done = sub.add_parser("done", help="record that a milestone happened")
+    done.add_argument("activity", type=int)
+    done.add_argument("key")
+    done.add_argument("--at", help="when (ISO date-time, London time if no offset; default now)")
+    done.add_argument("--by", required=True)
+    done.add_argument("--note")
+    done.set_defaults(handler=_lazy.cmd_done)
+
+    undo = sub.add_parser("undo", help="take back a recorded actual (audited, never deleted)")
+    undo.add_argument("activity", type=int)
+    undo.add_argument("key")
+    undo.add_argument("--by", required=True)
+    undo.add_argument("--reason", required=True)
+    undo.set_defaults(handler=_lazy.cmd_undo)
+
+    defer = sub.add_parser(
+        "defer", help="move an activity for weather, a power failure or a serious incident"
+    )
+    defer.add_argument("activity", type=int)
+    defer.add_argument("--to", required=True)
+    defer.add_argument("--reason", required=True, help="weather | power-failure | serious-incident")
+    defer.add_argument("--by", required=True)
+    defer.add_argument("--override", metavar="REASON")
+    defer.set_defaults(handler=_lazy.cmd_defer)
+
+    for name, handler, text in (
+        ("due", _lazy.cmd_due, "open milestones forecast in the next N working days"),
+        ("overdue", _lazy.cmd_overdue, "open milestones past their target"),
+    ):
+        query = sub.add_parser(name, help=text)
+        if name == "due":
+            query.add_argument("--within", type=int, default=5, help="working days ahead (default 5)")
+        query.add_argument("--region")
+        query.add_argument("--la", help="ONS code")
+        query.add_argument("--owner", help="e.g. LA or Ofsted")
+        query.add_argument("--type")
+        query.add_argument("--json", action="store_true")
+        query.set_defaults(handler=handler)
+
+    show = sub.add_parser("show", help="one activity and every milestone")
+    show.add_argument("activity", type=int)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_lazy.cmd_show)
+
+    audit_parser = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    audit_sub.add_parser("verify", help="check the whole hash chain").set_defaults(
+        handler=_lazy.cmd_audit_verify
+    )
+
+    importer = sub.add_parser("import", help="reference data from CSV (all rows or none)")
+    importer.add_argument("what", choices=("las", "contacts"))
+    importer.add_argument("file")
+    importer.set_defaults(handler=_lazy.cmd_import)
+
+    for name in ("schedule", "done", "undo", "defer", "due", "overdue"):
+        sub.choices[name].add_argument(
+            "--as-of", help="judge 'now' as this date-time (replays; default: the clock)"
+        )

@@ -1,0 +1,201 @@
+"""The `ilacs` commands that read and change the tracking store. Each converts input, calls one
+service inside one transaction, and prints; none starts an embedded Prefect server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import pendulum
+
+from calendars import LONDON, england_calendar
+from interfaces.parsing import parse_day, parse_moment
+from interfaces.render import iso, milestone_json, milestones_table, timeline_json
+from models.checks import onsite_warnings
+from services import audit, queries, tracking
+from services.database import open_store, transaction
+from services.reference_data import import_contacts, import_local_authorities, read_csv_file
+
+
+def now_or_as_of(args: argparse.Namespace) -> datetime:
+    """`--as-of` (a bare date: the start of that day in London), else the clock."""
+    if not getattr(args, "as_of", None):
+        return pendulum.now(UTC)
+    if len(args.as_of) == 10:
+        return datetime.combine(parse_day(args.as_of, "--as-of"), time(0, 0), tzinfo=LONDON)
+    return parse_moment(args.as_of, "--as-of")
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    calendar = england_calendar()
+    onsite = parse_day(args.onsite, "--onsite")
+    flags = frozenset(args.flag or ())
+    template, timeline = tracking.preview(args.activity_type, onsite, flags=flags, calendar=calendar)
+    now = now_or_as_of(args)
+    engine = open_store()
+    if os.environ.get("PREFECT_API_URL"):  # the local service is up: run the registration as a flow run
+        from flows.schedule_activity import schedule_activity
+
+        activity_id = schedule_activity(
+            activity_type=args.activity_type, la_code=args.la, onsite=onsite, lead=args.lead,
+            flags=sorted(flags), override=args.override or "", actor=args.by or args.lead, now=now,
+        )  # fmt: skip
+    else:  # no service: the same steps in this process, rather than wait for an embedded server
+        with transaction(engine) as session:
+            activity_id = tracking.register(
+                session, timeline=timeline, template=template, la_code=args.la, lead=args.lead, flags=flags,
+                override=args.override or "", actor=args.by or args.lead, now=now,
+            ).id  # fmt: skip
+    warnings = [
+        w
+        for w in onsite_warnings(template, onsite, calendar, flags)
+        if not args.override or "period" not in w
+    ]
+    for warning in warnings:
+        print(f"ilacs: warning: {warning}", file=sys.stderr)
+    if args.json:
+        with transaction(engine) as session:
+            _, _, stored = queries.show(session, activity_id)
+        data = timeline_json(timeline, title=template.title, warnings=warnings)
+        _print_json({"id": activity_id, **data, "milestones": [milestone_json(m) for m in stored]})
+    else:
+        print(activity_id)
+    return 0
+
+
+def _print_moves(moved: list) -> None:
+    if not moved:
+        print("no dates moved")
+    for row, before in moved:
+        actual = f"; actual {iso(row.actual)}" if row.actual else ""
+        print(
+            f"{row.key}: target {before['target']} -> {iso(row.target)}; "
+            f"forecast {before['forecast']} -> {iso(row.forecast)}{actual}"
+        )
+
+
+def cmd_done(args: argparse.Namespace) -> int:
+    now = now_or_as_of(args)
+    at = parse_moment(args.at, "--at") if args.at else now
+    with transaction(open_store()) as session:
+        moved = tracking.record_actual(
+            session, activity_id=args.activity, key=args.key, at=at, by=args.by, note=args.note or "",
+            now=now, calendar=england_calendar(),
+        )  # fmt: skip
+    _print_moves(moved)
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    with transaction(open_store()) as session:
+        moved = tracking.undo_actual(
+            session, activity_id=args.activity, key=args.key, by=args.by, reason=args.reason,
+            now=now_or_as_of(args), calendar=england_calendar(),
+        )  # fmt: skip
+    _print_moves(moved)
+    return 0
+
+
+def cmd_defer(args: argparse.Namespace) -> int:
+    to = parse_day(args.to, "--to")
+    with transaction(open_store()) as session:
+        moved = tracking.defer(
+            session, activity_id=args.activity, to=to, reason=args.reason, by=args.by,
+            now=now_or_as_of(args), calendar=england_calendar(), override=args.override or "",
+        )  # fmt: skip
+    _print_moves(moved)
+    return 0
+
+
+def _filters(args: argparse.Namespace) -> queries.Filters:
+    return queries.Filters(region=args.region, la_code=args.la, owner=args.owner, activity_type=args.type)
+
+
+def _due_json(items: list[queries.DueMilestone]) -> list[dict]:
+    return [
+        {"activity": i.activity.id, "activity_type": i.activity.activity_type, "la": i.la.ons_code,
+         "la_name": i.la.name, "region": i.la.ofsted_region, **milestone_json(i.milestone)}
+        for i in items
+    ]  # fmt: skip
+
+
+def _due_table(items: list[queries.DueMilestone], *, when: str) -> str:
+    if not items:
+        return "nothing"
+    lines = []
+    for i in items:
+        moment = getattr(i.milestone, when)
+        lines.append(
+            f"{moment:%a %d %b %Y %H:%M}  #{i.activity.id} {i.la.name} ({i.activity.activity_type})  "
+            f"{i.milestone.key}  [{i.milestone.owner}]"
+        )
+    return "\n".join(lines)
+
+
+def cmd_due(args: argparse.Namespace) -> int:
+    with transaction(open_store()) as session:
+        items = queries.due(
+            session,
+            as_of=now_or_as_of(args),
+            within=args.within,
+            calendar=england_calendar(),
+            filters=_filters(args),
+        )
+    if args.json:
+        _print_json(_due_json(items))
+    else:
+        print(_due_table(items, when="forecast"))
+    return 0
+
+
+def cmd_overdue(args: argparse.Namespace) -> int:
+    with transaction(open_store()) as session:
+        items = queries.overdue(session, as_of=now_or_as_of(args), filters=_filters(args))
+    if args.json:
+        _print_json(_due_json(items))
+    else:
+        print(_due_table(items, when="target"))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with transaction(open_store()) as session:
+        found, la, stored = queries.show(session, args.activity)
+    if args.json:
+        _print_json({
+            "id": found.id, "activity_type": found.activity_type, "la": la.ons_code, "la_name": la.name,
+            "region": la.ofsted_region, "onsite": found.onsite.isoformat(),
+            "fieldwork_end": found.fieldwork_end.isoformat(), "status": found.status,
+            "lead": found.lead_inspector, "flags": found.flags, "edition": found.edition,
+            "milestones": [milestone_json(m) for m in stored],
+        })  # fmt: skip
+    else:
+        print(f"#{found.id} {found.activity_type} at {la.name} ({la.ons_code}, {la.ofsted_region})")
+        print(f"on site {found.onsite:%A %d %B %Y} to {found.fieldwork_end:%A %d %B %Y}")
+        print(f"lead inspector {found.lead_inspector}")
+        print(milestones_table(stored))
+    return 0
+
+
+def cmd_audit_verify(_args: argparse.Namespace) -> int:
+    with transaction(open_store()) as session:
+        check = audit.verify(session)
+    print(check)
+    return 0 if check.verified else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    importer = {"las": import_local_authorities, "contacts": import_contacts}[args.what]
+    text = read_csv_file(Path(args.file))
+    with transaction(open_store()) as session:
+        count = importer(session, text, source=Path(args.file).name)
+    print(f"imported {count} rows from {args.file}")
+    return 0

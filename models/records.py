@@ -1,0 +1,172 @@
+"""What the tracking store keeps: SQLModel tables. Data only; the rules that change it are elsewhere.
+
+Times are stored in UTC (naive UTC on SQLite, timestamptz on PostgreSQL) and come back aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+CONTACT_ROLES = ("dcs", "link_person", "most_senior_manager", "chief_executive", "lead_member", "analyst")
+STAFF_ROLES = (
+    "lead_inspector", "team_inspector", "qa_manager", "senior_hmi", "regional_director",
+    "national_director", "analytical_officer", "business_support",
+)  # fmt: skip
+JUDGEMENT_AREAS = {  # the four graded judgements [003 ¶96]
+    "overall_effectiveness": "Overall effectiveness",
+    "help_and_protection": "The experiences and progress of children in need of help and protection",
+    "children_in_care": "The experiences and progress of children in care and care leavers",
+    "impact_of_leaders": "The impact of leaders on social work practice with children and families",
+}
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate")  # the four-point scale [003 ¶97]
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime, kept as UTC on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a time zone")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_field(*, nullable: bool = True, index: bool = False):
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class LocalAuthority(SQLModel, table=True):
+    __tablename__ = "local_authority"
+    id: int | None = Field(default=None, primary_key=True)
+    ons_code: str = Field(unique=True, index=True)
+    name: str
+    ofsted_urn: str | None = None
+    dfe_la_code: str | None = None
+    ons_region: str | None = None
+    ofsted_region: str = Field(index=True)
+    la_type: str | None = None
+    status: str = "current"
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "la_contact"
+    id: int | None = Field(default=None, primary_key=True)
+    la_id: int = Field(foreign_key="local_authority.id", index=True)
+    role: str
+    name: str
+    email: str
+    valid_from: date
+    valid_to: date | None = None
+
+
+class StaffMember(SQLModel, table=True):
+    __tablename__ = "ofsted_staff"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    role: str
+    email: str
+    ofsted_region: str | None = None
+
+
+class Activity(SQLModel, table=True):
+    __tablename__ = "activity"
+    id: int | None = Field(default=None, primary_key=True)
+    activity_type: str = Field(index=True)
+    la_id: int = Field(foreign_key="local_authority.id", index=True)
+    onsite: date
+    fieldwork_end: date
+    variant: str = ""
+    status: str = "planned"
+    lead_inspector: str
+    flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    edition: str
+    calendar_version: str
+    override_reason: str = ""
+    created_at: datetime | None = utc_field(nullable=False)
+
+
+class Milestone(SQLModel, table=True):
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("activity_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    position: int
+    key: str
+    title: str
+    owner: str
+    source: str = ""
+    target: datetime | None = utc_field(index=True)
+    forecast: datetime | None = utc_field(index=True)
+    actual: datetime | None = utc_field()
+    status: str
+    provisional: bool = False
+    calendar_version: str = ""
+    rule: str = ""
+    recorded_by: str = ""
+    note: str = ""
+
+
+class Judgement(SQLModel, table=True):
+    __tablename__ = "judgement"
+    __table_args__ = (UniqueConstraint("activity_id", "area"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    area: str
+    grade: str
+
+
+class FurtherInformationRequest(SQLModel, table=True):
+    """Annex B: a request the lead inspector logs during an inspection [003 ¶165-168]."""
+
+    __tablename__ = "further_information_request"
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    milestone_key: str
+    requested_by: str
+    request_type: str  # case information, general, line of enquiry, other
+    request: str
+    reason: str
+    required_by: datetime | None = utc_field(nullable=False)
+    response: str = ""
+    responded_at: datetime | None = utc_field()
+
+
+class Deferral(SQLModel, table=True):
+    __tablename__ = "deferral"
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    old_onsite: date
+    new_onsite: date
+    reason: str
+    deferred_by: str
+    deferred_at: datetime | None = utc_field(nullable=False)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only; each entry's hash covers its content and the previous entry's hash."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = utc_field(nullable=False)
+    actor: str
+    action: str
+    activity_id: int | None = Field(default=None, index=True)
+    subject: str = ""
+    before: dict | None = Field(default=None, sa_column=Column(JSON))
+    after: dict | None = Field(default=None, sa_column=Column(JSON))
+    reason: str = ""
+    prev_hash: str = Field(unique=True)
+    hash: str = Field(unique=True)

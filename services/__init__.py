@@ -1,0 +1,1 @@
+"""The service layer: each change to the tracking store, done inside one transaction."""

@@ -1,0 +1,93 @@
+"""The tracking store's engine: SQLite by default, PostgreSQL by one setting, always migrated.
+
+Settings: ILACS_DATABASE_URL (any SQLAlchemy URL); without it, a SQLite file in ILACS_HOME
+(default ~/.ilacs). Any command that opens the store creates and migrates the database, and loads
+the reference local authorities into an empty one, so no set-up step is ever needed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlmodel import Session
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def ilacs_home() -> Path:
+    return Path(os.environ.get("ILACS_HOME") or Path.home() / ".ilacs")
+
+
+def database_url() -> str:
+    return os.environ.get("ILACS_DATABASE_URL") or f"sqlite:///{ilacs_home() / 'ilacs.db'}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine whose transactions lock properly: on SQLite, WAL mode and BEGIN IMMEDIATE, so two
+    writers queue instead of failing half-way."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook below open transactions
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (a no-op, costing one query, when it is there)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_store(url: str | None = None) -> Engine:
+    """The migrated store at `url` (default: the settings), with reference data loaded if it was empty."""
+    from services.reference_data import ensure_reference_local_authorities
+
+    engine = make_engine(url or database_url())
+    migrate(engine)
+    ensure_reference_local_authorities(engine)
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: everything inside commits together or not at all."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session

@@ -1,0 +1,293 @@
+"""Changes to activities: register, record what happened, undo, defer. Each is one transaction with
+its audit entries; a refusal raises TrackingError before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session, select
+
+from calendars import WorkingDayCalendar
+from models.checks import period_conflicts
+from models.records import Activity, Deferral, LocalAuthority, Milestone
+from models.templates import ActivityTemplate, template_for_edition
+from models.timeline import MilestoneDate, Timeline, plan, require_working_day, template_in_force
+from services import audit
+
+DEFERRAL_REASONS = {  # the only reasons to defer [003 ¶16]
+    "weather": "serious weather conditions",
+    "power-failure": "a prolonged power or IT failure",
+    "serious-incident": "a serious incident",
+}
+REFUSED_DEFERRAL_REASONS = {
+    "staff-absence": "staff absence",
+    "dcs-absence": "the DCS's absence [003 ¶75: the start is not delayed]",
+    "dcs-unavailable": "the DCS being unavailable [003 ¶75: the start is not delayed]",
+}
+
+
+class TrackingError(ValueError):
+    """A change the rules refuse; nothing was written."""
+
+
+def local_authority(session: Session, ons_code: str) -> LocalAuthority:
+    la = session.exec(select(LocalAuthority).where(LocalAuthority.ons_code == ons_code)).first()
+    if not la:
+        raise TrackingError(f"no local authority with ONS code {ons_code!r}")
+    return la
+
+
+def activity(session: Session, activity_id: int) -> Activity:
+    found = session.get(Activity, activity_id)
+    if not found:
+        raise TrackingError(f"no activity {activity_id}")
+    return found
+
+
+def milestones(session: Session, activity_id: int) -> list[Milestone]:
+    query = select(Milestone).where(Milestone.activity_id == activity_id).order_by(Milestone.position)
+    return list(session.exec(query))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _dates(row: Milestone) -> dict:
+    return {"target": _iso(row.target), "forecast": _iso(row.forecast), "actual": _iso(row.actual)}
+
+
+def _check_clash(session: Session, la_id: int, onsite: date, end: date, *, ignore: int | None = None) -> None:
+    query = select(Activity).where(Activity.la_id == la_id, Activity.status != "cancelled")
+    for other in session.exec(query):
+        if other.id != ignore and other.onsite <= end and onsite <= other.fieldwork_end:
+            raise TrackingError(
+                f"clashes with activity {other.id} ({other.activity_type}, on site {other.onsite} "
+                f"to {other.fieldwork_end}) at the same local authority"
+            )
+
+
+def _check_periods(template: ActivityTemplate, onsite: date, flags: frozenset[str], override: str) -> None:
+    conflicts = period_conflicts(template, onsite, flags)
+    if conflicts and not override:
+        raise TrackingError(f"{conflicts[0]}; give --override REASON to schedule it anyway")
+
+
+def _apply(row: Milestone, dated: MilestoneDate) -> None:
+    row.title, row.owner, row.source = dated.title, dated.owner, dated.source
+    row.target, row.forecast, row.actual = dated.target, dated.forecast, dated.actual
+    row.status, row.provisional = dated.status, dated.provisional
+    row.calendar_version, row.rule = dated.calendar_version, dated.not_applicable_rule
+
+
+def register(
+    session: Session,
+    *,
+    timeline: Timeline,
+    template: ActivityTemplate,
+    la_code: str,
+    lead: str,
+    flags: frozenset[str],
+    override: str,
+    actor: str,
+    now: datetime,
+) -> Activity:
+    """Store a planned activity and its dated milestones, refusing a clash or a closed period."""
+    la = local_authority(session, la_code)
+    _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
+    _check_periods(template, timeline.onsite, flags, override)
+    new = Activity(
+        activity_type=timeline.activity_type, la_id=la.id, onsite=timeline.onsite,
+        fieldwork_end=timeline.fieldwork_end, variant=_variant(template, timeline.onsite),
+        lead_inspector=lead, flags=sorted(flags), edition=timeline.edition,
+        calendar_version=timeline.calendar_version, override_reason=override, created_at=now,
+    )  # fmt: skip
+    session.add(new)
+    session.flush()
+    for position, dated in enumerate(timeline.milestones):
+        row = Milestone(activity_id=new.id, position=position, key=dated.key, title="", owner="", status="")
+        _apply(row, dated)
+        session.add(row)
+    after = {
+        "type": new.activity_type, "la": la.ons_code, "onsite": new.onsite.isoformat(),
+        "fieldwork_end": new.fieldwork_end.isoformat(), "lead": lead, "flags": new.flags,
+        "edition": new.edition,
+    }  # fmt: skip
+    audit.append(
+        session, at=now, actor=actor, action="schedule", activity_id=new.id, subject=f"activity {new.id}",
+        after=after, reason=f"override: {override}" if override else "",
+    )  # fmt: skip
+    return new
+
+
+def _variant(template: ActivityTemplate, onsite: date) -> str:
+    if template.weekdays and len(template.weekdays) > 1 and onsite.weekday() == template.weekdays[1]:
+        return "wednesday-thursday"
+    return ""
+
+
+def preview(
+    activity_type: str,
+    onsite: date,
+    *,
+    flags: frozenset[str],
+    calendar: WorkingDayCalendar,
+) -> tuple[ActivityTemplate, Timeline]:
+    """The template in force and the planned timeline, before anything is stored."""
+    template = template_in_force(activity_type, onsite, calendar=calendar)
+    return template, plan(template, onsite, calendar=calendar, flags=flags)
+
+
+def _replan(
+    session: Session, found: Activity, rows: Sequence[Milestone], calendar: WorkingDayCalendar, snapshot: dict
+) -> list[tuple[Milestone, dict]]:
+    """Recompute every template milestone of `found` from its rows' actuals; return the rows whose dates
+    differ from `snapshot` (their dates before the change), each with those earlier dates."""
+    template = template_for_edition(found.activity_type, found.edition)
+    flags = frozenset(found.flags)
+    keys = {r.key for r in template.rules_for(flags)}
+    actuals = {r.key: r.actual for r in rows if r.actual and r.key in keys}
+    try:
+        timeline = plan(
+            template, found.onsite, calendar=calendar, actuals=actuals, flags=flags, end=found.fieldwork_end
+        )
+    except ValueError as exc:
+        raise TrackingError(str(exc)) from None
+    by_key = {r.key: r for r in rows}
+    for dated in timeline.milestones:
+        _apply(by_key[dated.key], dated)
+    moved = [(r, snapshot[r.key]) for r in rows if _dates(r) != snapshot[r.key]]
+    session.add_all(r for r, _ in moved)
+    return moved
+
+
+def _snapshot(rows: Sequence[Milestone]) -> dict:
+    return {r.key: _dates(r) for r in rows}
+
+
+def record_actual(
+    session: Session,
+    *,
+    activity_id: int,
+    key: str,
+    at: datetime,
+    by: str,
+    note: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> list[tuple[Milestone, dict]]:
+    """Record that milestone `key` happened at `at`; re-plan what follows. Returns what moved."""
+    found = activity(session, activity_id)
+    rows = milestones(session, activity_id)
+    row = next((r for r in rows if r.key == key), None)
+    if row is None:
+        raise TrackingError(f"activity {activity_id} ({found.activity_type}) has no milestone {key!r}")
+    if at > now:
+        raise TrackingError(f"{key} cannot be recorded as done in the future ({at.isoformat()})")
+    snapshot = _snapshot(rows)
+    row.actual, row.recorded_by, row.note = at, by, note
+    moved = _replan(session, found, rows, calendar, snapshot)
+    _audit_moves(
+        session, found, moved, actor=by, action="record", subject=f"milestone {key}", reason=note, now=now
+    )
+    return moved
+
+
+def undo_actual(
+    session: Session,
+    *,
+    activity_id: int,
+    key: str,
+    by: str,
+    reason: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> list[tuple[Milestone, dict]]:
+    """Take back a recorded actual: a new audited change, never a deletion."""
+    found = activity(session, activity_id)
+    rows = milestones(session, activity_id)
+    row = next((r for r in rows if r.key == key), None)
+    if row is None or row.actual is None:
+        raise TrackingError(f"activity {activity_id} has no recorded actual for {key!r} to undo")
+    snapshot = _snapshot(rows)
+    row.actual, row.recorded_by, row.note = None, by, reason
+    moved = _replan(session, found, rows, calendar, snapshot)
+    _audit_moves(
+        session, found, moved, actor=by, action="undo", subject=f"milestone {key}", reason=reason, now=now
+    )
+    return moved
+
+
+def _audit_moves(
+    session: Session,
+    found: Activity,
+    moved: list[tuple[Milestone, dict]],
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    audit.append(
+        session, at=now, actor=actor, action=action, activity_id=found.id, subject=subject, reason=reason,
+        before={row.key: before for row, before in moved}, after={row.key: _dates(row) for row, _ in moved},
+    )  # fmt: skip
+
+
+def defer(
+    session: Session,
+    *,
+    activity_id: int,
+    to: date,
+    reason: str,
+    by: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    override: str = "",
+) -> list[tuple[Milestone, dict]]:
+    """Move the activity's first day on site; only for the framework's reasons [003 ¶16]."""
+    if reason in REFUSED_DEFERRAL_REASONS:
+        raise TrackingError(
+            f"an inspection is not deferred for {REFUSED_DEFERRAL_REASONS[reason]}: only for "
+            f"{', '.join(DEFERRAL_REASONS.values())} [003 ¶16]"
+        )
+    if reason not in DEFERRAL_REASONS:
+        raise TrackingError(
+            f"deferral reason {reason!r} is not one of {', '.join(DEFERRAL_REASONS)} [003 ¶16]"
+        )
+    found = activity(session, activity_id)
+    try:
+        require_working_day(calendar, to)
+    except ValueError as exc:
+        raise TrackingError(str(exc)) from None
+    template = template_for_edition(found.activity_type, found.edition)
+    old_onsite, old_end = found.onsite, found.fieldwork_end
+    new_end = calendar.add_working_days(to, template.fieldwork_days - 1)
+    _check_clash(session, found.la_id, to, new_end, ignore=found.id)
+    _check_periods(template, to, frozenset(found.flags), override)
+    found.onsite, found.fieldwork_end, found.status = to, new_end, "planned"
+    found.variant = _variant(template, to)
+    session.add(found)
+    session.add(
+        Deferral(
+            activity_id=found.id,
+            old_onsite=old_onsite,
+            new_onsite=to,
+            reason=reason,
+            deferred_by=by,
+            deferred_at=now,
+        )
+    )
+    rows = milestones(session, activity_id)
+    moved = _replan(session, found, rows, calendar, _snapshot(rows))
+    audit.append(
+        session, at=now, actor=by, action="defer", activity_id=found.id, subject=f"activity {found.id}",
+        reason=f"{reason}" + (f"; override: {override}" if override else ""),
+        before={"onsite": old_onsite.isoformat(), "fieldwork_end": old_end.isoformat(),
+                **{row.key: before for row, before in moved}},
+        after={"onsite": to.isoformat(), "fieldwork_end": new_end.isoformat(),
+               **{row.key: _dates(row) for row, _ in moved}},
+    )  # fmt: skip
+    return moved

@@ -1,0 +1,34 @@
+"""Prefect tasks that write to the tracking store, each in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from models.templates import template_for_edition
+from models.timeline import Timeline
+from services import tracking
+from services.database import open_store, transaction
+
+
+@task(name="save-new-activity", cache_policy=NO_CACHE)
+def save_new_activity(
+    timeline: Timeline,
+    *,
+    la_code: str,
+    lead: str,
+    flags: list[str],
+    override: str,
+    actor: str,
+    now: datetime,
+) -> int:
+    """Store the planned activity and its milestones; no retries, so a commit is never repeated."""
+    template = template_for_edition(timeline.activity_type, timeline.edition)
+    with transaction(open_store()) as session:
+        activity = tracking.register(
+            session, timeline=timeline, template=template, la_code=la_code, lead=lead,
+            flags=frozenset(flags), override=override, actor=actor, now=now,
+        )  # fmt: skip
+        return activity.id

@@ -4,10 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PREFECT_HOME ?= $(CURDIR)/.prefect
+export ILACS_HOME ?= $(CURDIR)/.ilacs
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: install run test lint bench clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install system-packages run test lint bench clean
 
 install: $(STAMP)
 
@@ -25,11 +28,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The store's tests start a real PostgreSQL server: Debian's package, installed when it is missing.
+system-packages:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		echo "make: installing Debian's postgresql for the store's tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
+
+test: lint system-packages
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_timeline.py
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .prefect .ilacs .pytest_cache .ruff_cache .hypothesis

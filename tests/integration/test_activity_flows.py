@@ -57,3 +57,23 @@ def test_each_milestone_is_a_task_run_fed_by_its_upstream_milestones():
     }
     assert by_name["draft_letter_sent"].id in upstream_of_comments
     assert all(r.state.is_completed() for r in runs)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_schedule_flow_stores_what_the_in_process_path_stores(store):
+    from flows.schedule_activity import schedule_activity
+    from services import tracking
+    from services.database import transaction
+
+    now = datetime(2025, 1, 2, 9, 0, tzinfo=LONDON)
+    activity_id = schedule_activity(
+        activity_type="monitoring-visit", la_code="E09000002", onsite=day("Tuesday 2025-03-11"), lead="Ann",
+        flags=["first_of_series"], override="", actor="Bea", now=now,
+    )  # fmt: skip
+    expected = timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=frozenset({"first_of_series"}))
+    with transaction(store) as session:
+        rows = tracking.milestones(session, activity_id)
+        assert session.get(tracking.Activity, activity_id).flags == ["first_of_series"]
+    assert [(r.key, r.target, r.forecast, r.status) for r in rows] == [
+        (m.key, m.target, m.forecast, m.status) for m in expected.milestones
+    ]

@@ -1,0 +1,111 @@
+"""The store's commands as staff type them, against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from interfaces.cli import main
+
+SCHEDULE = "schedule standard-inspection --la E09000002 --onsite 2025-01-13 --lead Ann --as-of 2025-01-02"
+
+
+def run(capsys, command: str) -> tuple[int, str, str]:
+    status = main(command.split())
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_schedule_prints_the_new_id_and_show_gives_its_milestones(store, capsys):
+    assert run(capsys, SCHEDULE) == (0, "1\n", "")
+    status, out, _ = run(capsys, "show 1 --json")
+    data = json.loads(out)
+    assert status == 0 and (data["id"], data["la"], data["onsite"]) == (1, "E09000002", "2025-01-13")
+    assert data["milestones"][0]["target"] == "2025-01-06T09:30:00+00:00"
+
+
+def test_schedule_json_gives_the_id_and_milestones_shaped_as_the_preview(store, capsys):
+    status, out, _ = run(capsys, SCHEDULE + " --json")
+    scheduled = json.loads(out)
+    _, preview_out, _ = run(capsys, "timeline standard-inspection --onsite 2025-01-13 --json")
+    preview = json.loads(preview_out)
+    assert status == 0 and scheduled["id"] == 1
+    assert scheduled["milestones"] == preview["milestones"]
+
+
+def test_done_moves_the_chain_and_due_and_overdue_follow(store, capsys):
+    run(capsys, SCHEDULE)
+    status, out, _ = run(
+        capsys, "done 1 draft_report_sent --at 2025-02-10T11:00 --by Ann --as-of 2025-02-10T12:00"
+    )
+    assert status == 0
+    assert "factual_accuracy_comments: target 2025-02-12T17:00:00+00:00 -> 2025-02-13T17:00:00+00:00" in out
+    _, out, _ = run(capsys, "due --within 3 --as-of 2025-02-11 --owner LA --json")
+    assert [(d["activity"], d["key"]) for d in json.loads(out)] == [(1, "factual_accuracy_comments")]
+    _, out, _ = run(capsys, "overdue --as-of 2025-02-11 --json")
+    overdue = [d["key"] for d in json.loads(out)]
+    assert "notification" in overdue and "draft_report_sent" not in overdue
+
+
+def test_a_refused_deferral_is_one_line_and_exit_status_2(store, capsys):
+    run(capsys, SCHEDULE)
+    status, out, err = run(capsys, "defer 1 --to 2025-01-20 --reason dcs-absence --by Bea")
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1 and "not deferred for the DCS's absence" in err
+
+
+def test_deferral_to_a_bank_holiday_is_refused_naming_it(store, capsys):
+    run(capsys, SCHEDULE)
+    status, _, err = run(capsys, "defer 1 --to 2025-04-21 --reason weather --by Bea")
+    assert status == 2 and "2025-04-21 is Easter Monday, not a working day" in err
+
+
+def test_audit_verify_reports_the_chain(store, capsys):
+    run(capsys, SCHEDULE)
+    assert run(capsys, "audit verify") == (0, "audit chain verifies over 1 entries\n", "")
+
+
+def test_importing_las_with_a_bad_row_names_the_line_and_imports_nothing(store, capsys, tmp_path):
+    bad = tmp_path / "las.csv"
+    bad.write_text(
+        "ons_code,name,ofsted_region\nE06000099,Newtown,South West\nX123,Oldtown,London\n", encoding="utf-8"
+    )
+    status, out, err = run(capsys, f"import las {bad}")
+    assert (status, out) == (2, "")
+    assert err == "ilacs: error: las.csv: line 3: ons_code 'X123' is not an English LA code like E09000002\n"
+    newtown = "schedule focused-visit --la E06000099 --onsite 2025-02-04 --lead Ann"
+    assert run(capsys, newtown)[0] == 2  # line 2 was good, but nothing of the file went in
+    good = tmp_path / "good.csv"
+    good.write_text("ons_code,name,ofsted_region\nE06000099,Newtown,South West\n", encoding="utf-8")
+    assert run(capsys, f"import las {good}")[0] == 0
+    assert run(capsys, newtown)[0] == 0
+
+
+def test_importing_contacts_checks_every_row(store, capsys, tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "la_code,role,name,email,valid_from\n"
+        "E09000002,dcs,Dee Director,dcs@example.org,2024-09-01\n"
+        "E09000002,mayor,Max Mayor,mayor@example.org,2024-09-01\n",
+        encoding="utf-8",
+    )
+    status, _, err = run(capsys, f"import contacts {contacts}")
+    assert status == 2 and "contacts.csv: line 3: role 'mayor' is not one of dcs" in err
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("done 9 notification --by Ann", "no activity 9"),
+        ("done 1 publication_day --by Ann", "has no milestone 'publication_day'"),
+        ("schedule short-inspection --la E99999999 --onsite 2025-03-03 --lead Ann", "no local authority"),
+        ("schedule focused-visit --la E09000002 --onsite 2025-13-01 --lead Ann", "is not a date"),
+        ("import las /no/such/file.csv", "cannot read /no/such/file.csv"),
+    ],
+)
+def test_bad_store_input_is_one_line_and_exit_status_2(store, capsys, command, message):
+    run(capsys, SCHEDULE)
+    status, out, err = run(capsys, command)
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1 and message in err

@@ -91,7 +91,54 @@ def add_store_commands(sub) -> None:
     importer.add_argument("file")
     importer.set_defaults(handler=_lazy.cmd_import)
 
-    for name in ("schedule", "done", "undo", "defer", "due", "overdue"):
-        sub.choices[name].add_argument(
-            "--as-of", help="judge 'now' as this date-time (replays; default: the clock)"
-        )
+    outcome = sub.add_parser(
+        "outcome", help="record judgements, or a focused visit's area for priority action"
+    )
+    outcome.add_argument("activity", type=int)
+    outcome.add_argument("--by", required=True)
+    grades = "outstanding | good | requires_improvement | inadequate"
+    outcome.add_argument("--overall", metavar="GRADE", help=f"overall effectiveness: {grades}")
+    outcome.add_argument("--help-and-protection", metavar="GRADE")
+    outcome.add_argument("--children-in-care", metavar="GRADE")
+    outcome.add_argument("--impact-of-leaders", metavar="GRADE")
+    outcome.add_argument(
+        "--priority-action", action="store_true", help="a focused visit's area for priority action"
+    )
+    outcome.add_argument("--note")
+    outcome.set_defaults(handler=_lazy.cmd_outcome)
+
+    request = sub.add_parser("request", help="Annex B: requests for further information")
+    request_sub = request.add_subparsers(dest="request_command", required=True, parser_class=_Parser)
+    add = request_sub.add_parser("add", help="log a request; it becomes an LA milestone")
+    add.add_argument("activity", type=int)
+    add.add_argument("--by", required=True, help="who asked")
+    add.add_argument("--type", required=True, help="case-information | general | line-of-enquiry | other")
+    add.add_argument("--what", required=True)
+    add.add_argument("--why", required=True)
+    add.add_argument("--required-by", required=True, help="ISO date-time the information is needed by")
+    add.set_defaults(handler=_lazy.cmd_request_add)
+    answer = request_sub.add_parser("answer", help="record the LA's response")
+    answer.add_argument("activity", type=int)
+    answer.add_argument("number", type=int)
+    answer.add_argument("--response", required=True)
+    answer.add_argument("--by", required=True)
+    answer.add_argument("--at")
+    answer.set_defaults(handler=_lazy.cmd_request_answer)
+    listing = request_sub.add_parser("list", help="the activity's Annex B log")
+    listing.add_argument("activity", type=int)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_lazy.cmd_request_list)
+
+    calendar = sub.add_parser("calendar", help="after a calendar change: check, then apply")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True, parser_class=_Parser)
+    check = calendar_sub.add_parser("check", help="list open milestones whose dates would change")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=_lazy.cmd_calendar)
+    apply = calendar_sub.add_parser("apply", help="recompute them in one audited transaction")
+    apply.add_argument("--by", required=True)
+    apply.add_argument("--json", action="store_true")
+    apply.set_defaults(handler=_lazy.cmd_calendar)
+
+    judges_now = [sub.choices[n] for n in ("schedule", "done", "undo", "defer", "due", "overdue", "outcome")]
+    for parser in [*judges_now, add, answer, apply]:
+        parser.add_argument("--as-of", help="judge 'now' as this date-time (replays; default: the clock)")

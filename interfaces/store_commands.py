@@ -13,7 +13,7 @@ from pathlib import Path
 import pendulum
 
 from calendars import LONDON, england_calendar
-from interfaces.parsing import parse_day, parse_moment
+from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.render import iso, milestone_json, milestones_table, timeline_json
 from models.checks import onsite_warnings
 from services import audit, queries, tracking
@@ -71,14 +71,22 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _london(value: str | datetime | None) -> str | None:
+    """A stored time (UTC, or its ISO text) as London time, which is what staff read."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(LONDON).isoformat()
+
+
 def _print_moves(moved: list) -> None:
     if not moved:
         print("no dates moved")
     for row, before in moved:
-        actual = f"; actual {iso(row.actual)}" if row.actual else ""
+        actual = f"; actual {_london(row.actual)}" if row.actual else ""
         print(
-            f"{row.key}: target {before['target']} -> {iso(row.target)}; "
-            f"forecast {before['forecast']} -> {iso(row.forecast)}{actual}"
+            f"{row.key}: target {_london(before['target'])} -> {_london(row.target)}; "
+            f"forecast {_london(before['forecast'])} -> {_london(row.forecast)}{actual}"
         )
 
 
@@ -198,4 +206,110 @@ def cmd_import(args: argparse.Namespace) -> int:
     with transaction(open_store()) as session:
         count = importer(session, text, source=Path(args.file).name)
     print(f"imported {count} rows from {args.file}")
+    return 0
+
+
+def cmd_outcome(args: argparse.Namespace) -> int:
+    from services import outcomes
+
+    grades = {
+        area: grade
+        for area, grade in (
+            ("overall_effectiveness", args.overall),
+            ("help_and_protection", args.help_and_protection),
+            ("children_in_care", args.children_in_care),
+            ("impact_of_leaders", args.impact_of_leaders),
+        )
+        if grade
+    }
+    if not grades and not args.priority_action:
+        raise UsageError("give at least one judgement (--overall ...) or --priority-action")
+    now, calendar = now_or_as_of(args), england_calendar()
+    with transaction(open_store()) as session:
+        moved = []
+        if grades:
+            moved += outcomes.record_judgements(
+                session, activity_id=args.activity, grades=grades, by=args.by, now=now, calendar=calendar
+            )
+        if args.priority_action:
+            moved += outcomes.record_priority_action(
+                session,
+                activity_id=args.activity,
+                by=args.by,
+                note=args.note or "",
+                now=now,
+                calendar=calendar,
+            )
+    _print_moves(moved)
+    return 0
+
+
+def cmd_request_add(args: argparse.Namespace) -> int:
+    from services import further_information
+
+    with transaction(open_store()) as session:
+        logged = further_information.add_request(
+            session, activity_id=args.activity, requested_by=args.by, request_type=args.type,
+            request=args.what, reason=args.why, required_by=parse_moment(args.required_by, "--required-by"),
+            now=now_or_as_of(args),
+        )  # fmt: skip
+    print(logged.milestone_key)
+    return 0
+
+
+def cmd_request_answer(args: argparse.Namespace) -> int:
+    from services import further_information
+
+    now = now_or_as_of(args)
+    with transaction(open_store()) as session:
+        further_information.answer_request(
+            session, activity_id=args.activity, number=args.number, response=args.response,
+            at=parse_moment(args.at, "--at") if args.at else now, by=args.by, now=now,
+        )  # fmt: skip
+    return 0
+
+
+def cmd_request_list(args: argparse.Namespace) -> int:
+    from services import further_information
+
+    with transaction(open_store()) as session:
+        logged = further_information.requests(session, args.activity)
+    rows = [
+        {"key": r.milestone_key, "requested_by": r.requested_by, "type": r.request_type, "request": r.request,
+         "reason": r.reason, "required_by": iso(r.required_by and r.required_by.astimezone(LONDON)),
+         "response": r.response, "responded_at": iso(r.responded_at and r.responded_at.astimezone(LONDON))}
+        for r in logged
+    ]  # fmt: skip
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            answered = f"answered {r['responded_at']}" if r["responded_at"] else "awaiting the LA"
+            print(f"{r['key']}: {r['type']}: {r['request']} (by {r['required_by']}; {answered})")
+    return 0
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from services import calendar_changes
+
+    calendar = england_calendar()
+    with transaction(open_store()) as session:
+        if args.calendar_command == "apply":
+            found = calendar_changes.apply(session, calendar, by=args.by, now=now_or_as_of(args))
+        else:
+            found = calendar_changes.review(session, calendar)
+    if args.json:
+        _print_json({
+            "calendar_version": found.calendar_version, "blocked": found.blocked,
+            "changes": [{"activity": c.activity_id, "key": c.key, "old_target": iso(c.old_target),
+                         "new_target": iso(c.new_target), "old_forecast": iso(c.old_forecast),
+                         "new_forecast": iso(c.new_forecast)} for c in found.changes],
+        })  # fmt: skip
+        return 0
+    verb = "recomputed" if args.calendar_command == "apply" else "would change"
+    print(f"calendar {found.calendar_version}: {len(found.changes)} open milestones {verb}")
+    for c in found.changes:
+        print(f"  #{c.activity_id} {c.key}: {iso(c.old_target)} -> {iso(c.new_target)}")
+    for line in found.blocked:
+        print(f"  {line}")
     return 0

@@ -117,6 +117,7 @@ class Milestone(SQLModel, table=True):
     rule: str = ""
     recorded_by: str = ""
     note: str = ""
+    origin: str = "template"  # or "annex_b": a further-information request, dated by its request
 
 
 class Judgement(SQLModel, table=True):

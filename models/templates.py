@@ -156,8 +156,23 @@ def _with_gaps(activity_type: str, rules: list[MilestoneRule]) -> list[Milestone
     return out
 
 
-def _template(activity_type: str, raw: dict, edition: str, effective_from: date) -> ActivityTemplate:
-    rules = [_rule(k, v) for k, v in raw["milestones"].items() if k not in raw.get("omit", ())]
+def _included(raw: dict, groups: dict, activity_type: str) -> dict:
+    """The template's milestones followed by those of each included group, with the group's flags."""
+    milestones = dict(raw["milestones"])
+    for include in raw.get("include", ()):
+        if include["group"] not in groups:
+            raise TemplateError(f"{activity_type}: includes unknown group {include['group']!r}")
+        for key, rule in groups[include["group"]].items():
+            requires = [*rule.get("requires", ()), *include.get("requires", ())]
+            milestones[key] = {**rule, "requires": requires}
+    return milestones
+
+
+def _template(
+    activity_type: str, raw: dict, edition: str, effective_from: date, groups: dict
+) -> ActivityTemplate:
+    milestones = _included(raw, groups, activity_type)
+    rules = [_rule(k, v) for k, v in milestones.items() if k not in raw.get("omit", ())]
     rules = _with_gaps(activity_type, rules)
     try:
         weekdays = tuple(WEEKDAYS.index(w) for w in raw.get("weekdays", ()))
@@ -216,12 +231,13 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
     editions = []
     for name, raw in sorted(raws.items(), key=lambda kv: kv[1]["effective_from"]):
         parent = raw.get("extends")
-        templates = raw.get("templates", {})
+        templates, groups = raw.get("templates", {}), raw.get("groups", {})
         if parent:
             if parent not in raws:
                 raise TemplateError(f"edition {name} extends unknown edition {parent!r}")
             templates = _merge(raws[parent].get("templates", {}), templates)
-            raws[name] = {**raw, "templates": templates, "extends": None}
+            groups = _merge(raws[parent].get("groups", {}), groups)
+            raws[name] = {**raw, "templates": templates, "groups": groups, "extends": None}
         effective_from = raw["effective_from"]
         resolved = _resolve_based_on(templates)
         editions.append(
@@ -229,7 +245,7 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
                 edition=name,
                 title=raw.get("title", name),
                 effective_from=effective_from,
-                templates={t: _template(t, r, name, effective_from) for t, r in resolved.items()},
+                templates={t: _template(t, r, name, effective_from, groups) for t, r in resolved.items()},
             )
         )
     if not editions:

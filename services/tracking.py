@@ -27,6 +27,9 @@ REFUSED_DEFERRAL_REASONS = {
 }
 
 
+WITHDRAWN = "withdrawn"
+
+
 class TrackingError(ValueError):
     """A change the rules refuse; nothing was written."""
 
@@ -54,7 +57,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
-def _dates(row: Milestone) -> dict:
+def dates_of(row: Milestone) -> dict:
     return {"target": _iso(row.target), "forecast": _iso(row.forecast), "actual": _iso(row.actual)}
 
 
@@ -139,7 +142,7 @@ def preview(
     return template, plan(template, onsite, calendar=calendar, flags=flags)
 
 
-def _replan(
+def replan(
     session: Session, found: Activity, rows: Sequence[Milestone], calendar: WorkingDayCalendar, snapshot: dict
 ) -> list[tuple[Milestone, dict]]:
     """Recompute every template milestone of `found` from its rows' actuals; return the rows whose dates
@@ -155,15 +158,28 @@ def _replan(
     except ValueError as exc:
         raise TrackingError(str(exc)) from None
     by_key = {r.key: r for r in rows}
-    for dated in timeline.milestones:
-        _apply(by_key[dated.key], dated)
-    moved = [(r, snapshot[r.key]) for r in rows if _dates(r) != snapshot[r.key]]
+    rows = list(rows)
+    for position, dated in enumerate(timeline.milestones):
+        row = by_key.get(dated.key)
+        if row is None:  # a milestone the activity has just gained (an outcome added a flag)
+            row = Milestone(
+                activity_id=found.id, position=position, key=dated.key, title="", owner="", status=""
+            )
+            rows.append(row)
+            snapshot[dated.key] = {"target": None, "forecast": None, "actual": None}
+        _apply(row, dated)
+    planned = {m.key for m in timeline.milestones}
+    for row in rows:
+        if row.origin == "template" and row.key not in planned:  # kept, never deleted
+            row.status, row.rule = WITHDRAWN, "no longer applies to this activity"
+            row.target = row.forecast = None
+    moved = [(r, snapshot[r.key]) for r in rows if dates_of(r) != snapshot[r.key]]
     session.add_all(r for r, _ in moved)
     return moved
 
 
-def _snapshot(rows: Sequence[Milestone]) -> dict:
-    return {r.key: _dates(r) for r in rows}
+def snapshot_dates(rows: Sequence[Milestone]) -> dict:
+    return {r.key: dates_of(r) for r in rows}
 
 
 def record_actual(
@@ -185,10 +201,10 @@ def record_actual(
         raise TrackingError(f"activity {activity_id} ({found.activity_type}) has no milestone {key!r}")
     if at > now:
         raise TrackingError(f"{key} cannot be recorded as done in the future ({at.isoformat()})")
-    snapshot = _snapshot(rows)
+    snapshot = snapshot_dates(rows)
     row.actual, row.recorded_by, row.note = at, by, note
-    moved = _replan(session, found, rows, calendar, snapshot)
-    _audit_moves(
+    moved = replan(session, found, rows, calendar, snapshot)
+    audit_moves(
         session, found, moved, actor=by, action="record", subject=f"milestone {key}", reason=note, now=now
     )
     return moved
@@ -210,16 +226,16 @@ def undo_actual(
     row = next((r for r in rows if r.key == key), None)
     if row is None or row.actual is None:
         raise TrackingError(f"activity {activity_id} has no recorded actual for {key!r} to undo")
-    snapshot = _snapshot(rows)
+    snapshot = snapshot_dates(rows)
     row.actual, row.recorded_by, row.note = None, by, reason
-    moved = _replan(session, found, rows, calendar, snapshot)
-    _audit_moves(
+    moved = replan(session, found, rows, calendar, snapshot)
+    audit_moves(
         session, found, moved, actor=by, action="undo", subject=f"milestone {key}", reason=reason, now=now
     )
     return moved
 
 
-def _audit_moves(
+def audit_moves(
     session: Session,
     found: Activity,
     moved: list[tuple[Milestone, dict]],
@@ -232,7 +248,7 @@ def _audit_moves(
 ) -> None:
     audit.append(
         session, at=now, actor=actor, action=action, activity_id=found.id, subject=subject, reason=reason,
-        before={row.key: before for row, before in moved}, after={row.key: _dates(row) for row, _ in moved},
+        before={row.key: before for row, before in moved}, after={row.key: dates_of(row) for row, _ in moved},
     )  # fmt: skip
 
 
@@ -281,13 +297,13 @@ def defer(
         )
     )
     rows = milestones(session, activity_id)
-    moved = _replan(session, found, rows, calendar, _snapshot(rows))
+    moved = replan(session, found, rows, calendar, snapshot_dates(rows))
     audit.append(
         session, at=now, actor=by, action="defer", activity_id=found.id, subject=f"activity {found.id}",
         reason=f"{reason}" + (f"; override: {override}" if override else ""),
         before={"onsite": old_onsite.isoformat(), "fieldwork_end": old_end.isoformat(),
                 **{row.key: before for row, before in moved}},
         after={"onsite": to.isoformat(), "fieldwork_end": new_end.isoformat(),
-               **{row.key: _dates(row) for row, _ in moved}},
+               **{row.key: dates_of(row) for row, _ in moved}},
     )  # fmt: skip
     return moved

@@ -8,6 +8,7 @@ import pytest
 
 from calendars import LONDON
 from flows.activity_timeline import flow_for
+from models.records import Activity
 from tests.helpers import day
 from tests.unit.timelines import timeline
 
@@ -73,7 +74,7 @@ def test_the_schedule_flow_stores_what_the_in_process_path_stores(store):
     expected = timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=frozenset({"first_of_series"}))
     with transaction(store) as session:
         rows = tracking.milestones(session, activity_id)
-        assert session.get(tracking.Activity, activity_id).flags == ["first_of_series"]
+        assert session.get(Activity, activity_id).flags == ["first_of_series"]
     assert [(r.key, r.target, r.forecast, r.status) for r in rows] == [
         (m.key, m.target, m.forecast, m.status) for m in expected.milestones
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -12,7 +13,7 @@ SCHEDULE = "schedule standard-inspection --la E09000002 --onsite 2025-01-13 --le
 
 
 def run(capsys, command: str) -> tuple[int, str, str]:
-    status = main(command.split())
+    status = main(shlex.split(command))
     out, err = capsys.readouterr()
     return status, out, err
 

@@ -240,3 +240,12 @@ def test_an_actual_in_the_future_is_refused(store):
             now=NOW,
             calendar=england_calendar(),
         )
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with store.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models.timeline import NOT_APPLICABLE
 from tests.helpers import day
 from tests.unit.timelines import targets, timeline
@@ -34,3 +36,23 @@ def test_annual_engagement_letter_is_within_a_calendar_month_rolled_back_to_a_wo
 def test_inadequate_authorities_are_not_asked_for_a_self_evaluation_in_their_first_year():
     tl = timeline("annual-engagement", day("Thursday 2025-10-16"), flags=frozenset({"inadequate_first_year"}))
     assert tl["self_evaluation_shared"].status == NOT_APPLICABLE
+
+
+AFTER_INADEQUATE = (
+    "apv_confirmation_letter", "action_planning_visit", "apv_agenda_circulated", "apv_outcome_record",
+    "action_plan_review_letter", "first_monitoring_visit_by", "reinspection_by",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("inspection", ["standard-inspection", "short-inspection"])
+def test_an_inadequate_inspection_gains_the_section_2_5_milestones_dated_from_its_final_report(inspection):
+    onsite = day("Monday 2025-01-13") if inspection == "standard-inspection" else day("Monday 2025-01-20")
+    plain = timeline(inspection, onsite)
+    inadequate = timeline(inspection, onsite, flags=frozenset({"inadequate"}))
+    assert not set(AFTER_INADEQUATE) & {m.key for m in plain.milestones}
+    final_report = inadequate["final_report_sent"].target.date()
+    assert final_report == day("Wednesday 2025-02-19")  # E+18 either way: short E is Friday 24 January
+    alone = targets(timeline("action-planning-visit", final_report))
+    got = targets(inadequate)
+    assert {k: got[k] for k in AFTER_INADEQUATE} == {k: alone[k] for k in AFTER_INADEQUATE}
+    assert got["action_planning_visit"] == "Wednesday 2025-04-02 10:00 +0100"

@@ -183,6 +183,7 @@ def upgrade() -> None:
         sa.Column("rule", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("origin", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.ForeignKeyConstraint(
             ["activity_id"],
             ["activity.id"],

@@ -1,0 +1,82 @@
+"""Outcomes: the judgements of a standard or short inspection, and a focused visit's area for priority
+action. Each may add milestones: an inadequate overall effectiveness brings the section 2.5 sequence;
+an area for priority action brings the draft and full action plans."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from calendars import WorkingDayCalendar
+from models.records import GRADES, JUDGEMENT_AREAS, Judgement, Milestone
+from services import audit
+from services.tracking import TrackingError, activity, audit_moves, milestones, replan, snapshot_dates
+
+GRADED = ("standard-inspection", "short-inspection")
+FLAG_FOR_INADEQUATE = "inadequate"
+FLAG_FOR_PRIORITY_ACTION = "priority_action"
+
+
+def record_judgements(
+    session: Session,
+    *,
+    activity_id: int,
+    grades: dict[str, str],
+    by: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> list[tuple[Milestone, dict]]:
+    """Record (or correct) graded judgements [003 ¶96-97]; re-plan if overall effectiveness changes
+    whether the section 2.5 milestones apply. Returns the milestones that moved or appeared."""
+    found = activity(session, activity_id)
+    if found.activity_type not in GRADED:
+        raise TrackingError(f"activity {activity_id} is a {found.activity_type}: only inspections are graded")
+    for area, grade in grades.items():
+        if area not in JUDGEMENT_AREAS:
+            raise TrackingError(f"{area!r} is not a graded judgement: {', '.join(JUDGEMENT_AREAS)}")
+        if grade not in GRADES:
+            raise TrackingError(f"grade {grade!r} is not one of {', '.join(GRADES)} [003 ¶97]")
+    existing = {
+        j.area: j for j in session.exec(select(Judgement).where(Judgement.activity_id == activity_id))
+    }
+    before = {area: j.grade for area, j in existing.items()}
+    for area, grade in grades.items():
+        judgement = existing.get(area) or Judgement(activity_id=activity_id, area=area, grade=grade)
+        judgement.grade = grade
+        session.add(judgement)
+    overall = grades.get("overall_effectiveness", before.get("overall_effectiveness"))
+    moved = _set_flag(session, found, FLAG_FOR_INADEQUATE, on=overall == "inadequate", calendar=calendar)
+    audit.append(
+        session, at=now, actor=by, action="judgements", activity_id=activity_id, subject="judgements",
+        before=before, after={**before, **grades},
+    )  # fmt: skip
+    if moved:
+        audit_moves(session, found, moved, actor=by, action="replan", subject="outcome", reason="", now=now)
+    return moved
+
+
+def record_priority_action(
+    session: Session, *, activity_id: int, by: str, note: str, now: datetime, calendar: WorkingDayCalendar
+) -> list[tuple[Milestone, dict]]:
+    """A focused visit found an area for priority action [003 ¶109-110, ¶229]."""
+    found = activity(session, activity_id)
+    if found.activity_type != "focused-visit":
+        raise TrackingError(f"activity {activity_id} is a {found.activity_type}: areas for priority action "
+                            "come from focused visits [003 ¶109]")  # fmt: skip
+    moved = _set_flag(session, found, FLAG_FOR_PRIORITY_ACTION, on=True, calendar=calendar)
+    audit_moves(
+        session, found, moved, actor=by, action="priority_action", subject="outcome", reason=note, now=now
+    )
+    return moved
+
+
+def _set_flag(session: Session, found, flag: str, *, on: bool, calendar: WorkingDayCalendar) -> list:
+    flags = set(found.flags)
+    if (flag in flags) == on:
+        return []
+    rows = milestones(session, found.id)
+    snapshot = snapshot_dates(rows)
+    found.flags = sorted(flags | {flag} if on else flags - {flag})
+    session.add(found)
+    return replan(session, found, rows, calendar, snapshot)

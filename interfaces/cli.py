@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime, time
 
 import pendulum
 
@@ -51,12 +52,26 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the tables, not a log line per task
-    from flows.demo import demonstration  # imports Prefect: only this command pays for it
+    from sqlalchemy import make_url
 
-    as_of = parse_day(args.as_of, "--as-of") if args.as_of else pendulum.now(LONDON).date()
-    for template, timeline in demonstration(as_of):
-        print(timeline_table(timeline, template))
-        print()
+    from flows.demo import demonstration  # imports Prefect: only this command pays for it
+    from interfaces.render import milestones_table
+    from services import queries
+    from services.database import database_url, open_store, transaction
+
+    now = pendulum.now(LONDON)
+    if args.as_of:
+        now = pendulum.instance(datetime.combine(parse_day(args.as_of, "--as-of"), time(9, 0)), tz=LONDON)
+    engine = open_store()
+    print(f"Store: {make_url(database_url()).render_as_string(hide_password=True)}")
+    for template, activity_id in demonstration(engine, now):
+        with transaction(engine) as session:
+            found, la, stored = queries.show(session, activity_id)
+        print(
+            f"\n#{found.id} {template.title} at {la.name} ({la.ofsted_region}), lead {found.lead_inspector}"
+        )
+        print(f"on site {found.onsite:%A %d %B %Y} to {found.fieldwork_end:%A %d %B %Y}")
+        print(milestones_table(stored))
     return 0
 
 

@@ -87,7 +87,7 @@ def add_store_commands(sub) -> None:
     )
 
     importer = sub.add_parser("import", help="reference data from CSV (all rows or none)")
-    importer.add_argument("what", choices=("las", "contacts"))
+    importer.add_argument("what", choices=("las", "contacts", "staff"))
     importer.add_argument("file")
     importer.set_defaults(handler=_lazy.cmd_import)
 

@@ -18,7 +18,7 @@ from interfaces.render import iso, milestone_json, milestones_table, timeline_js
 from models.checks import onsite_warnings
 from services import audit, queries, tracking
 from services.database import open_store, transaction
-from services.reference_data import import_contacts, import_local_authorities, read_csv_file
+from services.reference_data import import_contacts, import_local_authorities, import_staff, read_csv_file
 
 
 def now_or_as_of(args: argparse.Namespace) -> datetime:
@@ -201,7 +201,9 @@ def cmd_audit_verify(_args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    importer = {"las": import_local_authorities, "contacts": import_contacts}[args.what]
+    importer = {"las": import_local_authorities, "contacts": import_contacts, "staff": import_staff}[
+        args.what
+    ]
     text = read_csv_file(Path(args.file))
     with transaction(open_store()) as session:
         count = importer(session, text, source=Path(args.file).name)

@@ -16,13 +16,14 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from models.records import CONTACT_ROLES, Contact, LocalAuthority
+from models.records import CONTACT_ROLES, STAFF_ROLES, Contact, LocalAuthority, StaffMember
 from services.database import transaction
 
 ONS_CODE = re.compile(r"^E(06|07|08|09|10)\d{6}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LA_COLUMNS = ("ons_code", "name", "ofsted_region")
 CONTACT_COLUMNS = ("la_code", "role", "name", "email", "valid_from")
+STAFF_COLUMNS = ("name", "role", "email")
 
 
 class CsvImportError(ValueError):
@@ -108,6 +109,34 @@ def import_contacts(session: Session, text: str, *, source: str) -> int:
     return len(contacts)
 
 
+def import_staff(session: Session, text: str, *, source: str) -> int:
+    """Add or update Ofsted staff by name."""
+
+    def member(row: dict[str, str]) -> StaffMember:
+        if not row["name"]:
+            raise ValueError("name is empty")
+        if row["role"] not in STAFF_ROLES:
+            raise ValueError(f"role {row['role']!r} is not one of {', '.join(STAFF_ROLES)}")
+        if not EMAIL.match(row["email"]):
+            raise ValueError(f"email {row['email']!r} is not an email address")
+        return StaffMember(
+            name=row["name"],
+            role=row["role"],
+            email=row["email"],
+            ofsted_region=row.get("ofsted_region") or None,
+        )
+
+    staff = _parse_all(_rows(text, STAFF_COLUMNS, source), member, source)
+    existing = {m.name: m for m in session.exec(select(StaffMember))}
+    for m in staff:
+        current = existing.get(m.name)
+        if current:
+            current.role, current.email, current.ofsted_region = m.role, m.email, m.ofsted_region
+        else:
+            session.add(m)
+    return len(staff)
+
+
 def read_csv_file(path: Path) -> str:
     try:
         return path.read_text("utf-8-sig")
@@ -115,8 +144,18 @@ def read_csv_file(path: Path) -> str:
         raise CsvImportError(f"cannot read {path}: {exc}") from None
 
 
-def shipped_local_authorities() -> str:
-    return resources.files("models").joinpath("reference_data/local-authorities.csv").read_text("utf-8")
+def shipped(name: str) -> str:
+    """A reference data file that ships with the project (models/reference_data/)."""
+    return resources.files("models").joinpath(f"reference_data/{name}").read_text("utf-8")
+
+
+def load_fictional_demo_people(engine: Engine) -> None:
+    """The invented contacts and staff of the demonstration, into a store that has no contacts yet."""
+    with transaction(engine) as session:
+        if session.exec(select(func.count()).select_from(Contact)).one():
+            return
+        import_contacts(session, shipped("fictional-demo-contacts.csv"), source="fictional-demo-contacts.csv")
+        import_staff(session, shipped("fictional-demo-staff.csv"), source="fictional-demo-staff.csv")
 
 
 def ensure_reference_local_authorities(engine: Engine) -> None:
@@ -126,4 +165,6 @@ def ensure_reference_local_authorities(engine: Engine) -> None:
             return
     with transaction(engine) as session:
         if not session.exec(select(func.count()).select_from(LocalAuthority)).one():
-            import_local_authorities(session, shipped_local_authorities(), source="local-authorities.csv")
+            import_local_authorities(
+                session, shipped("local-authorities.csv"), source="local-authorities.csv"
+            )

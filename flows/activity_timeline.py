@@ -12,6 +12,28 @@ from models.timeline import Timeline, assemble, check_actuals, fieldwork_end, te
 from tasks.milestones import date_milestone
 
 
+def date_every_milestone(
+    activity_type: str, onsite: date, actuals: dict[str, datetime], flags: frozenset[str]
+) -> Timeline:
+    """Inside a flow: one task per milestone of the template in force, submitted in DAG order with its
+    upstream milestones' futures as inputs, so Prefect records the DAG; then the assembled timeline."""
+    calendar = england_calendar()
+    template = template_in_force(activity_type, onsite, calendar=calendar)
+    check_actuals(template, actuals, flags)
+    end = fieldwork_end(template, onsite, calendar)
+    futures = {}
+    for rule in template.rules_for(flags):
+        futures[rule.key] = date_milestone.submit(
+            rule,
+            onsite=onsite,
+            end=end,
+            upstream={key: futures[key] for key in rule.depends_on},
+            actual=actuals.get(rule.key),
+            flags=flags,
+        )
+    return assemble(template, onsite, end, calendar, (f.result() for f in futures.values()))
+
+
 @flow(name="activity-timeline", validate_parameters=True)
 def activity_timeline(
     activity_type: str,
@@ -20,23 +42,7 @@ def activity_timeline(
     flags: list[str] | None = None,
 ) -> Timeline:
     """Date every milestone of one activity, each a task whose inputs are its upstream milestones."""
-    calendar = england_calendar()
-    template = template_in_force(activity_type, onsite, calendar=calendar)
-    flag_set = frozenset(flags or ())
-    actuals = actuals or {}
-    check_actuals(template, actuals, flag_set)
-    end = fieldwork_end(template, onsite, calendar)
-    futures = {}
-    for rule in template.rules_for(flag_set):
-        futures[rule.key] = date_milestone.submit(
-            rule,
-            onsite=onsite,
-            end=end,
-            upstream={key: futures[key] for key in rule.depends_on},
-            actual=actuals.get(rule.key),
-            flags=flag_set,
-        )
-    return assemble(template, onsite, end, calendar, (f.result() for f in futures.values()))
+    return date_every_milestone(activity_type, onsite, actuals or {}, frozenset(flags or ()))
 
 
 def flow_for(activity_type: str) -> Flow:

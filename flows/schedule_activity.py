@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from prefect import flow
 
-from flows.activity_timeline import flow_for
+from flows.activity_timeline import date_every_milestone
 from tasks.store import save_new_activity
 
 
@@ -21,8 +21,9 @@ def schedule_activity(
     actor: str,
     now: datetime,
 ) -> int:
-    """Date every milestone (a subflow of milestone tasks), then store the activity; returns its id."""
-    timeline = flow_for(activity_type)(activity_type=activity_type, onsite=onsite, flags=flags)
+    """Date every milestone (a task each, as in the activity's own flow), then store the activity in one
+    transaction; returns its id."""
+    timeline = date_every_milestone(activity_type, onsite, {}, frozenset(flags))
     return save_new_activity(
         timeline, la_code=la_code, lead=lead, flags=flags, override=override, actor=actor, now=now
     )

@@ -30,8 +30,10 @@ def make_engine(url: str) -> Engine:
     """An engine whose transactions lock properly: on SQLite, WAL mode and BEGIN IMMEDIATE, so two
     writers queue instead of failing half-way."""
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":  # plain postgresql:// means the driver we ship, psycopg 3
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -76,14 +78,21 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+_opened: dict[str, Engine] = {}
+
+
 def open_store(url: str | None = None) -> Engine:
-    """The migrated store at `url` (default: the settings), with reference data loaded if it was empty."""
+    """The migrated store at `url` (default: the settings), with reference data loaded if it was empty.
+    Opened once per process and URL: later calls return the same engine."""
     from services.reference_data import ensure_reference_local_authorities
 
-    engine = make_engine(url or database_url())
-    migrate(engine)
-    ensure_reference_local_authorities(engine)
-    return engine
+    url = url or database_url()
+    if url not in _opened:
+        engine = make_engine(url)
+        migrate(engine)
+        ensure_reference_local_authorities(engine)
+        _opened[url] = engine
+    return _opened[url]
 
 
 @contextmanager

@@ -42,7 +42,9 @@ def local_authority(session: Session, ons_code: str) -> LocalAuthority:
 
 
 def activity(session: Session, activity_id: int) -> Activity:
-    found = session.get(Activity, activity_id)
+    """The activity, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers), so two changes to one activity cannot interleave and lose a re-plan."""
+    found = session.exec(select(Activity).where(Activity.id == activity_id).with_for_update()).first()
     if not found:
         raise TrackingError(f"no activity {activity_id}")
     return found

@@ -115,3 +115,25 @@ def test_calendar_check_on_an_unchanged_calendar_lists_nothing(store, capsys):
     run(capsys, SCHEDULE)
     status, out, _ = run(capsys, "calendar check --json")
     assert status == 0 and json.loads(out)["changes"] == []
+
+
+def test_calendar_apply_from_the_command_line_uses_the_configured_closure_days(
+    store, capsys, tmp_path, monkeypatch
+):
+    from calendars.england import england_calendar
+
+    run(capsys, SCHEDULE)
+    closures = tmp_path / "closures.toml"
+    closures.write_text('[[closure]]\ndate = 2025-02-06\nname = "Ofsted closure (test)"\n', encoding="utf-8")
+    monkeypatch.setenv("ILACS_CLOSURES_FILE", str(closures))
+    england_calendar.cache_clear()
+    try:
+        status, out, _ = run(capsys, "calendar check")
+        assert status == 0 and "#1 draft_report_sent" in out
+        status, out, _ = run(capsys, "calendar apply --by Bea --as-of 2025-01-03")
+        assert status == 0 and "open milestones recomputed" in out
+        assert milestones(capsys, 1)["draft_report_sent"]["target"] == "2025-02-10T17:00:00+00:00"
+        assert "0 open milestones would change" in run(capsys, "calendar check")[1]
+    finally:
+        monkeypatch.delenv("ILACS_CLOSURES_FILE")
+        england_calendar.cache_clear()

@@ -249,3 +249,34 @@ def test_the_migrations_build_exactly_the_tables_the_models_describe(store):
 
     with store.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_changes_to_one_activity_queue_rather_than_interleave(store):
+    from sqlalchemy.exc import OperationalError
+
+    activity_id = schedule(store)
+    with transaction(store) as holder:
+        tracking.activity(holder, activity_id)  # holds the activity's lock until this block ends
+        with pytest.raises(OperationalError, match="lock timeout"), transaction(store) as other:
+            other.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            tracking.record_actual(
+                other,
+                activity_id=activity_id,
+                key="notification",
+                at=datetime(2025, 1, 6, 9, 30, tzinfo=LONDON),
+                by="Ann Lead",
+                note="",
+                now=datetime(2025, 1, 6, 10, tzinfo=UTC),
+                calendar=england_calendar(),
+            )
+
+
+def test_a_plain_postgresql_url_uses_the_shipped_driver(postgres_url):
+    from services.database import make_engine
+
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    engine = make_engine(plain)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert engine.dialect.driver == "psycopg"

@@ -55,9 +55,15 @@ def test_a_new_database_is_migrated_and_holds_the_reference_local_authorities(st
     assert (barking.name, barking.ofsted_region) == ("Barking and Dagenham", "London")
 
 
-def test_opening_the_store_again_changes_nothing(store, database_url):
+def test_opening_the_store_again_from_another_process_changes_nothing(store, database_url):
+    from services.database import make_engine, migrate
+    from services.reference_data import ensure_reference_local_authorities
+
     before = everything(store)
-    open_store(database_url).dispose()
+    second = make_engine(database_url)  # what a second command does on its first call
+    migrate(second)
+    ensure_reference_local_authorities(second)
+    second.dispose()
     assert everything(store) == before
 
 

@@ -3,7 +3,7 @@ its audit entries; a refusal raises TrackingError before anything is written."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
@@ -196,20 +196,15 @@ def record_actual(
     calendar: WorkingDayCalendar,
 ) -> list[tuple[Milestone, dict]]:
     """Record that milestone `key` happened at `at`; re-plan what follows. Returns what moved."""
-    found = activity(session, activity_id)
-    rows = milestones(session, activity_id)
-    row = next((r for r in rows if r.key == key), None)
-    if row is None:
-        raise TrackingError(f"activity {activity_id} ({found.activity_type}) has no milestone {key!r}")
     if at > now:
         raise TrackingError(f"{key} cannot be recorded as done in the future ({at.isoformat()})")
-    snapshot = snapshot_dates(rows)
-    row.actual, row.recorded_by, row.note = at, by, note
-    moved = replan(session, found, rows, calendar, snapshot)
-    audit_moves(
-        session, found, moved, actor=by, action="record", subject=f"milestone {key}", reason=note, now=now
+
+    def record(row: Milestone) -> None:
+        row.actual, row.recorded_by, row.note = at, by, note
+
+    return _change_and_replan(
+        session, activity_id, key, record, actor=by, action="record", reason=note, now=now, calendar=calendar
     )
-    return moved
 
 
 def undo_actual(
@@ -223,16 +218,40 @@ def undo_actual(
     calendar: WorkingDayCalendar,
 ) -> list[tuple[Milestone, dict]]:
     """Take back a recorded actual: a new audited change, never a deletion."""
+
+    def undo(row: Milestone) -> None:
+        if row.actual is None:
+            raise TrackingError(f"activity {activity_id} has no recorded actual for {key!r} to undo")
+        row.actual, row.recorded_by, row.note = None, by, reason
+
+    return _change_and_replan(
+        session, activity_id, key, undo, actor=by, action="undo", reason=reason, now=now, calendar=calendar
+    )
+
+
+def _change_and_replan(
+    session: Session,
+    activity_id: int,
+    key: str,
+    change: Callable[[Milestone], None],
+    *,
+    actor: str,
+    action: str,
+    reason: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> list[tuple[Milestone, dict]]:
+    """Apply `change` to one milestone, re-plan the activity and audit every date that moved."""
     found = activity(session, activity_id)
     rows = milestones(session, activity_id)
     row = next((r for r in rows if r.key == key), None)
-    if row is None or row.actual is None:
-        raise TrackingError(f"activity {activity_id} has no recorded actual for {key!r} to undo")
+    if row is None:
+        raise TrackingError(f"activity {activity_id} ({found.activity_type}) has no milestone {key!r}")
     snapshot = snapshot_dates(rows)
-    row.actual, row.recorded_by, row.note = None, by, reason
+    change(row)
     moved = replan(session, found, rows, calendar, snapshot)
     audit_moves(
-        session, found, moved, actor=by, action="undo", subject=f"milestone {key}", reason=reason, now=now
+        session, found, moved, actor=actor, action=action, subject=f"milestone {key}", reason=reason, now=now
     )
     return moved
 

@@ -139,6 +139,22 @@ def add_store_commands(sub) -> None:
     apply.add_argument("--json", action="store_true")
     apply.set_defaults(handler=_lazy.cmd_calendar)
 
-    judges_now = [sub.choices[n] for n in ("schedule", "done", "undo", "defer", "due", "overdue", "outcome")]
-    for parser in [*judges_now, add, answer, apply]:
+    sweep = sub.add_parser("sweep", help="queue the reminders and letters due now (the daily backstop)")
+    sweep.set_defaults(handler=_lazy.cmd_sweep)
+    send = sub.add_parser("send", help="deliver the outbox's messages that are due")
+    send.set_defaults(handler=_lazy.cmd_send)
+    email = sub.add_parser("email", help="emails")
+    email_sub = email.add_subparsers(dest="email_command", required=True, parser_class=_Parser)
+    preview = email_sub.add_parser("preview", help="show the email a milestone gets at a stage")
+    preview.add_argument("activity", type=int)
+    preview.add_argument("key")
+    preview.add_argument("stage", help="letter, before-N, due or overdue+N")
+    preview.add_argument("--html", action="store_true", help="the HTML part instead of the text")
+    preview.set_defaults(handler=_lazy.cmd_email_preview)
+
+    judges_now = [
+        sub.choices[n]
+        for n in ("schedule", "done", "undo", "defer", "due", "overdue", "outcome", "sweep", "send")
+    ]
+    for parser in [*judges_now, add, answer, apply, preview]:
         parser.add_argument("--as-of", help="judge 'now' as this date-time (replays; default: the clock)")

@@ -83,6 +83,22 @@ def _london(value: str | datetime | None) -> str | None:
     return moment.astimezone(LONDON).isoformat()
 
 
+def _notify(session, activity_id: int, moved: list, *, reason: str, now: datetime) -> None:
+    """The emails a change calls for, queued in the change's own transaction (the outbox)."""
+    from models.reminders import shipped_policy
+    from services import outbox
+
+    outbox.after_change(
+        session,
+        activity_id,
+        moved,
+        reason=reason,
+        now=now,
+        calendar=england_calendar(),
+        policy=shipped_policy(),
+    )
+
+
 def _print_moves(moved: list) -> None:
     if not moved:
         print("no dates moved")
@@ -102,27 +118,37 @@ def cmd_done(args: argparse.Namespace) -> int:
             session, activity_id=args.activity, key=args.key, at=at, by=args.by, note=args.note or "",
             now=now, calendar=england_calendar(),
         )  # fmt: skip
+        _notify(session, args.activity, moved, reason=f"{args.key} recorded", now=now)
     _print_moves(moved)
     return 0
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
+    now = now_or_as_of(args)
     with transaction(open_store()) as session:
         moved = tracking.undo_actual(
             session, activity_id=args.activity, key=args.key, by=args.by, reason=args.reason,
-            now=now_or_as_of(args), calendar=england_calendar(),
+            now=now, calendar=england_calendar(),
         )  # fmt: skip
+        _notify(session, args.activity, moved, reason=f"{args.key} corrected", now=now)
     _print_moves(moved)
     return 0
 
 
 def cmd_defer(args: argparse.Namespace) -> int:
-    to = parse_day(args.to, "--to")
+    to, now = parse_day(args.to, "--to"), now_or_as_of(args)
     with transaction(open_store()) as session:
         moved = tracking.defer(
             session, activity_id=args.activity, to=to, reason=args.reason, by=args.by,
-            now=now_or_as_of(args), calendar=england_calendar(), override=args.override or "",
+            now=now, calendar=england_calendar(), override=args.override or "",
         )  # fmt: skip
+        _notify(
+            session,
+            args.activity,
+            moved,
+            reason=f"deferred: {tracking.DEFERRAL_REASONS[args.reason]}",
+            now=now,
+        )
     _print_moves(moved)
     return 0
 
@@ -318,4 +344,45 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         print(f"  #{c.activity_id} {c.key}: {iso(c.old_target)} -> {iso(c.new_target)}")
     for line in found.blocked:
         print(f"  {line}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from models.reminders import shipped_policy
+    from services import outbox
+
+    with transaction(open_store()) as session:
+        report = outbox.sweep(
+            session, as_of=now_or_as_of(args), calendar=england_calendar(), policy=shipped_policy()
+        )
+    print(f"queued {len(report.queued)}, cancelled {len(report.cancelled)}, dropped {len(report.dropped)}")
+    for line in report.dropped:
+        print(f"  dropped {line}")
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from models.reminders import shipped_policy
+    from services.delivery import deliver_due
+    from services.transports import transport_from_settings
+
+    report = deliver_due(
+        open_store(), now=now_or_as_of(args), transport=transport_from_settings(), policy=shipped_policy()
+    )
+    print(f"sent {len(report.sent)}, failed {len(report.failed)}, cancelled {len(report.cancelled)}")
+    return 0 if not report.failed else 1
+
+
+def cmd_email_preview(args: argparse.Namespace) -> int:
+    from models.reminders import shipped_policy
+    from services import outbox
+
+    with transaction(open_store()) as session:
+        person, rendered = outbox.preview(
+            session, args.activity, args.key, args.stage, now=now_or_as_of(args), policy=shipped_policy()
+        )
+    print(f"To: {person.name} <{person.email}> ({person.role.replace('_', ' ')})")
+    print(f"Subject: {rendered.subject}")
+    print()
+    print(rendered.html if args.html else rendered.text)
     return 0

@@ -171,3 +171,33 @@ class AuditEntry(SQLModel, table=True):
     reason: str = ""
     prev_hash: str = Field(unique=True)
     hash: str = Field(unique=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An email the system has decided to send: written in the same transaction as the decision, then
+    delivered (and marked) by the sender. The idempotency key makes each decision happen once."""
+
+    __tablename__ = "outbox_message"
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True)  # activity, milestone, stage, recipient
+    activity_id: int | None = Field(default=None, foreign_key="activity.id", index=True)
+    milestone_key: str = ""
+    stage: str
+    recipient_email: str
+    recipient_name: str
+    recipient_role: str
+    recipient_la_facing: bool = False  # a contact of the local authority, not Ofsted's staff
+    cc: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str
+    body_text: str
+    body_html: str
+    ics: str | None = None
+    embargoed: bool = False
+    not_before: datetime | None = utc_field(nullable=False, index=True)
+    status: str = Field(default="queued", index=True)  # queued, sending, sent, failed, cancelled
+    attempts: int = 0
+    next_attempt_at: datetime | None = utc_field()
+    last_error: str = ""
+    escalated: bool = False
+    created_at: datetime | None = utc_field(nullable=False)
+    sent_at: datetime | None = utc_field()

@@ -46,3 +46,28 @@ def store(database_url, monkeypatch):
     engine = open_store(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback with STARTTLS and login; stopped after the test."""
+    from tests.integration.smtp_server import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_transport(smtp_server):
+    from services.transports import SmtpTransport
+    from tests.integration.smtp_server import PASSWORD, USER
+
+    return SmtpTransport(
+        host="127.0.0.1",
+        port=smtp_server.port,
+        user=USER,
+        password=PASSWORD,
+        ssl_context=smtp_server.client_tls,
+    )

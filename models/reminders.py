@@ -1,0 +1,130 @@
+"""Which reminder steps fall due when: the section 6 ladders as pure functions of dates.
+
+No clock, no database: a milestone's forecast, the policy and `as_of` in; the steps due out.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
+from pathlib import Path
+
+from calendars import LONDON, WorkingDayCalendar
+
+POLICY_FILE = Path(__file__).with_name("reminder-policy.toml")
+
+
+@dataclass(frozen=True)
+class Step:
+    ladder: str
+    offset: int  # working days from the forecast day
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+
+    @property
+    def stage(self) -> str:
+        """A stable name: before-20, due, overdue+1, overdue+3 ..."""
+        if self.offset < 0:
+            return f"before-{-self.offset}"
+        if self.offset == 0:
+            return "due"
+        return f"overdue+{self.offset}"
+
+
+@dataclass(frozen=True)
+class Letter:
+    milestone_key: str
+    template: str
+    embargoed: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    send_time: time
+    digest_time: time
+    short_notice: frozenset[str]
+    ladders: dict[str, tuple[str, tuple[str, ...], tuple[Step, ...]]]  # name -> (title, patterns, steps)
+    overrides: dict[str, tuple[Step, ...]]
+    letters: dict[str, Letter]
+
+    def steps_for(self, milestone_key: str) -> tuple[Step, ...]:
+        """The ladder of `milestone_key` (an override first, then the first ladder listing it)."""
+        if milestone_key in self.overrides:
+            return self.overrides[milestone_key]
+        for _, patterns, steps in self.ladders.values():
+            if any(fnmatch.fnmatchcase(milestone_key, p) for p in patterns):
+                return steps
+        return ()
+
+    def ladder_title(self, milestone_key: str) -> str:
+        for title, patterns, _ in self.ladders.values():
+            if any(fnmatch.fnmatchcase(milestone_key, p) for p in patterns):
+                return title
+        return ""
+
+
+def _steps(ladder: str, raw: list[dict]) -> tuple[Step, ...]:
+    steps = tuple(
+        Step(ladder=ladder, offset=int(s["offset"]), to=tuple(s["to"]), cc=tuple(s.get("cc", ())))
+        for s in raw
+    )
+    if len({s.offset for s in steps}) != len(steps):
+        raise ValueError(f"reminder policy: ladder {ladder} has two steps on the same day")
+    return tuple(sorted(steps, key=lambda s: s.offset))
+
+
+def load_policy(path: Path = POLICY_FILE) -> Policy:
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+        return Policy(
+            send_time=time.fromisoformat(raw["send_time"]),
+            digest_time=time.fromisoformat(raw["digest_time"]),
+            short_notice=frozenset(raw.get("short_notice", ())),
+            ladders={
+                name: (ladder["title"], tuple(ladder["milestones"]), _steps(name, ladder["steps"]))
+                for name, ladder in raw.get("ladders", {}).items()
+            },
+            overrides={key: _steps(key, o["steps"]) for key, o in raw.get("overrides", {}).items()},
+            letters={
+                key: Letter(
+                    milestone_key=key, template=letter["template"], embargoed=bool(letter.get("embargoed"))
+                )
+                for key, letter in raw.get("letters", {}).items()
+            },
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"cannot read the reminder policy {path}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def shipped_policy() -> Policy:
+    return load_policy()
+
+
+def send_moment(day: date, policy: Policy, calendar: WorkingDayCalendar) -> datetime:
+    """When an email for `day` leaves: 08:00, on the previous working day if `day` is not one."""
+    return datetime.combine(calendar.roll_back(day), policy.send_time, tzinfo=LONDON)
+
+
+def step_day(step: Step, forecast_day: date, calendar: WorkingDayCalendar) -> date:
+    return calendar.add_working_days(forecast_day, step.offset)
+
+
+def latest_due_step(
+    steps: tuple[Step, ...],
+    forecast: datetime,
+    as_of: datetime,
+    calendar: WorkingDayCalendar,
+) -> Step | None:
+    """The newest step whose day has come by `as_of` (London), or None.
+
+    A sweep early on a step's day (07:00) finds it, so it can leave at 08:00. Only the newest: a sweep
+    that missed days (an outage) sends one current reminder, not a burst of stale ones.
+    """
+    forecast_day = forecast.astimezone(LONDON).date()
+    today = as_of.astimezone(LONDON).date()
+    due = [s for s in steps if calendar.roll_back(step_day(s, forecast_day, calendar)) <= today]
+    return due[-1] if due else None

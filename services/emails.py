@@ -1,0 +1,101 @@
+"""Rendering emails: Jinja2 templates in plain English, as text and as HTML, with an .ics of key dates.
+
+Subjects are built here, not in templates, so that one function strips anything a header must not
+hold (CR and LF: no header injection, whatever a contact's name or a note says).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+
+import icalendar
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from calendars import LONDON
+
+
+def header_safe(text: str) -> str:
+    """One line, no control characters: what may go into an email header."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def govuk_time(moment: datetime) -> str:
+    """GOV.UK style: 9:30am, 5pm, midday."""
+    local = moment.astimezone(LONDON)
+    if (local.hour, local.minute) == (12, 0):
+        return "midday"
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+
+
+def govuk_day(day: date) -> str:
+    """GOV.UK style: Tuesday 7 January 2025."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def govuk_when(moment: datetime | date | None) -> str:
+    if moment is None:
+        return "not set"
+    if not isinstance(moment, datetime):
+        return govuk_day(moment)
+    return f"{govuk_day(moment.astimezone(LONDON).date())} at {govuk_time(moment)}"
+
+
+@lru_cache(maxsize=2)
+def _environment(*, html: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("services", "email_templates"),
+        autoescape=html,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["when"] = govuk_when
+    env.filters["day"] = govuk_day
+    return env
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    ics: str | None = None
+
+
+def render(
+    template: str,
+    subject: str,
+    context: dict,
+    *,
+    key_dates: list[tuple[str, datetime]] = (),
+    uid_prefix: str,
+    now: datetime,
+) -> Rendered:
+    """The email `template` (services/email_templates/<template>.j2) in both formats, with an .ics of
+    `key_dates` when there are any."""
+    text = _environment(html=False).get_template(f"{template}.j2").render(format="text", **context)
+    html = _environment(html=True).get_template(f"{template}.j2").render(format="html", **context)
+    ics = calendar_file(key_dates, uid_prefix=uid_prefix, stamp=now) if key_dates else None
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return Rendered(subject=header_safe(subject), text=text, html=html, ics=ics)
+
+
+def calendar_file(key_dates: list[tuple[str, datetime]], *, uid_prefix: str, stamp: datetime) -> str:
+    """An iCalendar file with one 15-minute event per key date (a deadline at its time), London time."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Ofsted//ilacs-orchestrator//EN")
+    cal.add("version", "2.0")
+    for label, moment in key_dates:
+        event = icalendar.Event()
+        slug = "".join(ch if ch.isalnum() else "-" for ch in label.lower())
+        event.add("uid", f"{uid_prefix}-{slug}@ilacs-orchestrator")
+        event.add("summary", header_safe(label))
+        event.add("dtstart", moment.astimezone(LONDON))
+        event.add("duration", icalendar.vDuration.from_ical("PT15M"))
+        event.add("dtstamp", stamp.astimezone(UTC))
+        cal.add_component(event)
+    return cal.to_ical().decode("utf-8")

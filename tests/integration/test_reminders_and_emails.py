@@ -1,0 +1,320 @@
+"""Reminders, letters and the outbox against a real SMTP server (STARTTLS and login) on loopback,
+and the store on SQLite and PostgreSQL.
+
+The expected emails below are worked out by hand from spec section 6 and the policy file: the
+Ofsted ladder sends a reminder 2 working days before and one at 08:00 on the day, to the owner;
+the LA's returns get a reminder at 08:00 on the day, to the DCS with the link person copied;
+recording a notification, a draft, a final report or publication sends the DCS a letter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from sqlmodel import select
+
+from calendars import LONDON, england_calendar
+from models.records import OutboxMessage
+from models.reminders import shipped_policy
+from services import outbox, tracking
+from services.database import transaction
+from services.delivery import ESCALATE_AFTER, deliver_due
+from services.reference_data import import_contacts, import_staff
+from services.transports import SmtpTransport
+from tests.helpers import day
+
+BARKING = "E09000002"
+DCS = "dcs@barking.example.org"
+LINK = "link@barking.example.org"
+LEAD = "ann.lead@example.org"
+CONTACTS = f"""la_code,role,name,email,valid_from
+{BARKING},dcs,Dee Director,{DCS},2024-01-01
+{BARKING},link_person,Lin Link,{LINK},2024-01-01
+E09000003,dcs,Other Director,dcs@barnet.example.org,2024-01-01
+"""
+STAFF = f"""name,role,email,ofsted_region
+Ann Lead,lead_inspector,{LEAD},London
+Sam Senior,senior_hmi,shmi@example.org,London
+Rita Regional,regional_director,rd@example.org,London
+Bea Support,business_support,support@example.org,London
+Quinn Quality,qa_manager,qa@example.org,
+"""
+CALENDAR = england_calendar()
+POLICY = shipped_policy()
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON)
+
+
+@pytest.fixture
+def inspection(store):
+    """A standard inspection at Barking and Dagenham, on site Monday 13 January 2025, registered on
+    Thursday 2 January; its people on record."""
+    with transaction(store) as session:
+        import_contacts(session, CONTACTS, source="contacts.csv")
+        import_staff(session, STAFF, source="staff.csv")
+    template, timeline = tracking.preview(
+        "standard-inspection", day("Monday 2025-01-13"), flags=frozenset(), calendar=CALENDAR
+    )
+    with transaction(store) as session:
+        return tracking.register(
+            session,
+            timeline=timeline,
+            template=template,
+            la_code=BARKING,
+            lead="Ann Lead",
+            flags=frozenset(),
+            override="",
+            actor="Bea Support",
+            now=at("2025-01-02T06:00"),
+        ).id
+
+
+def sweep(store, moment: datetime) -> outbox.SweepReport:
+    with transaction(store) as session:
+        return outbox.sweep(session, as_of=moment, calendar=CALENDAR, policy=POLICY)
+
+
+def send(store, transport, moment: datetime):
+    return deliver_due(store, now=moment, transport=transport, policy=POLICY)
+
+
+def record(store, activity_id: int, key: str, moment: datetime) -> None:
+    with transaction(store) as session:
+        moved = tracking.record_actual(
+            session,
+            activity_id=activity_id,
+            key=key,
+            at=moment,
+            by="Ann Lead",
+            note="",
+            now=moment,
+            calendar=CALENDAR,
+        )
+        outbox.after_change(
+            session,
+            activity_id,
+            moved,
+            reason=f"{key} recorded",
+            now=moment,
+            calendar=CALENDAR,
+            policy=POLICY,
+        )
+
+
+def summary(received) -> list[tuple[str, str]]:
+    """(recipient, subject up to the colon) for each email, sorted."""
+    return sorted(
+        (r.message["To"].addresses[0].addr_spec, str(r.message["Subject"]).strip().split(":")[0])
+        for r in received
+    )
+
+
+EXPECTED_BY_DAY = {
+    "Thursday 2025-01-02": [(LEAD, "Reminder")] * 3,  # notification, confirmation email, set-up call
+    "Monday 2025-01-06": [(DCS, "Confirmation")] + [(LEAD, "Due today")] * 3,
+    "Tuesday 2025-01-07": [(DCS, "Due today")] * 2,  # child-level data, audits
+    "Wednesday 2025-01-08": [(DCS, "Due today"), (LEAD, "Reminder")],  # management information; analyst call
+    "Thursday 2025-01-09": [(DCS, "Due today")],  # case information
+    "Friday 2025-01-10": [(LEAD, "Due today")],  # analyst call
+    "Wednesday 2025-02-05": [(LEAD, "Reminder")],  # draft report
+    "Friday 2025-02-07": [(DCS, "Draft for factual accuracy"), (LEAD, "Due today")],
+    "Wednesday 2025-02-12": [(DCS, "Due today")],  # factual accuracy comments
+    "Monday 2025-02-17": [(LEAD, "Reminder")] * 2,  # final report, children's summary
+    "Wednesday 2025-02-19": [(DCS, "EMBARGOED"), (LEAD, "Due today"), (LEAD, "Due today")],
+    "Thursday 2025-02-20": [(LEAD, "Reminder")],  # publication
+    "Monday 2025-02-24": [(DCS, "Published"), (LEAD, "Due today")],
+}
+
+
+def test_a_standard_inspection_walked_day_by_day_sends_exactly_the_expected_emails(
+    store, inspection, smtp_server, smtp_transport
+):
+    with transaction(store) as session:
+        planned = sorted(
+            (m.target, m.key, m.owner) for m in tracking.milestones(session, inspection) if m.target
+        )
+    got: dict[str, list] = {}
+    today = day("Thursday 2025-01-02")
+    while today <= day("Tuesday 2025-02-25"):
+        morning = datetime.combine(today, time(7, 0), tzinfo=LONDON)
+        sweep(store, morning)
+        sweep(store, morning + timedelta(minutes=5))  # run twice: nothing new
+        send(store, smtp_transport, morning + timedelta(hours=1))
+        for target, key, owner in planned:
+            local = target.astimezone(LONDON)
+            if local.date() == today and key != "action_plan_due":
+                record(store, inspection, key, local - timedelta(hours=1) if owner == "LA" else local)
+        send(store, smtp_transport, datetime.combine(today, time(18, 30), tzinfo=LONDON))
+        received = smtp_server.mailbox.take()
+        if received:
+            got[f"{today:%A} {today.isoformat()}"] = summary(received)
+            assert all(r.message["To"].addresses[0].addr_spec != DCS for r in received) or today >= day(
+                "Monday 2025-01-06"
+            ), "nothing reaches the LA before the notification call is recorded"
+        today = CALENDAR.next_working_day(today)
+    assert got == {d: sorted(v) for d, v in EXPECTED_BY_DAY.items()}
+
+
+def test_letters_to_the_dcs_copy_the_link_person_and_carry_the_dates(
+    store, inspection, smtp_server, smtp_transport
+):
+    record(store, inspection, "notification", at("2025-01-06T09:30"))
+    send(store, smtp_transport, at("2025-01-06T09:35"))
+    (confirmation,) = [r for r in smtp_server.mailbox.take() if DCS in r.envelope_to]
+    assert sorted(confirmation.envelope_to) == [DCS, LINK]
+    text = confirmation.message.get_body(("plain",)).get_content()
+    assert "Child-level data lists 1-11 (Excel): Tuesday 7 January 2025 at 5pm" in text
+    assert "Information about the audited cases named: Thursday 9 January 2025 at 5pm" in text
+    html = confirmation.message.get_body(("html",)).get_content()
+    assert "<table" in html and "Tuesday 7 January 2025 at 5pm" in html
+    ics = next(p for p in confirmation.message.iter_attachments() if p.get_content_type() == "text/calendar")
+    assert "DTSTART;TZID=Europe/London:20250107T170000" in ics.get_content()
+
+
+def test_nothing_reaches_the_la_before_the_notification_is_recorded(
+    store, inspection, smtp_server, smtp_transport
+):
+    sweep(store, at("2025-01-07T07:00"))  # the data returns are due, but nobody has told the LA
+    send(store, smtp_transport, at("2025-01-07T08:00"))
+    assert [r for r in smtp_server.mailbox.take() if DCS in r.envelope_to or LINK in r.envelope_to] == []
+    with transaction(store) as session:
+        queued_for_la = session.exec(select(OutboxMessage).where(OutboxMessage.recipient_email == DCS)).all()
+    assert queued_for_la == []
+
+
+def test_a_sender_killed_after_smtp_accepts_a_message_resends_only_that_one(
+    store, inspection, smtp_server, smtp_transport
+):
+    sweep(store, at("2025-01-02T07:00"))  # three reminders for the lead inspector
+
+    class DiesAfterFirstAcceptance:
+        def send(self, message):
+            smtp_transport.send(message)
+            raise KeyboardInterrupt  # the process is killed before it can mark the message sent
+
+    with pytest.raises(KeyboardInterrupt):
+        send(store, DiesAfterFirstAcceptance(), at("2025-01-02T08:00"))
+    first = smtp_server.mailbox.take()
+    report = send(store, smtp_transport, at("2025-01-02T08:05"))
+    after_restart = smtp_server.mailbox.take()
+    assert len(first) == 1 and len(after_restart) == 3 and len(report.sent) == 3
+    message_ids = [r.message["Message-ID"] for r in first + after_restart]
+    assert len(set(message_ids)) == 3  # the one message sent twice carries the same Message-ID
+    assert send(store, smtp_transport, at("2025-01-02T09:00")).sent == []
+
+
+def test_smtp_down_for_a_day_queues_retries_escalates_then_delivers(
+    store, inspection, smtp_server, smtp_transport
+):
+    sweep(store, at("2025-01-02T07:00"))
+    down = SmtpTransport(
+        host="127.0.0.1", port=smtp_server.port + 1, starttls=False, timeout=2
+    )  # nobody there
+    moment = at("2025-01-02T08:00")
+    for _ in range(ESCALATE_AFTER + 2):  # the sender tries each time a message's backoff has passed
+        send(store, down, moment)
+        moment += timedelta(hours=5)
+    with transaction(store) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    reminders = [r for r in rows if r.stage != "delivery_failing"]
+    assert {r.status for r in reminders} == {"queued"} and min(
+        r.attempts for r in reminders
+    ) >= ESCALATE_AFTER
+    assert {r.recipient_email for r in rows if r.stage == "delivery_failing"} == {"support@example.org"}
+    report = send(store, smtp_transport, at("2025-01-03T09:00"))  # the server is back the next day
+    delivered = summary(smtp_server.mailbox.take())
+    assert len(report.sent) == 6 and delivered.count((LEAD, "Reminder")) == 3
+    assert delivered.count(("support@example.org", "Email not delivered after 3 attempts")) == 3
+
+
+def test_a_contact_name_with_cr_lf_cannot_inject_headers(store, inspection, smtp_server, smtp_transport):
+    with transaction(store) as session:
+        evil = (
+            "la_code,role,name,email,valid_from\n"
+            + f'{BARKING},dcs,"Eve\r\nBcc: spy@evil.example",{DCS},2024-06-01\n'
+        )
+        import_contacts(session, evil, source="evil.csv")
+    record(store, inspection, "notification", at("2025-01-06T09:30"))
+    send(store, smtp_transport, at("2025-01-06T09:35"))
+    (letter,) = [r for r in smtp_server.mailbox.take() if DCS in r.envelope_to]
+    assert sorted(letter.envelope_to) == [DCS, LINK]
+    assert letter.message["Bcc"] is None
+    assert "\n" not in str(letter.message["To"]) and "Eve Bcc: spy@evil.example" in str(letter.message["To"])
+
+
+def test_a_deferral_mid_timeline_sends_one_dates_changed_email_and_no_stale_reminders(
+    store, inspection, smtp_server, smtp_transport
+):
+    record(store, inspection, "notification", at("2025-01-06T09:30"))
+    sweep(store, at("2025-01-07T07:00"))  # child-level data and audits due today: queued for 08:00
+    with transaction(store) as session:
+        moved = tracking.defer(
+            session,
+            activity_id=inspection,
+            to=day("Monday 2025-01-20"),
+            reason="weather",
+            by="Bea Support",
+            now=at("2025-01-07T07:30"),
+            calendar=CALENDAR,
+        )
+        outbox.after_change(
+            session,
+            inspection,
+            moved,
+            reason="deferred for severe weather",
+            now=at("2025-01-07T07:30"),
+            calendar=CALENDAR,
+            policy=POLICY,
+        )
+    send(store, smtp_transport, at("2025-01-07T08:00"))
+    received = smtp_server.mailbox.take()
+    subjects = summary(received)
+    assert subjects.count((DCS, "Dates changed")) == 1 and subjects.count((LEAD, "Dates changed")) == 1
+    assert (DCS, "Due today") not in subjects  # the reminders for the old dates were cancelled
+    text = next(r for r in received if "Dates changed" in r.message["Subject"] and DCS in r.envelope_to)
+    body = text.message.get_body(("plain",)).get_content()
+    assert (
+        "Child-level data lists 1-11 (Excel): was Tuesday 7 January 2025 at 5pm, now Tuesday 14 January 2025"
+        in body
+    )
+    sweep(store, at("2025-01-14T07:00"))
+    send(store, smtp_transport, at("2025-01-14T08:00"))
+    assert summary(smtp_server.mailbox.take()).count((DCS, "Due today")) == 2  # on the new day, once
+
+
+def test_a_reminder_step_once_sent_is_never_sent_again(store, inspection, smtp_server, smtp_transport):
+    sweep(store, at("2025-01-02T07:00"))
+    send(store, smtp_transport, at("2025-01-02T08:00"))
+    assert len(smtp_server.mailbox.take()) == 3
+    with transaction(store) as session:  # even if something asks for the same step again
+        report = outbox.SweepReport()
+        activity = session.get(tracking.Activity, inspection)
+        outbox.queue_reminders(
+            session, activity, as_of=at("2025-01-02T12:00"), calendar=CALENDAR, policy=POLICY, report=report
+        )
+    assert report.queued == []
+    assert send(store, smtp_transport, at("2025-01-02T13:00")).sent == []
+
+
+def test_the_sweep_does_nothing_on_a_bank_holiday(store, inspection):
+    assert sweep(store, at("2025-04-21T07:00")).queued == []  # Easter Monday
+    assert sweep(store, at("2025-01-04T07:00")).queued == []  # a Saturday
+
+
+def test_email_preview_shows_a_stage_without_queueing(store, inspection, capsys):
+    from interfaces.cli import main
+
+    assert (
+        main(["email", "preview", str(inspection), "final_report_sent", "letter", "--as-of", "2025-02-19"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert (
+        "Subject: EMBARGOED: Final report" in out
+        and "UNDER EMBARGO UNTIL MONDAY 24 FEBRUARY 2025 AT 9:30AM" in out
+    )
+    with transaction(store) as session:
+        assert session.exec(select(OutboxMessage)).all() == []

@@ -75,6 +75,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from pathlib import Path
+
+    from interfaces.service import serve
+
+    ready = Path(args.ready_file) if args.ready_file else None
+    return serve(demo=args.demo, prefect_port=args.prefect_port, sink_port=args.sink_port, ready_file=ready)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ilacs", description="ILACS inspection timelines")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -92,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run one timeline of each activity type through its Prefect flow")
     demo.add_argument("--as-of", help="the day to plan from (default: today in London)")
     demo.set_defaults(handler=cmd_demo)
+    service = sub.add_parser("serve", help="the local service: Prefect server, mail sink, served deployments")
+    service.add_argument(
+        "--demo", action="store_true", help="register the demonstration and run today's mail"
+    )
+    service.add_argument(
+        "--prefect-port", type=int, default=int(os.environ.get("ILACS_PREFECT_PORT", "4200"))
+    )
+    service.add_argument("--sink-port", type=int, default=int(os.environ.get("ILACS_SINK_PORT", "1025")))
+    service.add_argument("--ready-file", help="write the Prefect server's pid here once serving (for tests)")
+    service.set_defaults(handler=cmd_serve)
     add_store_commands(sub)
     return parser
 

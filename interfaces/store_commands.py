@@ -84,11 +84,12 @@ def _london(value: str | datetime | None) -> str | None:
 
 
 def _notify(session, activity_id: int, moved: list, *, reason: str, now: datetime) -> None:
-    """The emails a change calls for, queued in the change's own transaction (the outbox)."""
+    """The emails a change calls for, queued in the change's own transaction (the outbox); when the
+    local service is up, an event then wakes its sender at once (the sender's schedule is the backstop)."""
     from models.reminders import shipped_policy
     from services import outbox
 
-    outbox.after_change(
+    report = outbox.after_change(
         session,
         activity_id,
         moved,
@@ -97,6 +98,19 @@ def _notify(session, activity_id: int, moved: list, *, reason: str, now: datetim
         calendar=england_calendar(),
         policy=shipped_policy(),
     )
+    if report.queued and os.environ.get("PREFECT_API_URL"):
+        session.info["announce"] = activity_id  # emitted by _announce once the transaction has committed
+
+
+def _announce(session_info: dict) -> None:
+    activity_id = session_info.get("announce")
+    if activity_id is None:
+        return
+    from prefect.events import emit_event
+
+    from deployments.local import OUTBOX_QUEUED
+
+    emit_event(event=OUTBOX_QUEUED, resource={"prefect.resource.id": f"ilacs.activity.{activity_id}"})
 
 
 def _print_moves(moved: list) -> None:
@@ -119,6 +133,7 @@ def cmd_done(args: argparse.Namespace) -> int:
             now=now, calendar=england_calendar(),
         )  # fmt: skip
         _notify(session, args.activity, moved, reason=f"{args.key} recorded", now=now)
+    _announce(session.info)
     _print_moves(moved)
     return 0
 
@@ -131,6 +146,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
             now=now, calendar=england_calendar(),
         )  # fmt: skip
         _notify(session, args.activity, moved, reason=f"{args.key} corrected", now=now)
+    _announce(session.info)
     _print_moves(moved)
     return 0
 
@@ -149,6 +165,7 @@ def cmd_defer(args: argparse.Namespace) -> int:
             reason=f"deferred: {tracking.DEFERRAL_REASONS[args.reason]}",
             now=now,
         )
+    _announce(session.info)
     _print_moves(moved)
     return 0
 
@@ -272,6 +289,8 @@ def cmd_outcome(args: argparse.Namespace) -> int:
                 now=now,
                 calendar=calendar,
             )
+        _notify(session, args.activity, moved, reason="outcome recorded", now=now)
+    _announce(session.info)
     _print_moves(moved)
     return 0
 

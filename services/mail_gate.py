@@ -34,10 +34,12 @@ def notified(session: Session, activity: Activity) -> bool:
     return bool(row and row.actual)
 
 
-def admit(session: Session, activity: Activity, person: Person, policy: Policy) -> Verdict:
-    """May `person` be sent an email about `activity` now?"""
+def admit(session: Session, activity: Activity | None, person: Person, policy: Policy) -> Verdict:
+    """May `person` be sent an email about `activity` now? (None: internal mail about many activities.)"""
     if not person.la_facing:
         return Verdict(admitted=True)
+    if activity is None:
+        return Verdict(admitted=False, reason="mail about several activities goes to Ofsted's staff only")
     if activity.activity_type in policy.short_notice and not notified(session, activity):
         return Verdict(admitted=False, reason="confidential: the notification is not recorded yet")
     own_contact = session.exec(

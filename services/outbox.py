@@ -43,7 +43,7 @@ def _existing(session: Session, key: str) -> OutboxMessage | None:
 def queue(
     session: Session,
     *,
-    activity: Activity,
+    activity: Activity | None,
     milestone_key: str,
     stage: str,
     person: Person,
@@ -56,8 +56,8 @@ def queue(
     embargoed: bool = False,
 ) -> None:
     """Queue one email through the gate. A key already sent is left alone (never twice); a key queued
-    or cancelled before is brought up to date."""
-    key = idempotency_key(activity.id, milestone_key, stage, person.email)
+    or cancelled before is brought up to date. `activity` is None for internal mail about many (digests)."""
+    key = idempotency_key(activity.id if activity else 0, milestone_key, stage, person.email)
     verdict = mail_gate.admit(session, activity, person, policy)
     if not verdict.admitted:
         report.dropped.append(f"{key} ({verdict.reason})")
@@ -73,7 +73,7 @@ def queue(
     subject = rendered.subject
     row = row or OutboxMessage(
         idempotency_key=key,
-        activity_id=activity.id,
+        activity_id=activity.id if activity else None,
         milestone_key=milestone_key,
         stage=stage,
         recipient_email=person.email,

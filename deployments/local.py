@@ -1,0 +1,36 @@
+"""The deployments `make run` serves: the 07:00 sweep, the outbox sender (every minute, and at once
+when a change queues mail), and the 07:30 digest. Times are Europe/London; the flows themselves skip
+weekends and bank holidays, which cron does not know."""
+
+from __future__ import annotations
+
+import os
+
+from prefect.deployments.runner import RunnerDeployment
+from prefect.events import DeploymentEventTrigger
+from prefect.schedules import Cron, Interval
+
+from flows.reminders import business_support_digest, daily_sweep, send_outbox
+
+OUTBOX_QUEUED = "ilacs.outbox.queued"  # emitted by the commands that queue mail
+
+
+def local_deployments() -> list[RunnerDeployment]:
+    return [
+        daily_sweep.to_deployment(
+            name="daily-sweep",
+            schedules=[Cron("0 7 * * 1-5", timezone="Europe/London")],
+            concurrency_limit=1,
+        ),
+        send_outbox.to_deployment(
+            name="send-outbox",
+            schedules=[Interval(int(os.environ.get("ILACS_SENDER_INTERVAL_SECONDS", "60")))],
+            triggers=[DeploymentEventTrigger(expect={OUTBOX_QUEUED})],
+            concurrency_limit=1,
+        ),
+        business_support_digest.to_deployment(
+            name="business-support-digest",
+            schedules=[Cron("30 7 * * 1-5", timezone="Europe/London")],
+            concurrency_limit=1,
+        ),
+    ]

@@ -1,0 +1,38 @@
+"""The reminder flows: the daily sweep (07:00), the outbox sender, and business support's digest
+(07:30). Each takes `as_of` so that a timeline can be replayed day by day; without it, now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pendulum
+from prefect import flow
+
+from calendars import LONDON, england_calendar
+from tasks.reminders import deliver_outbox, queue_digests, queue_due_messages
+
+
+def _as_of(as_of: datetime | None) -> datetime:
+    return as_of or pendulum.now(LONDON)
+
+
+@flow(name="daily-sweep")
+def daily_sweep(as_of: datetime | None = None) -> dict:
+    """On a working day: queue every reminder and letter due, then send what is due. On a bank holiday
+    or a weekend: nothing (the cron schedule does not know bank holidays; this does)."""
+    moment = _as_of(as_of)
+    if not england_calendar().is_working_day(moment.astimezone(LONDON).date()):
+        return {"skipped": "not a working day"}
+    return {**queue_due_messages(moment), **deliver_outbox(moment)}
+
+
+@flow(name="send-outbox")
+def send_outbox(as_of: datetime | None = None) -> dict:
+    """Deliver every queued message that is due (letters go as soon as they are queued)."""
+    return deliver_outbox(_as_of(as_of))
+
+
+@flow(name="business-support-digest")
+def business_support_digest(as_of: datetime | None = None) -> dict:
+    moment = _as_of(as_of)
+    return {**queue_digests(moment), **deliver_outbox(moment)}

@@ -1,0 +1,70 @@
+"""What `make run` shows: the demonstration activities, then today's reminders landing in the sink."""
+
+from __future__ import annotations
+
+import pendulum
+from sqlmodel import select
+
+from calendars import LONDON, england_calendar
+from interfaces.render import milestones_table
+from models.records import Activity, LocalAuthority, Milestone
+from models.reminders import shipped_policy
+from services import outbox, queries, tracking
+from services.database import open_store, transaction
+
+TODAYS_LA = "E09000014"  # Haringey: its (fictional) people get today's demonstration mail
+
+
+def run_demo(sink) -> None:
+    from flows.demo import demonstration
+    from flows.reminders import daily_sweep, send_outbox
+    from flows.schedule_activity import schedule_activity
+
+    engine = open_store()
+    now = pendulum.now(LONDON)
+    calendar = england_calendar()
+    for template, activity_id in demonstration(engine, now):
+        with transaction(engine) as session:
+            found, la, stored = queries.show(session, activity_id)
+        print(
+            f"\n#{found.id} {template.title} at {la.name} ({la.ofsted_region}), lead {found.lead_inspector}"
+        )
+        print(f"on site {found.onsite:%A %d %B %Y} to {found.fieldwork_end:%A %d %B %Y}")
+        print(milestones_table(stored))
+    today = now.date()
+    if not calendar.is_working_day(today):
+        print(f"\nToday ({today:%A %d %B %Y}) is not a working day: the sweep sends nothing on it.")
+        return
+    onsite = calendar.add_working_days(today, 11)  # a monitoring visit whose data request is made today
+    with transaction(engine) as session:
+        activity_id = session.exec(
+            select(Activity.id).join(LocalAuthority).where(LocalAuthority.ons_code == TODAYS_LA,
+                                                           Activity.onsite == onsite)
+        ).first()  # fmt: skip
+    if activity_id is None:
+        activity_id = schedule_activity(
+            activity_type="monitoring-visit", la_code=TODAYS_LA, onsite=onsite,
+            lead="Avery Example-london 1 (fictional inspector)", flags=["first_of_series"], override="",
+            actor="make run (demonstration)", now=now,
+        )  # fmt: skip
+    print(
+        f"\nToday, {today:%A %d %B %Y}: monitoring visit #{activity_id} at Haringey, on site {onsite:%d %B}."
+    )
+    daily_sweep(as_of=now)
+    with transaction(engine) as session:
+        request = session.exec(
+            select(Milestone).where(Milestone.activity_id == activity_id, Milestone.key == "data_request")
+        ).one()
+        if request.actual is None:
+            moved = tracking.record_actual(
+                session, activity_id=activity_id, key="data_request", at=now, by="make run (demonstration)",
+                note="", now=now, calendar=calendar,
+            )  # fmt: skip
+            outbox.after_change(
+                session, activity_id, moved, reason="data request made", now=now, calendar=calendar,
+                policy=shipped_policy(),
+            )  # fmt: skip
+    send_outbox(as_of=now)
+    print(f"Mail in the local sink ({sink.directory}):")
+    for name, to, subject in sink.messages():
+        print(f"  {name}  to {to}\n         {subject}")

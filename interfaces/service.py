@@ -1,0 +1,138 @@
+"""`ilacs serve` (what `make run` starts): one supervised service on this machine.
+
+It starts a local Prefect server (SQLite, loopback), a local mail sink (an SMTP server on loopback
+that writes each message it receives to ILACS_HOME/mail-sink/ as an .eml file), points the system's
+mail at the sink, and serves the deployments until Ctrl-C, when it stops all of them: the Prefect
+server runs in its own process group, which is ended on the way out (and is told to stop if this
+process dies first).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from services.database import ilacs_home
+
+log = logging.getLogger("ilacs.service")
+
+
+class MailSink:
+    """An aiosmtpd handler that keeps every message as a numbered .eml file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        number = len(list(self.directory.glob("*.eml"))) + 1
+        target = self.directory / f"{number:05d}.eml"
+        partial = target.with_suffix(".partial")
+        partial.write_bytes(envelope.original_content)
+        partial.replace(target)
+        return "250 OK"
+
+    def messages(self) -> list[tuple[str, str, str]]:
+        """(file, To, Subject) of every message in the sink."""
+        out = []
+        for path in sorted(self.directory.glob("*.eml")):
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            out.append((path.name, str(message["To"]), str(message["Subject"]).strip()))
+        return out
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM it if this service dies without cleaning up."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    os.setpgrp()
+
+
+def start_prefect_server(port: int, log_file: Path) -> subprocess.Popen:
+    prefect = Path(sys.executable).with_name("prefect")
+    handle = log_file.open("ab")
+    process = subprocess.Popen(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=handle, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"},
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Prefect server stopped at start; see {log_file}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.5)
+    stop_process_group(process)
+    raise RuntimeError(f"the Prefect server did not answer within 120 s; see {log_file}")
+
+
+def stop_process_group(process: subprocess.Popen, grace: float = 15) -> None:
+    """SIGTERM the child's whole process group, then SIGKILL whatever is left after `grace` seconds."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def serve(*, demo: bool, prefect_port: int, sink_port: int, ready_file: Path | None = None) -> int:
+    from aiosmtpd.controller import Controller
+
+    def stop_on_sigterm(_signum, _frame) -> None:
+        raise KeyboardInterrupt  # run the same clean-up as Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    home = ilacs_home()
+    home.mkdir(parents=True, exist_ok=True)
+    sink = MailSink(home / "mail-sink")
+    controller = Controller(sink, hostname="127.0.0.1", port=sink_port)
+    server = start_prefect_server(prefect_port, home / "prefect-server.log")
+    controller.start()
+    os.environ.update({
+        "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api", "ILACS_MAIL_TRANSPORT": "smtp",
+        "ILACS_SMTP_HOST": "127.0.0.1", "ILACS_SMTP_PORT": str(sink_port), "ILACS_SMTP_STARTTLS": "false",
+        "ILACS_SMTP_USER": "", "ILACS_SMTP_PASSWORD": "",
+    })  # fmt: skip
+    try:
+        from prefect import serve as prefect_serve
+
+        from deployments.local import local_deployments
+
+        print(f"Prefect server: http://127.0.0.1:{prefect_port}/api (pid {server.pid}); "
+              f"mail sink: smtp://127.0.0.1:{sink_port} -> {sink.directory}", flush=True)  # fmt: skip
+        if demo:
+            from interfaces.demo_day import run_demo
+
+            run_demo(sink)
+        if ready_file:
+            ready_file.write_text(str(server.pid))
+        print(
+            "Serving the daily sweep (07:00), the outbox sender and the digest (07:30). Ctrl-C stops.",
+            flush=True,
+        )
+        prefect_serve(*local_deployments(), pause_on_shutdown=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+        stop_process_group(server)
+        print("Stopped.", flush=True)
+    return 0

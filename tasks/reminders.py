@@ -1,0 +1,42 @@
+"""Prefect tasks for reminders and the outbox: each one job, each its own transactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from calendars import england_calendar
+from models.reminders import shipped_policy
+from services import digest, outbox
+from services.database import open_store, transaction
+from services.delivery import deliver_due
+from services.transports import transport_from_settings
+
+
+@task(name="queue-due-messages", cache_policy=NO_CACHE)
+def queue_due_messages(as_of: datetime) -> dict:
+    """The sweep: every reminder and letter due by `as_of`, queued once."""
+    with transaction(open_store()) as session:
+        report = outbox.sweep(session, as_of=as_of, calendar=england_calendar(), policy=shipped_policy())
+    return {"queued": len(report.queued), "cancelled": len(report.cancelled), "dropped": len(report.dropped)}
+
+
+@task(name="deliver-outbox", cache_policy=NO_CACHE)
+def deliver_outbox(as_of: datetime) -> dict:
+    """Send what is due; failures are retried by later runs, never here (no task retries: a retry
+    could repeat a message SMTP already accepted)."""
+    report = deliver_due(
+        open_store(), now=as_of, transport=transport_from_settings(), policy=shipped_policy()
+    )
+    return {"sent": len(report.sent), "failed": len(report.failed), "cancelled": len(report.cancelled)}
+
+
+@task(name="queue-digests", cache_policy=NO_CACHE)
+def queue_digests(as_of: datetime) -> dict:
+    with transaction(open_store()) as session:
+        report = digest.queue_digests(
+            session, as_of=as_of, calendar=england_calendar(), policy=shipped_policy()
+        )
+    return {"queued": len(report.queued)}

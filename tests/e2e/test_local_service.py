@@ -1,0 +1,120 @@
+"""`ilacs serve`, the service `make run` starts: a local Prefect server, a mail sink and the served
+deployments, as real processes; a change staff record wakes the sender at once; Ctrl-C stops it all."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.smtp_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def service(tmp_path):
+    prefect_port, sink_port = free_port(), free_port()
+    ready = tmp_path / "ready"
+    env = {
+        **os.environ, "ILACS_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
+        "ILACS_SENDER_INTERVAL_SECONDS": "3600", "PREFECT_API_URL": "",
+    }  # fmt: skip
+    env.pop("ILACS_DATABASE_URL", None)
+    log = (tmp_path / "service.log").open("wb")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ilacs")), "serve", "--prefect-port", str(prefect_port),
+         "--sink-port", str(sink_port), "--ready-file", str(ready)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: ready.exists() or process.poll() is not None, 120, "the service to start")
+        assert process.poll() is None, (tmp_path / "service.log").read_text()
+        yield {
+            "process": process, "server_pid": int(ready.read_text()), "api": f"http://127.0.0.1:{prefect_port}/api",
+            "env": env, "sink": tmp_path / "home" / "mail-sink", "log": tmp_path / "service.log",
+        }  # fmt: skip
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def ilacs(service, *argv: str) -> subprocess.CompletedProcess:
+    env = {**service["env"], "PREFECT_API_URL": service["api"]}
+    command = [str(Path(sys.executable).with_name("ilacs")), *argv]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_the_service_serves_the_deployments_wakes_the_sender_and_stops_cleanly_on_ctrl_c(service, tmp_path):
+    def served() -> set[str]:
+        return {d["name"] for d in httpx.post(f"{service['api']}/deployments/filter", json={}).json()}
+
+    expected = {"daily-sweep", "send-outbox", "business-support-digest"}
+    assert wait_for(lambda: served() == expected, 60, "the three deployments to be served")
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "la_code,role,name,email,valid_from\nE09000002,dcs,Dee Director,dcs@barking.example.org,2024-01-01\n",
+        encoding="utf-8",
+    )
+    imported = ilacs(service, "import", "contacts", str(contacts))
+    assert imported.returncode == 0, imported.stderr
+    scheduled = ilacs(service, "schedule", "standard-inspection", "--la", "E09000002", "--onsite", "2025-01-13",
+                      "--lead", "Ann", "--as-of", "2025-01-02")  # fmt: skip
+    assert scheduled.returncode == 0, scheduled.stderr
+    activity = scheduled.stdout.strip()
+    done = ilacs(service, "done", activity, "notification", "--at", "2025-01-06T09:30", "--by", "Ann",
+                 "--as-of", "2025-01-06T09:31")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # the sender runs hourly here, so only the event's trigger can deliver the letter this soon
+    letters = wait_for(lambda: list(service["sink"].glob("*.eml")), 60, "the confirmation letter in the sink")
+    assert b"Confirmation: standard inspection of Barking and Dagenham" in letters[0].read_bytes().replace(
+        b"\n ", b" "
+    )
+
+    service["process"].send_signal(signal.SIGINT)
+    assert service["process"].wait(timeout=60) == 0
+    assert "Stopped." in service["log"].read_text()
+    with pytest.raises(ProcessLookupError):
+        os.killpg(service["server_pid"], 0)  # the Prefect server's whole process group is gone
+
+
+def test_the_sink_keeps_what_it_receives_as_readable_files(tmp_path):
+    import smtplib
+    from email.message import EmailMessage
+
+    from aiosmtpd.controller import Controller
+
+    from interfaces.service import MailSink
+
+    sink = MailSink(tmp_path / "sink")
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org", "Hello"
+        message.set_content("Hi")
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(message)
+    finally:
+        controller.stop()
+    assert sink.messages() == [("00001.eml", "b@example.org", "Hello")]
+    assert json.dumps(sink.messages())  # plain data, printable by make run

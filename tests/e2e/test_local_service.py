@@ -76,12 +76,18 @@ def test_the_service_serves_the_deployments_wakes_the_sender_and_stops_cleanly_o
     )
     imported = ilacs(service, "import", "contacts", str(contacts))
     assert imported.returncode == 0, imported.stderr
-    scheduled = ilacs(service, "schedule", "standard-inspection", "--la", "E09000002", "--onsite", "2025-01-13",
-                      "--lead", "Ann", "--as-of", "2025-01-02")  # fmt: skip
+    scheduled = ilacs(
+        service,
+        *"schedule standard-inspection --la E09000002 --onsite 2025-01-13 --lead Ann --as-of 2025-01-02".split(),
+    )
     assert scheduled.returncode == 0, scheduled.stderr
     activity = scheduled.stdout.strip()
-    done = ilacs(service, "done", activity, "notification", "--at", "2025-01-06T09:30", "--by", "Ann",
-                 "--as-of", "2025-01-06T09:31")  # fmt: skip
+    done = ilacs(
+        service,
+        "done",
+        activity,
+        *"notification --at 2025-01-06T09:30 --by Ann --as-of 2025-01-06T09:31".split(),
+    )
     assert done.returncode == 0, done.stderr
     # the sender runs hourly here, so only the event's trigger can deliver the letter this soon
     letters = wait_for(lambda: list(service["sink"].glob("*.eml")), 60, "the confirmation letter in the sink")

@@ -76,10 +76,8 @@ def test_the_service_serves_the_deployments_wakes_the_sender_and_stops_cleanly_o
     )
     imported = ilacs(service, "import", "contacts", str(contacts))
     assert imported.returncode == 0, imported.stderr
-    scheduled = ilacs(
-        service,
-        *"schedule standard-inspection --la E09000002 --onsite 2025-01-13 --lead Ann --as-of 2025-01-02".split(),
-    )
+    schedule = "schedule standard-inspection --la E09000002 --onsite 2025-01-13 --lead Ann --as-of 2025-01-02"
+    scheduled = ilacs(service, *schedule.split())
     assert scheduled.returncode == 0, scheduled.stderr
     activity = scheduled.stdout.strip()
     done = ilacs(

@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# The local service: Prefect server, mail sink, served deployments, and today's demonstration. Ctrl-C stops it.
 run: $(STAMP)
-	$(BIN)/ilacs demo
+	$(BIN)/ilacs serve --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

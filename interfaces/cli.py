@@ -51,27 +51,18 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The demonstration without the service: Prefect runs the flows on a temporary local server."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the tables, not a log line per task
     from sqlalchemy import make_url
 
-    from flows.demo import demonstration  # imports Prefect: only this command pays for it
-    from interfaces.render import milestones_table
-    from services import queries
-    from services.database import database_url, open_store, transaction
+    from interfaces.demo_day import show_demonstration
+    from services.database import database_url, open_store
 
     now = pendulum.now(LONDON)
     if args.as_of:
         now = pendulum.instance(datetime.combine(parse_day(args.as_of, "--as-of"), time(9, 0)), tz=LONDON)
-    engine = open_store()
     print(f"Store: {make_url(database_url()).render_as_string(hide_password=True)}")
-    for template, activity_id in demonstration(engine, now):
-        with transaction(engine) as session:
-            found, la, stored = queries.show(session, activity_id)
-        print(
-            f"\n#{found.id} {template.title} at {la.name} ({la.ofsted_region}), lead {found.lead_inspector}"
-        )
-        print(f"on site {found.onsite:%A %d %B %Y} to {found.fieldwork_end:%A %d %B %Y}")
-        print(milestones_table(stored))
+    show_demonstration(open_store(), now)
     return 0
 
 
@@ -120,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Input the rules refuse (every ValueError our code raises) is one line and exit
     status 2; anything unexpected is one line and exit status 1 (ILACS_DEBUG=1 shows the traceback)."""
     logging.basicConfig(level=logging.WARNING, format="ilacs: %(levelname)s: %(message)s")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from a local server
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)

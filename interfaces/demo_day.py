@@ -15,14 +15,10 @@ from services.database import open_store, transaction
 TODAYS_LA = "E09000014"  # Haringey: its (fictional) people get today's demonstration mail
 
 
-def run_demo(sink) -> None:
+def show_demonstration(engine, now) -> None:
+    """Register (once) and print one activity of each type, as the store holds it."""
     from flows.demo import demonstration
-    from flows.reminders import daily_sweep, send_outbox
-    from flows.schedule_activity import schedule_activity
 
-    engine = open_store()
-    now = pendulum.now(LONDON)
-    calendar = england_calendar()
     for template, activity_id in demonstration(engine, now):
         with transaction(engine) as session:
             found, la, stored = queries.show(session, activity_id)
@@ -31,6 +27,17 @@ def run_demo(sink) -> None:
         )
         print(f"on site {found.onsite:%A %d %B %Y} to {found.fieldwork_end:%A %d %B %Y}")
         print(milestones_table(stored))
+
+
+def run_demo(sink) -> None:
+    """The demonstration, then today's mail: a monitoring visit whose data request is made today."""
+    from flows.reminders import daily_sweep, send_outbox
+    from flows.schedule_activity import schedule_activity
+
+    engine = open_store()
+    now = pendulum.now(LONDON)
+    calendar = england_calendar()
+    show_demonstration(engine, now)
     today = now.date()
     if not calendar.is_working_day(today):
         print(f"\nToday ({today:%A %d %B %Y}) is not a working day: the sweep sends nothing on it.")

@@ -78,3 +78,12 @@ def test_the_schedule_flow_stores_what_the_in_process_path_stores(store):
     assert [(r.key, r.target, r.forecast, r.status) for r in rows] == [
         (m.key, m.target, m.forecast, m.status) for m in expected.milestones
     ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_daily_sweep_flow_does_nothing_on_a_bank_holiday(store):
+    from flows.reminders import daily_sweep
+
+    assert daily_sweep(as_of=datetime(2025, 4, 21, 7, 0, tzinfo=LONDON)) == {"skipped": "not a working day"}
+    result = daily_sweep(as_of=datetime(2025, 4, 22, 7, 0, tzinfo=LONDON))
+    assert set(result) == {"queued", "cancelled", "dropped", "sent", "failed"}

@@ -318,3 +318,30 @@ def test_email_preview_shows_a_stage_without_queueing(store, inspection, capsys)
     )
     with transaction(store) as session:
         assert session.exec(select(OutboxMessage)).all() == []
+
+
+def test_business_support_gets_a_digest_of_today_the_next_five_days_and_what_is_overdue(
+    store, inspection, smtp_server, smtp_transport
+):
+    from services.digest import queue_digests
+
+    with transaction(store) as session:
+        queue_digests(session, as_of=at("2025-01-08T07:30"), calendar=CALENDAR, policy=POLICY)
+    send(store, smtp_transport, at("2025-01-08T07:31"))
+    (digest,) = smtp_server.mailbox.take()
+    assert digest.envelope_to == ["support@example.org"]
+    text = digest.message.get_body(("plain",)).get_content()
+    assert "Due today: 1" in text  # management information, 5pm
+    # case information and the off-site evaluation (Thursday), the analyst call and the team call (Friday),
+    # fieldwork (Monday 13) and the schools HMI (Tuesday 14): up to the end of Wednesday 15 January
+    assert "Due in the next 5 working days: 6" in text
+    # nothing recorded: the notification, confirmation email, set-up call (Monday) and Tuesday's returns
+    assert "Overdue: 5" in text
+    assert (
+        "Wednesday 8 January 2025 at 5pm: Barking and Dagenham, Information used to manage services" in text
+    )
+    with transaction(store) as session:  # once a day, whatever runs it again
+        assert (
+            queue_digests(session, as_of=at("2025-01-08T09:00"), calendar=CALENDAR, policy=POLICY).queued
+            == []
+        )

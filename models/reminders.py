@@ -45,6 +45,7 @@ class Letter:
 class Policy:
     send_time: time
     digest_time: time
+    quiet_after: time
     short_notice: frozenset[str]
     ladders: dict[str, tuple[str, tuple[str, ...], tuple[Step, ...]]]  # name -> (title, patterns, steps)
     overrides: dict[str, tuple[Step, ...]]
@@ -82,6 +83,7 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
         return Policy(
             send_time=time.fromisoformat(raw["send_time"]),
             digest_time=time.fromisoformat(raw["digest_time"]),
+            quiet_after=time.fromisoformat(raw["quiet_after"]),
             short_notice=frozenset(raw.get("short_notice", ())),
             ladders={
                 name: (ladder["title"], tuple(ladder["milestones"]), _steps(name, ladder["steps"]))
@@ -107,6 +109,18 @@ def shipped_policy() -> Policy:
 def send_moment(day: date, policy: Policy, calendar: WorkingDayCalendar) -> datetime:
     """When an email for `day` leaves: 08:00, on the previous working day if `day` is not one."""
     return datetime.combine(calendar.roll_back(day), policy.send_time, tzinfo=LONDON)
+
+
+def outside_quiet_hours(moment: datetime, policy: Policy, calendar: WorkingDayCalendar) -> datetime:
+    """`moment` if it falls in working hours (send_time to quiet_after on a working day), else the next
+    working day's send_time (today's, if it is a working day and not yet send_time)."""
+    local = moment.astimezone(LONDON)
+    day = local.date()
+    if calendar.is_working_day(day) and policy.send_time <= local.time() < policy.quiet_after:
+        return moment
+    if not calendar.is_working_day(day) or local.time() >= policy.quiet_after:
+        day = calendar.next_working_day(day)
+    return datetime.combine(day, policy.send_time, tzinfo=LONDON)
 
 
 def step_day(step: Step, forecast_day: date, calendar: WorkingDayCalendar) -> date:

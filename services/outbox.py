@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, LocalAuthority, Milestone, OutboxMessage
-from models.reminders import Policy, Step, latest_due_step, send_moment
+from models.reminders import Policy, Step, latest_due_step, outside_quiet_hours, send_moment
 from models.templates import template_for_edition
 from models.timeline import PLANNED
 from services import emails, mail_gate
@@ -205,7 +205,13 @@ def _reminder(
 
 
 def queue_letters(
-    session: Session, activity: Activity, *, now: datetime, policy: Policy, report: SweepReport
+    session: Session,
+    activity: Activity,
+    *,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    policy: Policy,
+    report: SweepReport,
 ) -> None:
     """A letter to the DCS (link person copied) for each recorded milestone the policy writes about."""
     rows = _rows(session, activity.id)
@@ -229,7 +235,7 @@ def queue_letters(
             person=dcs,
             cc=_people(session, activity, ("link_person",), "", on),
             rendered=rendered,
-            not_before=row.actual,
+            not_before=outside_quiet_hours(row.actual, policy, calendar),
             now=now,
             policy=policy,
             report=report,
@@ -320,6 +326,7 @@ def queue_dates_changed(
     *,
     reason: str,
     now: datetime,
+    calendar: WorkingDayCalendar,
     policy: Policy,
     report: SweepReport,
 ) -> None:
@@ -374,7 +381,7 @@ def queue_dates_changed(
             person=person,
             cc=cc,
             rendered=rendered,
-            not_before=now,
+            not_before=outside_quiet_hours(now, policy, calendar),
             now=now,
             policy=policy,
             report=report,
@@ -388,7 +395,7 @@ def sweep(session: Session, *, as_of: datetime, calendar: WorkingDayCalendar, po
     if not calendar.is_working_day(as_of.astimezone(LONDON).date()):
         return report
     for activity in session.exec(select(Activity).where(Activity.status == "planned").order_by(Activity.id)):
-        queue_letters(session, activity, now=as_of, policy=policy, report=report)
+        queue_letters(session, activity, now=as_of, calendar=calendar, policy=policy, report=report)
         queue_reminders(session, activity, as_of=as_of, calendar=calendar, policy=policy, report=report)
     return report
 
@@ -408,8 +415,10 @@ def after_change(
     is now due. The daily sweep does the same again as the backstop."""
     report = SweepReport()
     activity = session.get(Activity, activity_id)
-    queue_dates_changed(session, activity, moved, reason=reason, now=now, policy=policy, report=report)
-    queue_letters(session, activity, now=now, policy=policy, report=report)
+    queue_dates_changed(
+        session, activity, moved, reason=reason, now=now, calendar=calendar, policy=policy, report=report
+    )
+    queue_letters(session, activity, now=now, calendar=calendar, policy=policy, report=report)
     if calendar.is_working_day(now.astimezone(LONDON).date()):
         queue_reminders(session, activity, as_of=now, calendar=calendar, policy=policy, report=report)
     return report

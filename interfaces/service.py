@@ -96,10 +96,13 @@ def stop_process_group(process: subprocess.Popen, grace: float = 15) -> None:
 def serve(*, demo: bool, prefect_port: int, sink_port: int, ready_file: Path | None = None) -> int:
     from aiosmtpd.controller import Controller
 
-    def stop_on_sigterm(_signum, _frame) -> None:
-        raise KeyboardInterrupt  # run the same clean-up as Ctrl-C
+    def stop(_signum, _frame) -> None:
+        raise KeyboardInterrupt  # the same clean-up for Ctrl-C and SIGTERM
 
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    # Installed even where SIGINT was inherited as ignored (a shell's background job), so that an
+    # interrupt sent to the process group still stops everything.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     home = ilacs_home()
     home.mkdir(parents=True, exist_ok=True)
     sink = MailSink(home / "mail-sink")

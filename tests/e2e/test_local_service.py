@@ -43,6 +43,8 @@ def service(tmp_path):
         [str(Path(sys.executable).with_name("ilacs")), "serve", "--prefect-port", str(prefect_port),
          "--sink-port", str(sink_port), "--ready-file", str(ready)],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        # as a shell's background job starts it: SIGINT ignored; Ctrl-C must still stop the service
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )  # fmt: skip
     try:
         wait_for(lambda: ready.exists() or process.poll() is not None, 120, "the service to start")

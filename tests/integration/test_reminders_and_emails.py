@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import select
 
 from calendars import LONDON, england_calendar
-from models.records import OutboxMessage
+from models.records import Activity, Contact, OutboxMessage
 from models.reminders import shipped_policy
 from services import outbox, tracking
 from services.database import transaction
@@ -291,7 +291,7 @@ def test_a_reminder_step_once_sent_is_never_sent_again(store, inspection, smtp_s
     assert len(smtp_server.mailbox.take()) == 3
     with transaction(store) as session:  # even if something asks for the same step again
         report = outbox.SweepReport()
-        activity = session.get(tracking.Activity, inspection)
+        activity = session.get(Activity, inspection)
         outbox.queue_reminders(
             session, activity, as_of=at("2025-01-02T12:00"), calendar=CALENDAR, policy=POLICY, report=report
         )
@@ -345,3 +345,29 @@ def test_business_support_gets_a_digest_of_today_the_next_five_days_and_what_is_
             queue_digests(session, as_of=at("2025-01-08T09:00"), calendar=CALENDAR, policy=POLICY).queued
             == []
         )
+
+
+def test_without_a_dcs_on_record_the_most_senior_manager_then_the_chief_executive_is_written_to(
+    store, inspection, smtp_server, smtp_transport
+):
+    from services.recipients import resolve
+
+    with transaction(store) as session:
+        import_contacts(
+            session,
+            "la_code,role,name,email,valid_from,valid_to\n"
+            f"{BARKING},chief_executive,Cee Chief,ceo@barking.example.org,2024-01-01,\n"
+            f"{BARKING},most_senior_manager,Mo Senior,msm@barking.example.org,2024-01-01,\n",
+            source="more.csv",
+        )
+    with transaction(store) as session:
+        activity = session.get(Activity, inspection)
+        assert resolve(session, activity, "dcs", on=day("Monday 2025-01-06")).email == DCS
+    with transaction(store) as session:  # the DCS's record ends before the notification
+        for contact in session.exec(select(Contact).where(Contact.email == DCS)):
+            contact.valid_to = day("Friday 2025-01-03")
+            session.add(contact)
+    record(store, inspection, "notification", at("2025-01-06T09:30"))
+    send(store, smtp_transport, at("2025-01-06T09:35"))
+    letters = [r for r in smtp_server.mailbox.take() if "Confirmation" in str(r.message["Subject"])]
+    assert [r.message["To"].addresses[0].addr_spec for r in letters] == ["msm@barking.example.org"]

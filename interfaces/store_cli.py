@@ -87,8 +87,11 @@ def add_store_commands(sub) -> None:
     )
 
     importer = sub.add_parser("import", help="reference data from CSV (all rows or none)")
-    importer.add_argument("what", choices=("las", "contacts", "staff"))
+    importer.add_argument("what", choices=("las", "contacts", "staff", "history"))
     importer.add_argument("file")
+    importer.add_argument(
+        "--by", default="import", help="who is importing (history: recorded on each actual)"
+    )
     importer.set_defaults(handler=_lazy.cmd_import)
 
     outcome = sub.add_parser(
@@ -152,9 +155,35 @@ def add_store_commands(sub) -> None:
     preview.add_argument("--html", action="store_true", help="the HTML part instead of the text")
     preview.set_defaults(handler=_lazy.cmd_email_preview)
 
+    compliance = sub.add_parser("compliance", help="the compliance audit")
+    compliance_sub = compliance.add_subparsers(dest="compliance_command", required=True, parser_class=_Parser)
+    report = compliance_sub.add_parser(
+        "report", help="milestones met, late and overdue, by key, region, month"
+    )
+    report.add_argument("--from", dest="start", required=True, help="first target day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, help="last target day, YYYY-MM-DD")
+    report.add_argument("--region")
+    report.add_argument("--type")
+    report.add_argument("--owner", choices=("ofsted", "la"))
+    report.add_argument("--format", default="table", choices=("table", "json", "csv", "html", "xlsx"))
+    report.add_argument("--output", help="write to this file (needed for xlsx)")
+    report.set_defaults(handler=_lazy.cmd_compliance)
+    variance = sub.add_parser("variance", help="say why a milestone was late (a reason from the list)")
+    variance.add_argument("activity", type=int)
+    variance.add_argument("key")
+    variance.add_argument("--reason", required=True, help="e.g. severe-weather, additional-moderation")
+    variance.add_argument("--by", required=True)
+    variance.set_defaults(handler=_lazy.cmd_variance)
+    waive = sub.add_parser("waive", help="take a milestone out of compliance, with the reason")
+    waive.add_argument("activity", type=int)
+    waive.add_argument("key")
+    waive.add_argument("--reason", required=True)
+    waive.add_argument("--by", required=True)
+    waive.set_defaults(handler=_lazy.cmd_waive)
+
     judges_now = [
         sub.choices[n]
         for n in ("schedule", "done", "undo", "defer", "due", "overdue", "outcome", "sweep", "send")
     ]
-    for parser in [*judges_now, add, answer, apply, preview]:
+    for parser in [*judges_now, add, answer, apply, preview, report, variance, waive, importer]:
         parser.add_argument("--as-of", help="judge 'now' as this date-time (replays; default: the clock)")

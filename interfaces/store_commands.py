@@ -248,6 +248,8 @@ def cmd_audit_verify(_args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.what == "history":
+        return cmd_import_history(args)
     importer = {"las": import_local_authorities, "contacts": import_contacts, "staff": import_staff}[
         args.what
     ]
@@ -404,4 +406,68 @@ def cmd_email_preview(args: argparse.Namespace) -> int:
     print(f"Subject: {rendered.subject}")
     print()
     print(rendered.html if args.html else rendered.text)
+    return 0
+
+
+def cmd_compliance(args: argparse.Namespace) -> int:
+    from interfaces.compliance_report import render
+    from services.compliance import build_report
+
+    with transaction(open_store()) as session:
+        report = build_report(
+            session, start=parse_day(args.start, "--from"), end=parse_day(args.end, "--to"),
+            as_of=now_or_as_of(args), calendar=england_calendar(), region=args.region,
+            activity_type=args.type, owner=args.owner,
+        )  # fmt: skip
+    output = render(report, args.format)
+    if args.output:
+        Path(args.output).write_bytes(output if isinstance(output, bytes) else output.encode("utf-8"))
+        print(f"wrote {args.output}: {report.integrity}")
+    elif isinstance(output, bytes):
+        raise UsageError("--format xlsx needs --output FILE.xlsx")
+    else:
+        print(output)
+    return 0 if report.integrity.verified else 1
+
+
+def cmd_variance(args: argparse.Namespace) -> int:
+    from services.compliance import record_variance
+
+    with transaction(open_store()) as session:
+        record_variance(
+            session,
+            activity_id=args.activity,
+            key=args.key,
+            code=args.reason,
+            by=args.by,
+            now=now_or_as_of(args),
+        )
+    return 0
+
+
+def cmd_waive(args: argparse.Namespace) -> int:
+    from services.compliance import waive
+
+    with transaction(open_store()) as session:
+        waive(
+            session,
+            activity_id=args.activity,
+            key=args.key,
+            reason=args.reason,
+            by=args.by,
+            now=now_or_as_of(args),
+        )
+    return 0
+
+
+def cmd_import_history(args: argparse.Namespace) -> int:
+    from services.history import import_history
+
+    text = read_csv_file(Path(args.file))
+    with transaction(open_store()) as session:
+        ids = import_history(
+            session, text, source=Path(args.file).name, actor=args.by, now=now_or_as_of(args),
+            calendar=england_calendar(),
+        )  # fmt: skip
+    print(f"imported {len(ids)} past activities from {args.file}")
     return 0

@@ -118,6 +118,10 @@ class Milestone(SQLModel, table=True):
     recorded_by: str = ""
     note: str = ""
     origin: str = "template"  # or "annex_b": a further-information request, dated by its request
+    actual_precision: str = "time"  # "day" when only the date is known (imported history): judged by day
+    variance_reason: str = ""  # why it was late, from models/variance-reasons.toml
+    waived_reason: str = ""
+    waived_by: str = ""
 
 
 class Judgement(SQLModel, table=True):

@@ -30,7 +30,7 @@ class CsvImportError(ValueError):
     """A CSV file that cannot be imported; the message names the line."""
 
 
-def _rows(text: str, required: Iterable[str], source: str) -> list[tuple[int, dict[str, str]]]:
+def csv_rows(text: str, required: Iterable[str], source: str) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
@@ -68,7 +68,7 @@ def _local_authority(row: dict[str, str]) -> LocalAuthority:
 
 def import_local_authorities(session: Session, text: str, *, source: str) -> int:
     """Add or update LAs by ONS code. Returns how many rows were read."""
-    authorities = _parse_all(_rows(text, LA_COLUMNS, source), _local_authority, source)
+    authorities = _parse_all(csv_rows(text, LA_COLUMNS, source), _local_authority, source)
     codes = [la.ons_code for la in authorities]
     if len(set(codes)) != len(codes):
         duplicate = next(c for c in codes if codes.count(c) > 1)
@@ -104,7 +104,7 @@ def import_contacts(session: Session, text: str, *, source: str) -> int:
             valid_from=date.fromisoformat(row["valid_from"]), valid_to=valid_to,
         )  # fmt: skip
 
-    contacts = _parse_all(_rows(text, CONTACT_COLUMNS, source), contact, source)
+    contacts = _parse_all(csv_rows(text, CONTACT_COLUMNS, source), contact, source)
     session.add_all(contacts)
     return len(contacts)
 
@@ -126,7 +126,7 @@ def import_staff(session: Session, text: str, *, source: str) -> int:
             ofsted_region=row.get("ofsted_region") or None,
         )
 
-    staff = _parse_all(_rows(text, STAFF_COLUMNS, source), member, source)
+    staff = _parse_all(csv_rows(text, STAFF_COLUMNS, source), member, source)
     existing = {m.name: m for m in session.exec(select(StaffMember))}
     for m in staff:
         current = existing.get(m.name)

@@ -1,0 +1,173 @@
+"""The compliance audit over an imported year with known lateness, worked out by hand (weekdays and
+bank holidays counted on the calendar), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+
+import pytest
+from sqlalchemy import text
+
+from interfaces.cli import main
+
+# Five focused visits in 2025 (D a Tuesday, E the Wednesday): the draft letter is due E+5 at 17:00,
+# publication E+16 at 09:30, the LA's comments 2 working days after the draft arrives.
+HISTORY = """la_code,activity_type,onsite_start,fieldwork_end,draft_letter_sent,factual_accuracy_comments,\
+publication
+E09000002,focused-visit,2025-02-04,2025-02-05,2025-02-12,2025-02-17,2025-02-27T09:00
+E09000003,focused-visit,2025-03-04,2025-03-05,2025-03-14,,2025-03-27T10:00
+E09000004,focused-visit,2025-04-08,2025-04-09,2025-04-22,,
+E09000005,focused-visit,2025-06-03,2025-06-04,2025-06-20,,2025-06-26
+E09000006,focused-visit,2025-09-09,2025-09-10,2025-09-17T16:00,,2025-10-03
+"""
+# draft_letter_sent: on time (same day, date only); Fri 14 Mar is 2 working days after Wed 12 Mar;
+#   Tue 22 Apr is 2 working days after Wed 16 Apr (Good Friday and Easter Monday are not counted);
+#   Fri 20 Jun is 7 after Wed 11 Jun; 16:00 on the day is on time.  -> 2 met, late [2, 2, 7]
+# publication: 09:00 before 09:30; 10:00 after 09:30 on Thu 27 Mar (late, counted as 1 working day);
+#   no record (unknown); Thu 26 Jun on the day; Fri 3 Oct a day after Thu 2 Oct. -> 2 met, late [1, 1]
+# factual_accuracy_comments: the draft arrived Wed 12 Feb, so due Fri 14 Feb; Mon 17 Feb is 1 late.
+REPORT = "compliance report --from 2025-01-01 --to 2025-12-31 --as-of 2026-01-15"
+
+
+def run(capsys, command: str) -> tuple[int, str, str]:
+    status = main(shlex.split(command))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def year(store, capsys, tmp_path):
+    history = tmp_path / "history.csv"
+    history.write_text(HISTORY, encoding="utf-8")
+    status, out, err = run(capsys, f"import history {history} --by Bea --as-of 2026-01-05")
+    assert status == 0, err
+    assert out == f"imported 5 past activities from {history}\n"
+    return store
+
+
+def by_key(data: dict) -> dict[str, dict]:
+    return {m["key"]: m for m in data["milestones"]}
+
+
+def test_a_year_with_known_lateness_gives_the_known_rates_medians_and_percentiles(year, capsys):
+    status, out, _ = run(capsys, f"{REPORT} --format json")
+    assert status == 0
+    got = by_key(json.loads(out))
+    draft, publication, comments = (
+        got["draft_letter_sent"],
+        got["publication"],
+        got["factual_accuracy_comments"],
+    )
+    assert (draft["owner"], draft["due"], draft["met"], draft["late"], draft["overdue"]) == (
+        "ofsted",
+        5,
+        2,
+        3,
+        0,
+    )
+    assert draft["on_time_rate"] == pytest.approx(0.4)
+    assert draft["median_working_days_late"] == 2
+    assert draft["p90_working_days_late"] == pytest.approx(6.0)  # 2 + 0.8 x (7 - 2), between the top two
+    assert (publication["met"], publication["late"], publication["unknown"]) == (2, 2, 1)
+    assert publication["on_time_rate"] == pytest.approx(0.5)  # the unknown one is left out
+    assert (publication["median_working_days_late"], publication["p90_working_days_late"]) == (1, 1.0)
+    assert (comments["owner"], comments["late"], comments["unknown"], comments["overdue"]) == ("la", 1, 4, 0)
+
+
+def test_the_report_is_broken_down_by_region_and_month_with_owners_side_by_side(year, capsys):
+    data = json.loads(run(capsys, f"{REPORT} --format json")[1])
+    months = {(m["month"], m["owner"]): m for m in data["by_month"]}
+    # April's Ofsted milestones are the Easter visit's: notification, confirmation email and set-up call
+    # (Tue 1), off-site evaluation (Thu 3), team call (Fri 4), final evaluation (Mon 7), fieldwork (Tue 8),
+    # feedback (Wed 9) and the draft letter (Wed 16), the only one with a record: late.
+    april = months[("2025-04", "ofsted")]
+    assert (april["due"], april["late"], april["unknown"]) == (9, 1, 8)
+    assert months[("2025-05", "ofsted")]["unknown"] >= 1  # the Easter visit's publication, due Tue 6 May
+    assert {r["region"] for r in data["by_region"]} == {"London"}
+    assert {o["owner"] for o in data["owners"]} == {"ofsted", "la"}
+    table = run(capsys, REPORT)[1]
+    assert "Ofsted: on time" in table and "   |   LA: on time" in table
+
+
+def test_a_justified_variance_counts_as_on_time_in_the_second_rate(year, capsys):
+    assert run(capsys, "variance 4 draft_letter_sent --reason additional-moderation --by Bea")[0] == 0
+    draft = by_key(json.loads(run(capsys, f"{REPORT} --format json")[1]))["draft_letter_sent"]
+    assert draft["on_time_rate"] == pytest.approx(0.4)
+    assert draft["on_time_rate_with_justified"] == pytest.approx(0.6)
+    status, _, err = run(capsys, "variance 4 draft_letter_sent --reason traffic --by Bea")
+    assert status == 2 and "variance reason 'traffic' is not one of severe-weather" in err
+
+
+def test_waived_and_not_applicable_milestones_are_reported_with_their_reasons(year, capsys):
+    visit = "schedule monitoring-visit --la E09000007 --onsite 2025-11-11 --lead Ann --flag first_of_series"
+    run(capsys, f"{visit} --as-of 2025-10-01")
+    run(capsys, "waive 2 draft_letter_sent --reason 'the visit was abandoned' --by Rita")
+    data = json.loads(run(capsys, f"{REPORT} --format json")[1])
+    got = by_key(data)
+    assert got["publication"]["not_applicable"] == 1
+    draft = got["draft_letter_sent"]  # the five visits' and the monitoring visit's (never recorded)
+    assert (draft["due"], draft["met"], draft["late"], draft["overdue"], draft["waived"]) == (6, 2, 2, 1, 1)
+    assert draft["on_time_rate"] == pytest.approx(2 / 5)  # the waived one left out
+    assert got["data_request"]["overdue"] == 1  # the monitoring visit's, never recorded
+    assert any("not published" in why for why in data["rules"].values())
+    assert data["rules"]["draft_letter_sent #2: waived by Rita"] == "the visit was abandoned"
+
+
+def test_every_format_states_the_audit_chain(year, capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    assert run(capsys, REPORT)[1].splitlines()[1] == "audit chain verifies over 1 entries"
+    assert run(capsys, f"{REPORT} --format csv")[1].startswith(
+        "# audit chain verifies over 1 entries\nowner,key,"
+    )
+    page = run(capsys, f"{REPORT} --format html")[1]
+    assert "The audit chain verifies" in page and page.count("data:image/png;base64,") == 3
+    status, out, _ = run(capsys, f"{REPORT} --format xlsx --output {tmp_path / 'report.xlsx'}")
+    book = load_workbook(io.BytesIO((tmp_path / "report.xlsx").read_bytes()))
+    assert status == 0 and book["About"]["B2"].value == "audit chain verifies over 1 entries"
+    assert [c.value for c in book["Milestones"][1]][:3] == ["owner", "key", "due"]
+    assert run(capsys, f"{REPORT} --format xlsx")[0] == 2  # binary needs a file
+
+
+def test_a_report_over_a_tampered_store_says_so(year, capsys):
+    with year.begin() as connection:
+        if year.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+            connection.execute(text("UPDATE audit_entry SET actor = 'Mallory'"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_entry_no_update"))
+            connection.execute(text("UPDATE audit_entry SET actor = 'Mallory'"))
+    status, out, _ = run(capsys, REPORT)
+    assert status == 1 and "audit chain BROKEN at entry 1" in out
+
+
+def test_a_bad_history_row_names_its_line_and_imports_nothing(store, capsys, tmp_path):
+    bad = tmp_path / "history.csv"
+    bad.write_text(HISTORY + "E09000008,focused-visit,2025-12-25,2025-12-26,,,\n", encoding="utf-8")
+    status, _, err = run(capsys, f"import history {bad}")
+    assert (
+        status == 2
+        and err == "ilacs: error: history.csv: line 7: 2025-12-25 is Christmas Day, not a working day\n"
+    )
+    data = json.loads(run(capsys, f"{REPORT} --format json")[1])
+    assert data["milestones"] == []
+    bad.write_text(HISTORY.replace("2025-02-17", "2025-02-10"), encoding="utf-8")  # comments before the draft
+    status, _, err = run(capsys, f"import history {bad}")
+    assert status == 2 and "line 2: factual_accuracy_comments cannot have happened" in err
+
+
+def test_history_fieldwork_end_wins_over_the_template(store, capsys, tmp_path):
+    three_days = tmp_path / "short.csv"
+    three_days.write_text(
+        "la_code,activity_type,onsite_start,fieldwork_end,publication\n"
+        "E06000053,short-inspection,2023-03-14,2023-03-16,2023-04-17\n",  # Isles of Scilly ran 3 days
+        encoding="utf-8",
+    )
+    assert run(capsys, f"import history {three_days}")[0] == 0
+    shown = json.loads(run(capsys, "show 1 --json")[1])
+    assert shown["fieldwork_end"] == "2023-03-16"
+    publication = next(m for m in shown["milestones"] if m["key"] == "publication")
+    # E+21 from Thursday 16 March 2023, past Good Friday (7 April) and Easter Monday (10 April)
+    assert publication["target"] == "2023-04-18T09:30:00+01:00"

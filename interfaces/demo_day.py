@@ -75,3 +75,17 @@ def run_demo(sink) -> None:
     print(f"Mail in the local sink ({sink.directory}):")
     for name, to, subject in sink.messages():
         print(f"  {name}  to {to}\n         {subject}")
+    show_compliance(engine, now)
+
+
+def show_compliance(engine, now) -> None:
+    """The compliance report over the demonstration's first three months."""
+    from interfaces.compliance_report import to_table
+    from services.compliance import build_report
+
+    start = now.date().replace(day=1)
+    end = (pendulum.instance(now).add(months=3)).date()
+    with transaction(engine) as session:
+        report = build_report(session, start=start, end=end, as_of=now, calendar=england_calendar())
+    print()
+    print(to_table(report))

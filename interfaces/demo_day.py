@@ -62,9 +62,10 @@ def run_demo(sink) -> None:
         request = session.exec(
             select(Milestone).where(Milestone.activity_id == activity_id, Milestone.key == "data_request")
         ).one()
-        if request.actual is None:
+        if request.actual is None:  # the call is made at 09:30 (or now, if that is earlier)
+            made = min(now, request.target)
             moved = tracking.record_actual(
-                session, activity_id=activity_id, key="data_request", at=now, by="make run (demonstration)",
+                session, activity_id=activity_id, key="data_request", at=made, by="make run (demonstration)",
                 note="", now=now, calendar=calendar,
             )  # fmt: skip
             outbox.after_change(

@@ -40,6 +40,7 @@ test: lint system-packages
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_timeline.py
+	$(BIN)/python bench/bench_programme.py
 
 clean:
 	rm -rf $(VENV) .prefect .ilacs .pytest_cache .ruff_cache .hypothesis

@@ -181,9 +181,32 @@ def add_store_commands(sub) -> None:
     waive.add_argument("--by", required=True)
     waive.set_defaults(handler=_lazy.cmd_waive)
 
+    programme = sub.add_parser("programme", help="the national programme: when each LA is next inspected")
+    programme_sub = programme.add_subparsers(dest="programme_command", required=True, parser_class=_Parser)
+    planners = []
+    for name, text in (
+        ("plan", "propose a dated programme, with why each activity sits where it does"),
+        ("accept", "register the proposed activities in the store"),
+        ("compare", "what moves under other capacities (--capacity), against the plan as configured"),
+    ):
+        planner = programme_sub.add_parser(name, help=text)
+        planner.add_argument("--from", dest="start", required=True)
+        planner.add_argument("--years", type=int, default=3)
+        planner.add_argument("--region")
+        planner.add_argument(
+            "--deteriorating", action="append", metavar="ONS_CODE", help="pathway 1 with [003 ¶19]"
+        )
+        planner.add_argument("--capacity", action="append", metavar="REGION=N", help="inspectors per week")
+        planner.add_argument("--send", metavar="FILE.csv", help="LA SEND inspections: la_code,start,end")
+        planner.set_defaults(handler=_lazy.cmd_programme)
+        planners.append(planner)
+    planners[0].add_argument("--json", action="store_true")
+    planners[0].add_argument("--csv", action="store_true")
+    planners[1].add_argument("--by", required=True)
+
     judges_now = [
         sub.choices[n]
         for n in ("schedule", "done", "undo", "defer", "due", "overdue", "outcome", "sweep", "send")
     ]
-    for parser in [*judges_now, add, answer, apply, preview, report, variance, waive, importer]:
+    for parser in [*judges_now, add, answer, apply, preview, report, variance, waive, importer, planners[1]]:
         parser.add_argument("--as-of", help="judge 'now' as this date-time (replays; default: the clock)")

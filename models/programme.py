@@ -1,0 +1,358 @@
+"""The national programme: when each local authority is next inspected or visited (spec section 4).
+
+Pure: the LAs' latest judgements, what is already booked, the rules and capacity in; a dated plan
+out, each activity with the reasons it sits where it does, and the demands that could not be met.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import pendulum
+
+from calendars import WorkingDayCalendar
+
+RULES_FILE = Path(__file__).with_name("programme.toml")
+ONSITE_WEEKDAY = {"standard-inspection": 0, "short-inspection": 0, "focused-visit": 1, "monitoring-visit": 1}
+GRADED = ("standard-inspection", "short-inspection")
+
+
+@dataclass(frozen=True)
+class Rules:
+    anniversary_years: int
+    window_months: int
+    christmas: tuple[tuple[int, int], tuple[int, int]]
+    min_spacing_weeks: int
+    send_clash_weeks: int
+    inspectors_per_region: dict[str, int] | int
+    search_weeks: int
+    weeks_ahead: int
+    team: dict[str, int]
+    weeks_on_site: dict[str, int]
+    focused_visits: dict[str, list[int]]
+    monitoring: dict[str, int]
+
+    def capacity(self, region: str) -> int:
+        caps = self.inspectors_per_region
+        return caps.get(region, caps.get("*", 0)) if isinstance(caps, dict) else caps
+
+
+def load_rules(path: Path = RULES_FILE, **overrides) -> Rules:
+    raw = tomllib.loads(path.read_text("utf-8"))
+    start, end = (tuple(int(x) for x in d.split("-")) for d in raw["christmas"])
+    rules = dict(raw, christmas=(start, end))
+    rules.update(overrides)
+    return Rules(**{k: rules[k] for k in Rules.__dataclass_fields__})
+
+
+@lru_cache(maxsize=1)
+def shipped_rules() -> Rules:
+    return load_rules()
+
+
+@dataclass(frozen=True)
+class LocalAuthorityState:
+    """What the plan starts from for one LA."""
+
+    code: str
+    name: str
+    region: str
+    last_type: str  # standard-inspection / short-inspection
+    last_end: date  # last fieldwork day
+    grade: str  # outstanding, good, requires_improvement, inadequate
+    deteriorating: bool = False
+
+
+@dataclass(frozen=True)
+class Booking:
+    """An activity already in the store (or accepted earlier): it takes capacity and spacing."""
+
+    code: str
+    region: str
+    activity_type: str
+    onsite: date
+
+
+@dataclass(frozen=True)
+class Demand:
+    code: str
+    name: str
+    region: str
+    activity_type: str
+    ideal: date
+    earliest: date
+    latest: date
+    why: str
+    priority: int  # lower first
+    flags: tuple[str, ...] = ()
+
+
+@dataclass
+class Planned:
+    code: str
+    name: str
+    region: str
+    activity_type: str
+    onsite: date
+    window: tuple[date, date]
+    reasons: list[str] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
+
+
+@dataclass
+class Unplaced:
+    code: str
+    name: str
+    region: str
+    activity_type: str
+    window: tuple[date, date]
+    reason: str
+
+
+@dataclass
+class Programme:
+    planned: list[Planned]
+    unplaced: list[Unplaced]
+    notes: list[str]
+
+
+def _months(day: date, months: int) -> date:
+    moved = pendulum.Date(day.year, day.month, day.day).add(months=months)
+    return date(moved.year, moved.month, moved.day)
+
+
+def pathway(state: LocalAuthorityState) -> str:
+    """Pathway 1 (good or outstanding), 2 (requires improvement) or 3 (inadequate) [003 ¶13-23]."""
+    return {"inadequate": "3", "requires_improvement": "2"}.get(state.grade, "1")
+
+
+def demands(state: LocalAuthorityState, rules: Rules, calendar: WorkingDayCalendar, start: date, end: date):
+    """What the LA's pathway asks for between `start` and `end`, and notes on what the data cannot tell."""
+    out, notes = [], []
+    path = pathway(state)
+    last = f"{state.last_type.replace('-', ' ')} ended {state.last_end}"
+    label = f"pathway {path} ({state.grade.replace('_', ' ')}, {last})"
+    if path == "3":
+        action_plan = calendar.add_working_days(state.last_end, 18 + 70)  # final report E+18, then 70 days
+        m = rules.monitoring
+        deadline = _months(action_plan, m["first_within_months"])  # first visit no later than this
+        ideal = _months(deadline, -1)
+        for number in range(1, m["visits"] + 1):
+            latest = deadline if number == 1 else ideal + timedelta(weeks=4)
+            why = f"{label}: monitoring visit {number} of {m['visits']}; action plan due {action_plan}"
+            if number == 1:
+                why += f", first visit no later than {deadline}"
+            flags = ("first_of_series",) if number == 1 else ()
+            out.append(("monitoring-visit", ideal, (ideal - timedelta(weeks=4), latest), why, 1, flags))
+            ideal = _months(ideal, m["every_months"])
+        latest = _months(action_plan, m["reinspection_within_months"])
+        last_visit = _months(ideal, -m["every_months"])
+        why = f"{label}: re-inspection within {m['reinspection_within_months']} months of the action plan"
+        out.append(
+            (
+                "standard-inspection",
+                latest - timedelta(weeks=12),
+                (last_visit + timedelta(weeks=8), latest),
+                why,
+                0,
+                (),
+            )
+        )
+    else:
+        anniversary = _months(state.last_end, 12 * rules.anniversary_years)
+        window = (_months(anniversary, -rules.window_months), _months(anniversary, rules.window_months))
+        kind = "short-inspection" if path == "1" and not state.deteriorating else "standard-inspection"
+        years = rules.anniversary_years
+        why = f"{label}: {kind.replace('-', ' ')} around the {years}-year anniversary {anniversary}"
+        if state.deteriorating:
+            why += " (standard, not short: significant deterioration reported [003 ¶19])"
+        out.append((kind, anniversary, window, why, 0, ()))
+        for months in rules.focused_visits[f"pathway-{path}"]:
+            ideal = _months(state.last_end, months)
+            why = f"{label}: focused visit (or JTAI) about {months} months after the inspection"
+            out.append(
+                (
+                    "focused-visit",
+                    ideal,
+                    (ideal - timedelta(weeks=12), ideal + timedelta(weeks=12)),
+                    why,
+                    2,
+                    (),
+                )
+            )
+    result = []
+    first_week = start + timedelta(weeks=rules.weeks_ahead)  # time to notify and prepare
+    for kind, ideal, (earliest, latest), why, priority, flags in out:
+        if latest < start:
+            if kind in ("focused-visit", "monitoring-visit"):
+                notes.append(
+                    f"{state.name}: a {kind.replace('-', ' ')} was due by {latest}; the data does not "
+                    "say whether it happened, so none is planned in its place"
+                )
+                continue
+            why += f"; its window closed on {latest}, so it is planned as soon as possible"
+            earliest, ideal, latest = first_week, first_week, first_week + timedelta(weeks=rules.search_weeks)
+        if earliest > end:
+            continue
+        result.append(
+            Demand(
+                state.code,
+                state.name,
+                state.region,
+                kind,
+                max(ideal, first_week),
+                max(earliest, first_week),
+                latest,
+                why,
+                priority,
+                flags,
+            )
+        )
+    return result, notes
+
+
+class _Book:
+    """Capacity per region and week, and the on-site weeks of each LA."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.used: dict[tuple[str, date], int] = defaultdict(int)
+        self.by_la: dict[str, list[date]] = defaultdict(list)
+
+    def weeks(self, activity_type: str, monday: date) -> list[date]:
+        return [monday + timedelta(weeks=i) for i in range(self.rules.weeks_on_site[activity_type])]
+
+    def take(self, code: str, region: str, activity_type: str, onsite: date) -> None:
+        monday = onsite - timedelta(days=onsite.weekday())
+        for week in self.weeks(activity_type, monday):
+            self.used[(region, week)] += self.rules.team[activity_type]
+        self.by_la[code].append(monday)
+
+
+def _conflict(
+    demand: Demand, monday: date, book: _Book, rules: Rules, calendar: WorkingDayCalendar, send: dict
+) -> str | None:
+    """Why the week starting `monday` will not do, or None."""
+    onsite = monday + timedelta(days=ONSITE_WEEKDAY[demand.activity_type])
+    if not calendar.is_working_day(onsite):
+        return f"{onsite} is {calendar.non_working_reason(onsite)}"
+    md = (onsite.month, onsite.day)
+    (cs, ce) = rules.christmas
+    if demand.activity_type in GRADED and (md >= cs or md <= ce):
+        return "no standard or short inspection begins over Christmas and New Year [003 ¶14]"
+    if onsite.month == 8 and demand.activity_type != "monitoring-visit":
+        return "August is for monitoring visits and agreed focused visits only [003 ¶14]"
+    spacing = timedelta(weeks=rules.min_spacing_weeks)
+    if any(abs(monday - other) < spacing for other in book.by_la[demand.code]):
+        return f"within {rules.min_spacing_weeks} weeks of another ILACS activity at {demand.name}"
+    for send_start, send_end in send.get(demand.code, ()):
+        margin = timedelta(weeks=rules.send_clash_weeks)
+        if send_start - margin <= onsite <= send_end + margin:
+            return f"within {rules.send_clash_weeks} weeks of the LA SEND inspection from {send_start}"
+    need, cap = rules.team[demand.activity_type], rules.capacity(demand.region)
+    for week in book.weeks(demand.activity_type, monday):
+        if book.used[(demand.region, week)] + need > cap:
+            return f"{demand.region} has no {need} inspectors free in the week of {week} (capacity {cap})"
+    return None
+
+
+def _place(
+    demand: Demand, book: _Book, rules: Rules, calendar: WorkingDayCalendar, send: dict, start: date
+) -> tuple[date | None, list[str]]:
+    """The first week, searching outward from the ideal one, that breaks no rule; and why others failed."""
+    ideal_monday = demand.ideal - timedelta(days=demand.ideal.weekday())
+    earliest = max(demand.earliest, start)
+    moves: list[str] = []
+    for step in range(2 * (rules.search_weeks + 60)):
+        monday = ideal_monday + timedelta(weeks=(step + 1) // 2 * (1 if step % 2 else -1))
+        if monday + timedelta(days=ONSITE_WEEKDAY[demand.activity_type]) < earliest:
+            continue
+        if monday > max(demand.latest, ideal_monday + timedelta(weeks=rules.search_weeks)):
+            break
+        problem = _conflict(demand, monday, book, rules, calendar, send)
+        if problem is None:
+            return monday, moves
+        if len(moves) < 3 and problem not in moves:
+            moves.append(problem)
+    return None, moves
+
+
+def plan_programme(
+    states: list[LocalAuthorityState],
+    *,
+    start: date,
+    end: date,
+    rules: Rules,
+    calendar: WorkingDayCalendar,
+    bookings: list[Booking] = (),
+    send_inspections: dict[str, list[tuple[date, date]]] | None = None,
+) -> Programme:
+    """Place each demand in the first week, searching outward from its ideal date, that breaks no rule;
+    demands with the earliest deadline first (inspections before visits on a tie)."""
+    send = send_inspections or {}
+    book = _Book(rules)
+    for b in bookings:
+        book.take(b.code, b.region, b.activity_type, b.onsite)
+    booked = {(b.code, b.activity_type) for b in bookings}
+    wanted, notes = [], []
+    for state in states:
+        found, more = demands(state, rules, calendar, start, end)
+        wanted += [d for d in found if (d.code, d.activity_type) not in booked]
+        notes += more
+    planned, unplaced = [], []
+    for demand in sorted(wanted, key=lambda d: (d.latest, d.priority, d.code)):
+        monday, moves = _place(demand, book, rules, calendar, send, start)
+        window = (max(demand.earliest, start), demand.latest)
+        if monday is None:
+            reason = "; ".join(moves) or "no week fits"
+            unplaced.append(
+                Unplaced(demand.code, demand.name, demand.region, demand.activity_type, window, reason)
+            )
+            continue
+        onsite = monday + timedelta(days=ONSITE_WEEKDAY[demand.activity_type])
+        if onsite > end:
+            continue
+        reasons = [demand.why]
+        if moves:
+            reasons.append(
+                f"moved from the week of {demand.ideal - timedelta(days=demand.ideal.weekday())}: "
+                + "; ".join(moves)
+            )
+        if onsite > demand.latest:
+            reasons.append(f"OUTSIDE its window, which ends {demand.latest}")
+        book.take(demand.code, demand.region, demand.activity_type, onsite)
+        planned.append(
+            Planned(
+                demand.code,
+                demand.name,
+                demand.region,
+                demand.activity_type,
+                onsite,
+                window,
+                reasons,
+                demand.flags,
+            )
+        )
+    planned.sort(key=lambda p: (p.onsite, p.code))
+    return Programme(planned, unplaced, notes)
+
+
+def compare(before: Programme, after: Programme) -> list[str]:
+    """What moves between two plans: one line per activity whose date changed, appeared or went."""
+    key = lambda p: (p.code, p.activity_type, p.window)  # noqa: E731
+    old, new = {key(p): p for p in before.planned}, {key(p): p for p in after.planned}
+    lines = []
+    for k in sorted(set(old) | set(new)):
+        a, b = old.get(k), new.get(k)
+        if a and b and a.onsite != b.onsite:
+            lines.append(f"{a.name}: {a.activity_type} moves from {a.onsite} to {b.onsite}")
+        elif a and not b:
+            lines.append(f"{a.name}: {a.activity_type} on {a.onsite} can no longer be planned")
+        elif b and not a:
+            lines.append(f"{b.name}: {b.activity_type} now planned on {b.onsite}")
+    return lines

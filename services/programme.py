@@ -1,0 +1,102 @@
+"""The programme's inputs from the reference data and the store, and accepting a plan into the store."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from calendars import WorkingDayCalendar
+from models.programme import Booking, LocalAuthorityState, Programme
+from models.records import Activity, Judgement, LocalAuthority
+from services import tracking
+from services.reference_data import shipped
+
+GRADES = {
+    "outstanding": "outstanding",
+    "good": "good",
+    "requires improvement": "requires_improvement",
+    "inadequate": "inadequate",
+}
+
+
+def starting_states(
+    session: Session, *, region: str | None, deteriorating: frozenset[str]
+) -> list[LocalAuthorityState]:
+    """Each current LA's latest graded inspection: the shipped reference data (Ofsted's published
+    reports), overridden by any later graded inspection recorded in the store."""
+    las = {
+        la.ons_code: la
+        for la in session.exec(select(LocalAuthority).where(LocalAuthority.status == "current"))
+    }
+    states: dict[str, LocalAuthorityState] = {}
+    for row in csv.DictReader(io.StringIO(shipped("latest-ilacs-judgements.csv"))):
+        la = las.get(row["ons_code"])
+        if la is None:
+            continue
+        states[la.ons_code] = LocalAuthorityState(
+            code=la.ons_code,
+            name=la.name,
+            region=la.ofsted_region,
+            last_type=f"{row['inspection_type']}-inspection",
+            last_end=date.fromisoformat(row["fieldwork_end"]),
+            grade=GRADES[row["overall_effectiveness"]],
+            deteriorating=la.ons_code in deteriorating,
+        )
+    recorded = session.exec(
+        select(Activity, Judgement, LocalAuthority)
+        .join(Judgement, Judgement.activity_id == Activity.id)
+        .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
+        .where(Judgement.area == "overall_effectiveness")
+        .order_by(Activity.fieldwork_end)
+    )
+    for activity, judgement, la in recorded:
+        known = states.get(la.ons_code)
+        if known is None or activity.fieldwork_end > known.last_end:
+            states[la.ons_code] = LocalAuthorityState(
+                code=la.ons_code,
+                name=la.name,
+                region=la.ofsted_region,
+                last_type=activity.activity_type,
+                last_end=activity.fieldwork_end,
+                grade=judgement.grade,
+                deteriorating=la.ons_code in deteriorating,
+            )
+    return [s for s in states.values() if region is None or s.region == region]
+
+
+def bookings(session: Session, start: date) -> list[Booking]:
+    """Activities in the store on site from `start` on: they take capacity, and are not planned again."""
+    rows = session.exec(
+        select(Activity, LocalAuthority)
+        .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
+        .where(Activity.status == "planned", Activity.onsite >= start)
+    )
+    return [Booking(la.ons_code, la.ofsted_region, a.activity_type, a.onsite) for a, la in rows]
+
+
+def accept(
+    session: Session, programme: Programme, *, actor: str, now: datetime, calendar: WorkingDayCalendar
+) -> list[int]:
+    """Register every planned activity (one transaction: all or none)."""
+    ids = []
+    for item in programme.planned:
+        template, timeline = tracking.preview(
+            item.activity_type, item.onsite, flags=frozenset(), calendar=calendar
+        )
+        ids.append(
+            tracking.register(
+                session,
+                timeline=timeline,
+                template=template,
+                la_code=item.code,
+                lead="(to be allocated)",
+                flags=frozenset(),
+                override="",
+                actor=actor,
+                now=now,
+            ).id
+        )
+    return ids

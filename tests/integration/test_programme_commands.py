@@ -1,0 +1,57 @@
+"""The programme from the command line, over the shipped reference data and the store."""
+
+from __future__ import annotations
+
+import json
+
+from tests.integration.test_store_commands import run
+
+PLAN = "programme plan --from 2026-11-23 --years 3"
+
+
+def planned_for(data: dict, code: str) -> list[tuple[str, str]]:
+    return [(p["activity_type"], p["onsite"]) for p in data["planned"] if p["la"] == code]
+
+
+def test_a_three_year_national_plan_from_the_published_judgements_explains_every_activity(store, capsys):
+    status, out, _ = run(capsys, f"{PLAN} --json")
+    data = json.loads(out)
+    assert status == 0 and len({p["la"] for p in data["planned"]}) >= 140
+    assert all(p["reasons"][0].startswith("pathway ") for p in data["planned"])
+    # Barnet: short inspection, good, fieldwork ended Friday 14 June 2024 -> short inspection by June 2027
+    assert planned_for(data, "E09000003")[-1] == ("short-inspection", "2027-06-14")
+    assert any("does not say whether it happened" in note for note in data["notes"])
+
+
+def test_recording_an_outcome_moves_the_la_to_its_new_pathway(store, capsys):
+    before = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
+    assert [kind for kind, _ in before] == ["short-inspection"]
+    run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
+    run(capsys, "outcome 1 --overall requires_improvement --by Ann --as-of 2026-12-11")
+    after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
+    # pathway 2 from Friday 11 December 2026: focused visits about 12 and 24 months on, then a standard
+    # inspection at the 3-year anniversary, Monday 11 December 2029 being beyond the 3 years planned
+    assert [kind for kind, _ in after] == ["focused-visit", "focused-visit"]
+    assert after[0][1] == "2027-12-07"
+
+
+def test_accepting_registers_the_plan_and_it_is_not_planned_twice(store, capsys):
+    status, out, _ = run(capsys, "programme accept --from 2026-11-23 --years 1 --region London --by Bea")
+    count = int(out.split()[1])
+    assert status == 0 and count > 10
+    again = json.loads(run(capsys, "programme plan --from 2026-11-23 --years 1 --region London --json")[1])
+    assert again["planned"] == []
+    assert run(capsys, "audit verify")[1] == f"audit chain verifies over {count} entries\n"
+
+
+def test_what_if_one_region_has_fewer_inspectors(store, capsys):
+    status, out, _ = run(
+        capsys, "programme compare --from 2026-11-23 --years 1 --region London --capacity London=4"
+    )
+    assert status == 0 and " moves from " in out
+
+
+def test_csv_output_has_a_row_per_activity_with_its_reasons(store, capsys):
+    out = run(capsys, "programme plan --from 2026-11-23 --years 1 --region London --csv")[1].splitlines()
+    assert out[0] == "la_code,name,region,activity_type,onsite,window_from,window_to,why"
+    assert len(out) > 10 and all("pathway" in line for line in out[1:])

@@ -1,0 +1,147 @@
+"""The national programme (spec section 4): pathways, constraints and infeasible demands. Dates are
+worked out by hand from the rules in models/programme.toml."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from calendars import england_calendar
+from models.programme import Booking, LocalAuthorityState, compare, load_rules, plan_programme
+from tests.helpers import day
+
+RULES = load_rules()
+
+
+def la(
+    code="E09000002",
+    *,
+    grade="good",
+    last="Friday 2023-09-15",
+    kind="short-inspection",
+    region="London",
+    **kw,
+):
+    return LocalAuthorityState(
+        code=code, name=f"LA {code}", region=region, last_type=kind, last_end=day(last), grade=grade, **kw
+    )
+
+
+def plan(states, start="Monday 2026-01-05", years=3, rules=RULES, **kw):
+    first = day(start)
+    return plan_programme(
+        states, start=first, end=date(first.year + years, first.month, first.day), rules=rules,
+        calendar=england_calendar(), **kw,
+    )  # fmt: skip
+
+
+def dated(programme) -> list[tuple[str, str, date]]:
+    return [(p.code, p.activity_type, p.onsite) for p in programme.planned]
+
+
+def test_pathway_1_a_short_inspection_at_the_three_year_anniversary():
+    result = plan([la()])
+    assert dated(result) == [("E09000002", "short-inspection", day("Monday 2026-09-14"))]
+    assert (
+        "pathway 1" in result.planned[0].reasons[0]
+        and "anniversary 2026-09-15" in result.planned[0].reasons[0]
+    )
+    (note,) = result.notes  # its focused visit fell due in 2025, before the plan starts
+    assert "focused visit was due by 2025-06-07" in note and "does not say whether it happened" in note
+
+
+def test_pathway_1_with_significant_deterioration_is_a_standard_inspection():
+    result = plan([la(deteriorating=True)])
+    assert dated(result) == [("E09000002", "standard-inspection", day("Monday 2026-09-14"))]
+    assert "003 ¶19" in result.planned[0].reasons[0]
+
+
+def test_pathway_2_two_focused_visits_then_a_standard_inspection():
+    result = plan([la(grade="requires_improvement", last="Friday 2025-01-24", kind="standard-inspection")],
+                  start="Monday 2025-02-03")  # fmt: skip
+    assert dated(result) == [
+        ("E09000002", "focused-visit", day("Tuesday 2026-01-20")),  # 12 months: Saturday 24 January's week
+        ("E09000002", "focused-visit", day("Tuesday 2027-01-19")),  # 24 months
+        ("E09000002", "standard-inspection", day("Monday 2028-01-24")),  # the anniversary
+    ]
+
+
+def test_pathway_3_monitoring_visits_then_re_inspection():
+    # E = Friday 24 January 2025; the action plan is due 88 working days later, Tuesday 3 June 2025
+    result = plan([la(grade="inadequate", last="Friday 2025-01-24", kind="standard-inspection")],
+                  start="Monday 2025-02-03")  # fmt: skip
+    assert dated(result) == [
+        ("E09000002", "monitoring-visit", day("Tuesday 2025-07-29")),  # by 3 September (3 months)
+        ("E09000002", "monitoring-visit", day("Tuesday 2025-11-04")),
+        ("E09000002", "monitoring-visit", day("Tuesday 2026-02-03")),
+        ("E09000002", "monitoring-visit", day("Tuesday 2026-04-28")),
+        ("E09000002", "standard-inspection", day("Monday 2027-03-08")),  # 12 weeks before 3 June 2027
+    ]
+    assert result.planned[0].flags == ("first_of_series",) and result.planned[1].flags == ()
+    assert "first visit no later than 2025-09-03" in result.planned[0].reasons[0]
+
+
+def test_no_standard_or_short_inspection_starts_over_christmas():
+    result = plan([la(last="Friday 2023-12-22")])  # anniversary Tuesday 22 December 2026
+    assert dated(result) == [("E09000002", "short-inspection", day("Monday 2026-12-14"))]
+    assert "Christmas and New Year" in result.planned[0].reasons[1]
+
+
+def test_august_is_left_to_monitoring_visits():
+    result = plan([la(last="Friday 2023-08-11")])  # anniversary Tuesday 11 August 2026
+    assert dated(result) == [("E09000002", "short-inspection", day("Monday 2026-07-27"))]
+    assert "August" in result.planned[0].reasons[1]
+
+
+def test_inspector_capacity_per_region_per_week_moves_the_second_inspection():
+    rules = load_rules(inspectors_per_region=4)  # one team of four a week
+    result = plan([la("E09000002"), la("E09000003")], rules=rules)
+    assert dated(result) == [
+        ("E09000002", "short-inspection", day("Monday 2026-09-14")),
+        ("E09000003", "short-inspection", day("Monday 2026-09-21")),
+    ]
+    assert (
+        "London has no 4 inspectors free in the week of 2026-09-14 (capacity 4)"
+        in result.planned[1].reasons[1]
+    )
+    other_region = plan([la("E09000002"), la("E06000001", region="North West")], rules=rules)
+    assert {p.onsite for p in other_region.planned} == {day("Monday 2026-09-14")}
+
+
+def test_no_ilacs_activity_within_four_weeks_of_an_la_send_inspection():
+    send = {"E09000002": [(day("Monday 2026-09-14"), day("Friday 2026-09-18"))]}
+    result = plan([la()], send_inspections=send)
+    assert dated(result) == [("E09000002", "short-inspection", day("Monday 2026-10-19"))]  # 5 weeks on
+    assert "LA SEND inspection" in result.planned[0].reasons[1]
+
+
+def test_two_ilacs_activities_at_one_la_are_kept_apart():
+    booking = Booking("E09000002", "London", "focused-visit", day("Tuesday 2026-08-18"))  # 4 weeks before
+    result = plan([la()], bookings=[booking])
+    assert dated(result) == [("E09000002", "short-inspection", day("Monday 2026-11-09"))]  # 12 weeks after
+    assert "within 12 weeks of another ILACS activity" in result.planned[0].reasons[1]
+
+
+def test_more_work_than_capacity_is_reported_not_dropped():
+    nobody = plan([la("E09000002"), la("E09000003")], rules=load_rules(inspectors_per_region=0))
+    assert nobody.planned == [] and [u.code for u in nobody.unplaced] == ["E09000002", "E09000003"]
+    assert "no 4 inspectors free" in nobody.unplaced[0].reason
+    # One team a week; the window holds the 53 Mondays from 16 March 2026 to 15 March 2027, less August's
+    # 5, Christmas's 3 (21 and 28 December, 4 January) and 3 bank holidays (6 April, 4 and 25 May): 42.
+    crowded = plan([la(f"E0900{n:04d}") for n in range(70)], rules=load_rules(inspectors_per_region=4))
+    late = [p for p in crowded.planned if any("OUTSIDE its window" in r for r in p.reasons)]
+    assert len(crowded.planned) == 70 and len(late) == 70 - 42
+
+
+def test_what_if_lists_what_moves():
+    states = [la("E09000002"), la("E09000003")]
+    baseline, fewer = plan(states), plan(states, rules=load_rules(inspectors_per_region=4))
+    assert compare(baseline, fewer) == ["LA E09000003: short-inspection moves from 2026-09-14 to 2026-09-21"]
+
+
+@pytest.mark.parametrize("count", [150])
+def test_planning_every_la_gives_each_one_an_activity(count):
+    states = [la(f"E0{n:08d}", last=["Friday 2023-09-15", "Friday 2024-03-15"][n % 2]) for n in range(count)]
+    result = plan(states, rules=load_rules(inspectors_per_region=40))
+    assert {p.code for p in result.planned} | {u.code for u in result.unplaced} == {s.code for s in states}

@@ -77,6 +77,27 @@ def run_demo(sink) -> None:
     for name, to, subject in sink.messages():
         print(f"  {name}  to {to}\n         {subject}")
     show_compliance(engine, now)
+    show_programme(engine, now)
+
+
+def show_programme(engine, now, region: str = "London", lines: int = 12) -> None:
+    """The next three years for one region, from Ofsted's published judgements."""
+    from models.programme import load_rules, plan_programme
+    from services import programme
+
+    start = now.date()
+    with transaction(engine) as session:
+        states = programme.starting_states(session, region=region, deteriorating=frozenset())
+        plan = plan_programme(
+            states, start=start, end=start.replace(year=start.year + 3), rules=load_rules(),
+            calendar=england_calendar(), bookings=programme.bookings(session, start),
+        )  # fmt: skip
+    counts = f"{len(plan.planned)} activities, {len(plan.unplaced)} not placed"
+    print(f"\nThe programme {region} faces ({counts}); the first {lines}:")
+    for item in plan.planned[:lines]:
+        print(f"  {item.onsite}  {item.activity_type:<20} {item.name}")
+        print(f"              {item.reasons[-1]}")
+    print("  (ilacs programme plan --from DATE --years 3 gives them all, with the reasons)")
 
 
 def show_compliance(engine, now) -> None:

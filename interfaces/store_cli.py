@@ -197,6 +197,9 @@ def add_store_commands(sub) -> None:
             "--deteriorating", action="append", metavar="ONS_CODE", help="pathway 1 with [003 ¶19]"
         )
         planner.add_argument("--capacity", action="append", metavar="REGION=N", help="inspectors per week")
+        planner.add_argument(
+            "--jtai", action="append", metavar="ONS_CODE", help="chosen for a JTAI [003 ¶26]"
+        )
         planner.add_argument("--send", metavar="FILE.csv", help="LA SEND inspections: la_code,start,end")
         planner.set_defaults(handler=_lazy.cmd_programme)
         planners.append(planner)

@@ -483,7 +483,10 @@ def _programme(session, args: argparse.Namespace, **rule_overrides):
     end = date(start.year + args.years, start.month, min(start.day, 28))
     rules = load_rules(**rule_overrides)
     states = programme.starting_states(
-        session, region=args.region, deteriorating=frozenset(args.deteriorating or ())
+        session,
+        region=args.region,
+        deteriorating=frozenset(args.deteriorating or ()),
+        jtai=frozenset(args.jtai or ()),
     )
     send = {}
     if args.send:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +18,10 @@ import pendulum
 from calendars import WorkingDayCalendar
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
-ONSITE_WEEKDAY = {"standard-inspection": 0, "short-inspection": 0, "focused-visit": 1, "monitoring-visit": 1}
+ONSITE_WEEKDAY = {
+    "standard-inspection": 0, "short-inspection": 0, "focused-visit": 1, "monitoring-visit": 1, "jtai": 0,
+}  # fmt: skip
+JTAI = "jtai"  # a joint targeted area inspection, which may take a focused visit's place [003 ¶21, ¶26]
 GRADED = ("standard-inspection", "short-inspection")
 
 
@@ -32,6 +35,7 @@ class Rules:
     inspectors_per_region: dict[str, int] | int
     search_weeks: int
     weeks_ahead: int
+    jtai_per_year: int
     team: dict[str, int]
     weeks_on_site: dict[str, int]
     focused_visits: dict[str, list[int]]
@@ -66,6 +70,7 @@ class LocalAuthorityState:
     last_end: date  # last fieldwork day
     grade: str  # outstanding, good, requires_improvement, inadequate
     deteriorating: bool = False
+    jtai: bool = False  # chosen for a JTAI, which takes the place of its next focused visit
 
 
 @dataclass(frozen=True)
@@ -131,60 +136,61 @@ def pathway(state: LocalAuthorityState) -> str:
     return {"inadequate": "3", "requires_improvement": "2"}.get(state.grade, "1")
 
 
+def _after_inadequate(
+    state: LocalAuthorityState, label: str, rules: Rules, calendar: WorkingDayCalendar
+) -> list:
+    """Section 2.5: monitoring visits from the action plan deadline, then re-inspection [003 ¶128]."""
+    action_plan = calendar.add_working_days(state.last_end, 18 + 70)  # final report E+18, then 70 days
+    m = rules.monitoring
+    deadline = _months(action_plan, m["first_within_months"])  # the first visit no later than this
+    ideal, out = _months(deadline, -1), []
+    for number in range(1, m["visits"] + 1):
+        latest = deadline if number == 1 else ideal + timedelta(weeks=4)
+        why = f"{label}: monitoring visit {number} of {m['visits']}; action plan due {action_plan}"
+        if number == 1:
+            why += f", first visit no later than {deadline}"
+        flags = ("first_of_series",) if number == 1 else ()
+        out.append(("monitoring-visit", ideal, (ideal - timedelta(weeks=4), latest), why, 1, flags))
+        ideal = _months(ideal, m["every_months"])
+    latest = _months(action_plan, m["reinspection_within_months"])
+    window = (_months(ideal, -m["every_months"]) + timedelta(weeks=8), latest)
+    why = f"{label}: re-inspection within {m['reinspection_within_months']} months of the action plan"
+    return [*out, ("standard-inspection", latest - timedelta(weeks=12), window, why, 0, ())]
+
+
+def _around_anniversary(state: LocalAuthorityState, label: str, path: str, rules: Rules, start: date) -> list:
+    """Pathways 1 and 2: the next inspection around the anniversary, focused visits (or a JTAI) between."""
+    anniversary = _months(state.last_end, 12 * rules.anniversary_years)
+    window = (_months(anniversary, -rules.window_months), _months(anniversary, rules.window_months))
+    kind = "short-inspection" if path == "1" and not state.deteriorating else "standard-inspection"
+    years = rules.anniversary_years
+    why = f"{label}: {kind.replace('-', ' ')} around the {years}-year anniversary {anniversary}"
+    if state.deteriorating:
+        why += " (standard, not short: significant deterioration reported [003 ¶19])"
+    out, jtai = [(kind, anniversary, window, why, 0, ())], state.jtai
+    for months in rules.focused_visits[f"pathway-{path}"]:
+        ideal = _months(state.last_end, months)
+        around = (ideal - timedelta(weeks=12), ideal + timedelta(weeks=12))
+        if jtai and ideal >= start:
+            why = f"{label}: a JTAI in place of the focused visit about {months} months after [003 ¶21, ¶26]"
+            out.append((JTAI, ideal, around, why, 2, ()))
+            jtai = False
+        else:
+            why = f"{label}: focused visit (or JTAI) about {months} months after the inspection"
+            out.append(("focused-visit", ideal, around, why, 2, ()))
+    return out
+
+
 def demands(state: LocalAuthorityState, rules: Rules, calendar: WorkingDayCalendar, start: date, end: date):
     """What the LA's pathway asks for between `start` and `end`, and notes on what the data cannot tell."""
-    out, notes = [], []
+    notes = []
     path = pathway(state)
     last = f"{state.last_type.replace('-', ' ')} ended {state.last_end}"
     label = f"pathway {path} ({state.grade.replace('_', ' ')}, {last})"
     if path == "3":
-        action_plan = calendar.add_working_days(state.last_end, 18 + 70)  # final report E+18, then 70 days
-        m = rules.monitoring
-        deadline = _months(action_plan, m["first_within_months"])  # first visit no later than this
-        ideal = _months(deadline, -1)
-        for number in range(1, m["visits"] + 1):
-            latest = deadline if number == 1 else ideal + timedelta(weeks=4)
-            why = f"{label}: monitoring visit {number} of {m['visits']}; action plan due {action_plan}"
-            if number == 1:
-                why += f", first visit no later than {deadline}"
-            flags = ("first_of_series",) if number == 1 else ()
-            out.append(("monitoring-visit", ideal, (ideal - timedelta(weeks=4), latest), why, 1, flags))
-            ideal = _months(ideal, m["every_months"])
-        latest = _months(action_plan, m["reinspection_within_months"])
-        last_visit = _months(ideal, -m["every_months"])
-        why = f"{label}: re-inspection within {m['reinspection_within_months']} months of the action plan"
-        out.append(
-            (
-                "standard-inspection",
-                latest - timedelta(weeks=12),
-                (last_visit + timedelta(weeks=8), latest),
-                why,
-                0,
-                (),
-            )
-        )
+        out = _after_inadequate(state, label, rules, calendar)
     else:
-        anniversary = _months(state.last_end, 12 * rules.anniversary_years)
-        window = (_months(anniversary, -rules.window_months), _months(anniversary, rules.window_months))
-        kind = "short-inspection" if path == "1" and not state.deteriorating else "standard-inspection"
-        years = rules.anniversary_years
-        why = f"{label}: {kind.replace('-', ' ')} around the {years}-year anniversary {anniversary}"
-        if state.deteriorating:
-            why += " (standard, not short: significant deterioration reported [003 ¶19])"
-        out.append((kind, anniversary, window, why, 0, ()))
-        for months in rules.focused_visits[f"pathway-{path}"]:
-            ideal = _months(state.last_end, months)
-            why = f"{label}: focused visit (or JTAI) about {months} months after the inspection"
-            out.append(
-                (
-                    "focused-visit",
-                    ideal,
-                    (ideal - timedelta(weeks=12), ideal + timedelta(weeks=12)),
-                    why,
-                    2,
-                    (),
-                )
-            )
+        out = _around_anniversary(state, label, path, rules, start)
     result = []
     first_week = start + timedelta(weeks=rules.weeks_ahead)  # time to notify and prepare
     for kind, ideal, (earliest, latest), why, priority, flags in out:
@@ -223,6 +229,7 @@ class _Book:
         self.rules = rules
         self.used: dict[tuple[str, date], int] = defaultdict(int)
         self.by_la: dict[str, list[date]] = defaultdict(list)
+        self.jtais: dict[int, int] = defaultdict(int)
 
     def weeks(self, activity_type: str, monday: date) -> list[date]:
         return [monday + timedelta(weeks=i) for i in range(self.rules.weeks_on_site[activity_type])]
@@ -232,6 +239,8 @@ class _Book:
         for week in self.weeks(activity_type, monday):
             self.used[(region, week)] += self.rules.team[activity_type]
         self.by_la[code].append(monday)
+        if activity_type == JTAI:
+            self.jtais[onsite.year] += 1
 
 
 def _conflict(
@@ -247,6 +256,8 @@ def _conflict(
         return "no standard or short inspection begins over Christmas and New Year [003 ¶14]"
     if onsite.month == 8 and demand.activity_type != "monitoring-visit":
         return "August is for monitoring visits and agreed focused visits only [003 ¶14]"
+    if demand.activity_type == JTAI and book.jtais[onsite.year] >= rules.jtai_per_year:
+        return f"the {rules.jtai_per_year} JTAIs of {onsite.year} are taken [003 ¶26]"
     spacing = timedelta(weeks=rules.min_spacing_weeks)
     if any(abs(monday - other) < spacing for other in book.by_la[demand.code]):
         return f"within {rules.min_spacing_weeks} weeks of another ILACS activity at {demand.name}"
@@ -307,6 +318,10 @@ def plan_programme(
     planned, unplaced = [], []
     for demand in sorted(wanted, key=lambda d: (d.latest, d.priority, d.code)):
         monday, moves = _place(demand, book, rules, calendar, send, start)
+        if demand.activity_type == JTAI and (monday is None or monday > demand.latest):
+            fallback = f"; a focused visit instead, as no JTAI fits its window: {'; '.join(moves)}"
+            demand = replace(demand, activity_type="focused-visit", why=demand.why + fallback)
+            monday, moves = _place(demand, book, rules, calendar, send, start)
         window = (max(demand.earliest, start), demand.latest)
         if monday is None:
             reason = "; ".join(moves) or "no week fits"

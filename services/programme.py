@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from calendars import WorkingDayCalendar
-from models.programme import Booking, LocalAuthorityState, Programme
+from models.programme import JTAI, Booking, LocalAuthorityState, Programme
 from models.records import Activity, Judgement, LocalAuthority
 from services import tracking
 from services.reference_data import shipped
@@ -23,7 +24,7 @@ GRADES = {
 
 
 def starting_states(
-    session: Session, *, region: str | None, deteriorating: frozenset[str]
+    session: Session, *, region: str | None, deteriorating: frozenset[str], jtai: frozenset[str] = frozenset()
 ) -> list[LocalAuthorityState]:
     """Each current LA's latest graded inspection: the shipped reference data (Ofsted's published
     reports), overridden by any later graded inspection recorded in the store."""
@@ -64,7 +65,7 @@ def starting_states(
                 grade=judgement.grade,
                 deteriorating=la.ons_code in deteriorating,
             )
-    return [s for s in states.values() if region is None or s.region == region]
+    return [replace(s, jtai=s.code in jtai) for s in states.values() if region is None or s.region == region]
 
 
 def bookings(session: Session, start: date) -> list[Booking]:
@@ -83,6 +84,8 @@ def accept(
     """Register every planned activity (one transaction: all or none)."""
     ids = []
     for item in programme.planned:
+        if item.activity_type == JTAI:  # arranged with the other inspectorates, not an ILACS timeline
+            continue
         template, timeline = tracking.preview(
             item.activity_type, item.onsite, flags=frozenset(), calendar=calendar
         )

@@ -145,3 +145,15 @@ def test_planning_every_la_gives_each_one_an_activity(count):
     states = [la(f"E0{n:08d}", last=["Friday 2023-09-15", "Friday 2024-03-15"][n % 2]) for n in range(count)]
     result = plan(states, rules=load_rules(inspectors_per_region=40))
     assert {p.code for p in result.planned} | {u.code for u in result.unplaced} == {s.code for s in states}
+
+
+def test_at_most_ten_jtais_a_year_the_rest_stay_focused_visits():
+    # twelve pathway 1 LAs inspected on Friday 13 December 2024, all chosen for a JTAI: the focused visit
+    # due 18 months on (13 June 2026) has a window inside 2026, which holds only ten JTAIs
+    states = [la(f"E0900{n:04d}", last="Friday 2024-12-13", jtai=True) for n in range(12)]
+    result = plan(states, rules=load_rules(inspectors_per_region=40))
+    between = [p for p in result.planned if p.activity_type != "short-inspection"]
+    assert [p.activity_type for p in between].count("jtai") == 10
+    fallback = [p for p in between if p.activity_type == "focused-visit"]
+    assert len(fallback) == 2
+    assert all("no JTAI fits its window: the 10 JTAIs of 2026 are taken" in p.reasons[0] for p in fallback)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from calendars import WorkingDayCalendar
-from models.programme import JTAI, Booking, LocalAuthorityState, Programme
+from models.programme import JTAI, ONSITE_WEEKDAY, Booking, LocalAuthorityState, Programme
 from models.records import Activity, Judgement, LocalAuthority
 from services import tracking
 from services.reference_data import shipped
@@ -75,7 +75,12 @@ def bookings(session: Session, start: date) -> list[Booking]:
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
         .where(Activity.status == "planned", Activity.onsite >= start)
     )
-    return [Booking(la.ons_code, la.ofsted_region, a.activity_type, a.onsite) for a, la in rows]
+    planned_kinds = set(ONSITE_WEEKDAY)  # annual engagement and the APV take no inspection team's week
+    return [
+        Booking(la.ons_code, la.ofsted_region, a.activity_type, a.onsite)
+        for a, la in rows
+        if a.activity_type in planned_kinds
+    ]
 
 
 def accept(

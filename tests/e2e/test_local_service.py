@@ -30,7 +30,8 @@ def wait_for(predicate, seconds: float, what: str):
 
 
 @pytest.fixture
-def service(tmp_path):
+def service(tmp_path, request):
+    demo = ["--demo"] if getattr(request, "param", False) else []
     prefect_port, sink_port = free_port(), free_port()
     ready = tmp_path / "ready"
     env = {
@@ -41,7 +42,7 @@ def service(tmp_path):
     log = (tmp_path / "service.log").open("wb")
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("ilacs")), "serve", "--prefect-port", str(prefect_port),
-         "--sink-port", str(sink_port), "--ready-file", str(ready)],
+         "--sink-port", str(sink_port), "--ready-file", str(ready), *demo],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
         # as a shell's background job starts it: SIGINT ignored; Ctrl-C must still stop the service
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
@@ -124,3 +125,14 @@ def test_the_sink_keeps_what_it_receives_as_readable_files(tmp_path):
         controller.stop()
     assert sink.messages() == [("00001.eml", "b@example.org", "Hello")]
     assert json.dumps(sink.messages())  # plain data, printable by make run
+
+
+@pytest.mark.parametrize("service", [True], indirect=True)
+def test_make_runs_demonstration_shows_the_timelines_todays_mail_compliance_and_programme(service):
+    log = service["log"].read_text()
+    assert "#6 Annual engagement meeting at" in log
+    assert "audit chain verifies over" in log
+    assert "The programme London faces" in log
+    assert ("Mail in the local sink" in log) or ("is not a working day: the sweep sends nothing" in log)
+    service["process"].send_signal(signal.SIGINT)
+    assert service["process"].wait(timeout=60) == 0

@@ -55,3 +55,14 @@ def test_csv_output_has_a_row_per_activity_with_its_reasons(store, capsys):
     out = run(capsys, "programme plan --from 2026-11-23 --years 1 --region London --csv")[1].splitlines()
     assert out[0] == "la_code,name,region,activity_type,onsite,window_from,window_to,why"
     assert len(out) > 10 and all("pathway" in line for line in out[1:])
+
+
+def test_bookings_that_are_not_inspections_or_visits_take_no_inspectors(store, capsys):
+    run(capsys, "schedule annual-engagement --la E09000003 --onsite 2026-12-10 --lead Ann --as-of 2026-11-23")
+    run(
+        capsys,
+        "schedule action-planning-visit --la E09000004 --onsite 2026-12-10 --lead Ann --as-of 2026-11-23",
+    )
+    status, out, err = run(capsys, f"{PLAN} --region London --json")
+    assert status == 0, err
+    assert planned_for(json.loads(out), "E09000003")[-1] == ("short-inspection", "2027-06-14")

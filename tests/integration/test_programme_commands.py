@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.integration.test_store_commands import run
 
 PLAN = "programme plan --from 2026-11-23 --years 3"
@@ -66,3 +68,19 @@ def test_bookings_that_are_not_inspections_or_visits_take_no_inspectors(store, c
     status, out, err = run(capsys, f"{PLAN} --region London --json")
     assert status == 0, err
     assert planned_for(json.loads(out), "E09000003")[-1] == ("short-inspection", "2027-06-14")
+
+
+@pytest.mark.parametrize(
+    ("grade", "expected"),
+    [
+        # each from a short inspection on site Monday 7 December 2026, fieldwork ending Friday 11 December
+        ("outstanding", ["focused-visit"]),  # pathway 1: a focused visit at 18 months (June 2028)
+        ("requires_improvement", ["focused-visit", "focused-visit"]),  # pathway 2: at 12 and 24 months
+        ("inadequate", ["monitoring-visit"] * 4 + ["standard-inspection"]),  # pathway 3 [003 ¶128]
+    ],
+)
+def test_each_outcome_moves_the_la_to_its_pathway(store, capsys, grade, expected):
+    run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
+    run(capsys, f"outcome 1 --overall {grade} --by Ann --as-of 2026-12-11")
+    after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
+    assert [kind for kind, _ in after] == expected

@@ -14,7 +14,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+# GOV.UK Frontend's CSS, JavaScript, fonts and images for the dashboard, from the npm registry, pinned to
+# the version govuk-frontend-jinja 3.4.0 targets.
+GOVUK_FRONTEND := 5.7.1
+WEB_ASSETS := .web/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css
+
+$(WEB_ASSETS):
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm install --prefix .web --silent --no-audit --no-fund govuk-frontend@$(GOVUK_FRONTEND)
+
+$(STAMP): pyproject.toml constraints.txt $(WEB_ASSETS)
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"' \
 		|| { echo "make: Python 3.11 is needed (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,11 +38,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The store's tests start a real PostgreSQL server: Debian's package, installed when it is missing.
+# The tests start a real PostgreSQL server and drive a real Chromium: Debian's packages, installed when
+# missing (Chromium from Debian; test tools that download their own browser do not work here).
 system-packages:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
 		echo "make: installing Debian's postgresql for the store's tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql; }
+	@test -x /usr/bin/chromium || { \
+		echo "make: installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
 test: lint system-packages
 	$(BIN)/pytest
@@ -43,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_programme.py
 
 clean:
-	rm -rf $(VENV) .prefect .ilacs .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .web .prefect .ilacs .pytest_cache .ruff_cache .hypothesis

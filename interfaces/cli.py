@@ -73,7 +73,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from interfaces.service import serve
 
     ready = Path(args.ready_file) if args.ready_file else None
-    return serve(demo=args.demo, prefect_port=args.prefect_port, sink_port=args.sink_port, ready_file=ready)
+    return serve(
+        demo=args.demo,
+        prefect_port=args.prefect_port,
+        sink_port=args.sink_port,
+        web_port=args.web_port,
+        ready_file=ready,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--prefect-port", type=int, default=int(os.environ.get("ILACS_PREFECT_PORT", "4200"))
     )
     service.add_argument("--sink-port", type=int, default=int(os.environ.get("ILACS_SINK_PORT", "1025")))
+    service.add_argument("--web-port", type=int, default=int(os.environ.get("ILACS_WEB_PORT", "8000")))
     service.add_argument("--ready-file", help="write the Prefect server's pid here once serving (for tests)")
     service.set_defaults(handler=cmd_serve)
     add_store_commands(sub)

@@ -111,3 +111,24 @@ def show_compliance(engine, now) -> None:
         report = build_report(session, start=start, end=end, as_of=now, calendar=england_calendar())
     print()
     print(to_table(report))
+
+
+def demo_account() -> str:
+    """A business support account for the demonstration, made once; its password kept in ILACS_HOME."""
+    import secrets
+
+    from services.accounts import add_user
+    from services.database import ilacs_home
+
+    path = ilacs_home() / "demo-password"
+    engine = open_store()
+    with transaction(engine) as session:
+        from models.records import User
+
+        if session.exec(select(User).where(User.username == "support")).first() is None:
+            password = secrets.token_urlsafe(12)
+            add_user(session, username="support", name="Demo Support (fictional)", role="business_support",
+                     password=password, now=pendulum.now(LONDON))  # fmt: skip
+            path.write_text(password)
+            path.chmod(0o600)
+    return f"Sign in as 'support' with the password in {path} ({path.read_text().strip()})"

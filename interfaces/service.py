@@ -93,7 +93,27 @@ def stop_process_group(process: subprocess.Popen, grace: float = 15) -> None:
         pass
 
 
-def serve(*, demo: bool, prefect_port: int, sink_port: int, ready_file: Path | None = None) -> int:
+def start_dashboard(port: int):
+    """The dashboard on loopback, in a thread of this process (plain http, so no Secure cookies)."""
+    import threading
+
+    import uvicorn
+
+    from interfaces.web.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(secure_cookies=False), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return server, thread
+
+
+def serve(
+    *, demo: bool, prefect_port: int, sink_port: int, web_port: int = 8000, ready_file: Path | None = None
+) -> int:
     from aiosmtpd.controller import Controller
 
     def stop(_signum, _frame) -> None:
@@ -114,6 +134,7 @@ def serve(*, demo: bool, prefect_port: int, sink_port: int, ready_file: Path | N
         "ILACS_SMTP_HOST": "127.0.0.1", "ILACS_SMTP_PORT": str(sink_port), "ILACS_SMTP_STARTTLS": "false",
         "ILACS_SMTP_USER": "", "ILACS_SMTP_PASSWORD": "",
     })  # fmt: skip
+    dashboard = None
     try:
         from prefect import serve as prefect_serve
 
@@ -125,6 +146,12 @@ def serve(*, demo: bool, prefect_port: int, sink_port: int, ready_file: Path | N
             from interfaces.demo_day import run_demo
 
             run_demo(sink)
+        dashboard, _ = start_dashboard(web_port)
+        print(f"Dashboard: http://127.0.0.1:{web_port}/", flush=True)
+        if demo:
+            from interfaces.demo_day import demo_account
+
+            print(demo_account(), flush=True)
         if ready_file:
             ready_file.write_text(str(server.pid))
         print(
@@ -135,6 +162,8 @@ def serve(*, demo: bool, prefect_port: int, sink_port: int, ready_file: Path | N
     except KeyboardInterrupt:
         pass
     finally:
+        if dashboard is not None:
+            dashboard.should_exit = True
         controller.stop()
         stop_process_group(server)
         print("Stopped.", flush=True)

@@ -207,6 +207,23 @@ def add_store_commands(sub) -> None:
     planners[0].add_argument("--csv", action="store_true")
     planners[1].add_argument("--by", required=True)
 
+    user = sub.add_parser("user", help="dashboard accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    add_user = user_sub.add_parser("add", help="add a local account")
+    add_user.add_argument("username")
+    add_user.add_argument(
+        "--name", required=True, help="as on activities (an inspector's lead_inspector name)"
+    )
+    add_user.add_argument("--role", required=True, help="business_support | inspector | viewer")
+    add_user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add_user.set_defaults(handler=_lazy.cmd_user_add)
+    web = sub.add_parser("web", help="serve the dashboard alone (make run serves it with everything else)")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8000)
+    web.set_defaults(handler=_lazy.cmd_web)
+
     judges_now = [
         sub.choices[n]
         for n in ("schedule", "done", "undo", "defer", "due", "overdue", "outcome", "sweep", "send")

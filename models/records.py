@@ -205,3 +205,16 @@ class OutboxMessage(SQLModel, table=True):
     escalated: bool = False
     created_at: datetime | None = utc_field(nullable=False)
     sent_at: datetime | None = utc_field()
+
+
+class User(SQLModel, table=True):
+    """A local account for the dashboard. Roles: business_support (edit all), inspector (edit the
+    activities they lead), viewer (read only)."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    name: str
+    role: str
+    password_hash: str
+    created_at: datetime | None = utc_field(nullable=False)

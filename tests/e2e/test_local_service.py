@@ -32,7 +32,7 @@ def wait_for(predicate, seconds: float, what: str):
 @pytest.fixture
 def service(tmp_path, request):
     demo = ["--demo"] if getattr(request, "param", False) else []
-    prefect_port, sink_port = free_port(), free_port()
+    prefect_port, sink_port, web_port = free_port(), free_port(), free_port()
     ready = tmp_path / "ready"
     env = {
         **os.environ, "ILACS_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
@@ -42,7 +42,7 @@ def service(tmp_path, request):
     log = (tmp_path / "service.log").open("wb")
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("ilacs")), "serve", "--prefect-port", str(prefect_port),
-         "--sink-port", str(sink_port), "--ready-file", str(ready), *demo],
+         "--sink-port", str(sink_port), "--web-port", str(web_port), "--ready-file", str(ready), *demo],
         env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
         # as a shell's background job starts it: SIGINT ignored; Ctrl-C must still stop the service
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
@@ -53,6 +53,7 @@ def service(tmp_path, request):
         yield {
             "process": process, "server_pid": int(ready.read_text()), "api": f"http://127.0.0.1:{prefect_port}/api",
             "env": env, "sink": tmp_path / "home" / "mail-sink", "log": tmp_path / "service.log",
+            "web": f"http://127.0.0.1:{web_port}",
         }  # fmt: skip
     finally:
         if process.poll() is None:
@@ -134,5 +135,7 @@ def test_make_runs_demonstration_shows_the_timelines_todays_mail_compliance_and_
     assert "audit chain verifies over" in log
     assert "The programme London faces" in log
     assert ("Mail in the local sink" in log) or ("is not a working day: the sweep sends nothing" in log)
+    assert "Sign in as 'support'" in log
+    assert "Sign in" in httpx.get(f"{service['web']}/sign-in").text  # the dashboard is served too
     service["process"].send_signal(signal.SIGINT)
     assert service["process"].wait(timeout=60) == 0

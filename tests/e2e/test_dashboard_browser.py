@@ -1,0 +1,129 @@
+"""The dashboard in a real browser: Debian's Chromium, driven by Playwright. Signs in, records an actual,
+has a deferral refused (the GOV.UK error summary), defers for weather, downloads an .ics. Screenshots
+are saved in test-output/."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from calendars import LONDON, england_calendar
+from services import accounts, tracking
+from services.database import open_store, transaction
+from tests.helpers import day
+from tests.integration.smtp_server import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "test-output"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def dashboard(tmp_path, monkeypatch):
+    from interfaces.web.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'ilacs.db'}"
+    monkeypatch.setenv("ILACS_DATABASE_URL", url)
+    monkeypatch.setenv("ILACS_SECRET_KEY", "browser-test-secret-key-0123456789")
+    engine = open_store(url)
+    now = datetime(2025, 1, 2, 9, 0, tzinfo=LONDON)
+    with transaction(engine) as session:
+        accounts.add_user(
+            session, username="bea", name="Bea Support", role="business_support", password=PASSWORD, now=now
+        )
+        template, timeline = tracking.preview(
+            "standard-inspection", day("Monday 2027-06-07"), flags=frozenset(), calendar=england_calendar()
+        )
+        tracking.register(
+            session,
+            timeline=timeline,
+            template=template,
+            la_code="E09000002",
+            lead="Ann Lead",
+            flags=frozenset(),
+            override="",
+            actor="Bea",
+            now=now,
+        )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(database_url=url, secure_cookies=False),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path):
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed (make test installs it)"
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_context(accept_downloads=True).new_page()
+        page.goto(f"{dashboard}/")
+        assert page.url.endswith("/sign-in")
+        page.fill("#username", "bea")
+        page.fill("#password", PASSWORD)
+        page.click("button:has-text('Sign in')")
+        page.wait_for_url(f"{dashboard}/")
+        assert "Today" in page.inner_text("h1")
+        font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+        assert "GDS Transport" in font  # GOV.UK Frontend's stylesheet is served and applied
+        page.screenshot(path=str(SHOTS / "01-today.png"), full_page=True)
+
+        page.goto(f"{dashboard}/activities/1")
+        page.select_option("#key", "notification")
+        page.fill("#at", "2025-01-02T08:45")
+        page.click("button:has-text('Record')")
+        page.wait_for_selector(".govuk-notification-banner")
+        assert "Recorded: notification" in page.inner_text(".govuk-notification-banner")
+        page.screenshot(path=str(SHOTS / "02-recorded.png"), full_page=True)
+
+        page.fill("#to", "2027-06-14")
+        page.check("input[name=reason][value=dcs-absence]")
+        page.click("button:has-text('Defer')")
+        summary = page.wait_for_selector(".govuk-error-summary")
+        assert "An inspection is not deferred for the DCS" in summary.inner_text()
+        assert page.input_value("#to") == "2027-06-14"  # what was typed is kept
+        page.screenshot(path=str(SHOTS / "03-deferral-refused.png"), full_page=True)
+
+        page.fill("#to", "2027-06-14")
+        page.check("input[name=reason][value=weather]")
+        page.click("button:has-text('Defer')")
+        page.wait_for_selector(".govuk-notification-banner")
+        assert "Deferred to Monday 14 June 2027" in page.inner_text(".govuk-notification-banner")
+        assert "Monday 14 June 2027 to Friday 25 June 2027" in page.inner_text(".govuk-summary-list")
+
+        with page.expect_download() as download:
+            page.click("a:has-text('Download the key dates')")
+        saved = tmp_path / "key-dates.ics"
+        download.value.save_as(saved)
+        assert "BEGIN:VCALENDAR" in saved.read_text() and "SUMMARY:Report published" in saved.read_text()
+        page.screenshot(path=str(SHOTS / "04-deferred.png"), full_page=True)
+        browser.close()

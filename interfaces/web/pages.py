@@ -170,6 +170,11 @@ def today(request: Request, region: str | None = None, owner: str | None = None,
     )
 
 
+RESEND_FORM = (
+    '<form method="post" action="/outbox/{}/resend">'
+    '<input type="hidden" name="csrf_token" value="{}">'
+    '<button class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">Resend</button></form>'
+)
 DEFERRAL_CHOICES = {  # the framework's reasons [003 ¶16], and two it refuses, so the refusal can be explained
     "weather": "Serious weather conditions",
     "power-failure": "A prolonged power or IT failure",
@@ -181,6 +186,41 @@ DEFERRAL_CHOICES = {  # the framework's reasons [003 ¶16], and two it refuses, 
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _days(found, stored) -> list[dict]:
+    """One entry per calendar day from the first dated milestone to publication (or the last one)."""
+    from datetime import timedelta
+
+    calendar = england_calendar()
+    dated = [m for m in stored if m.target]
+    if not dated:
+        return []
+    first = min(m.target.astimezone(LONDON).date() for m in dated)
+    last_one = next((m for m in dated if m.key == "publication"), max(dated, key=lambda m: m.target))
+    last = last_one.target.astimezone(LONDON).date()
+    by_day: dict = {}
+    for m in dated:
+        by_day.setdefault(m.forecast.astimezone(LONDON).date() if m.forecast else None, []).append(m.title)
+    days, day = [], first
+    while day <= last and len(days) < 120:
+        reason = calendar.non_working_reason(day)
+        names = by_day.get(day, [])
+        title = (
+            f"{emails.govuk_day(day)}"
+            + (f": {reason}" if reason else "")
+            + ("; " + "; ".join(names) if names else "")
+        )
+        days.append(
+            {
+                "title": title,
+                "working": reason is None,
+                "milestone": bool(names),
+                "fieldwork": found.onsite <= day <= found.fieldwork_end and reason is None,
+            }
+        )
+        day += timedelta(days=1)
+    return days
 
 
 def _activity_page(
@@ -218,6 +258,7 @@ def _activity_page(
     return render(
         request,
         "activity.html",
+        days=_days(found, stored),
         status=status,
         title=template.title,
         activity=found,
@@ -460,9 +501,16 @@ def export_xlsx(request: Request) -> Response:
 
 @router.get("/outbox")
 def outbox_page(request: Request):
-    _user(request)
+    user = _user(request)
     with transaction(request.app.state.engine) as session:
         rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)).all()
+    token = _csrf(request)
+
+    def action(m: OutboxMessage) -> dict:
+        if user.role != "business_support" or m.status not in ("failed", "cancelled"):
+            return {"text": ""}
+        return {"html": Markup(RESEND_FORM).format(m.id, token)}
+
     table = [
         [
             {"text": m.status},
@@ -470,10 +518,11 @@ def outbox_page(request: Request):
             {"text": m.subject},
             {"text": str(m.attempts)},
             {"text": m.last_error},
+            action(m),
         ]
         for m in rows
     ]
-    head = [{"text": t} for t in ("Status", "To", "Subject", "Attempts", "Last error")]
+    head = [{"text": t} for t in ("Status", "To", "Subject", "Attempts", "Last error", "")]
     return render(request, "simple.html", title="Outbox", active="outbox", head=head, rows=table, lead=[])
 
 
@@ -537,3 +586,95 @@ def programme_page(request: Request):
     return render(
         request, "simple.html", title="Programme", active="programme", head=head, rows=table, lead=lead
     )
+
+
+@router.get("/la/{code}")
+def local_authority_page(request: Request, code: str):
+    from models.programme import demands, load_rules, pathway
+    from models.records import Activity, Contact, Judgement
+    from services import programme
+
+    _user(request)
+    now = _now()
+    with transaction(request.app.state.engine) as session:
+        la = session.exec(select(LocalAuthority).where(LocalAuthority.ons_code == code)).first()
+        if la is None:
+            raise Refused(404, "Page not found", f"There is no local authority with ONS code {code}.")
+        contacts = session.exec(select(Contact).where(Contact.la_id == la.id).order_by(Contact.role)).all()
+        history = session.exec(
+            select(Activity).where(Activity.la_id == la.id).order_by(Activity.onsite.desc())
+        ).all()
+        grades = {
+            j.activity_id: j.grade
+            for j in session.exec(select(Judgement).where(Judgement.area == "overall_effectiveness"))
+        }
+        states = [
+            s
+            for s in programme.starting_states(session, region=la.ofsted_region, deteriorating=frozenset())
+            if s.code == code
+        ]
+    lead = [f"{la.name} ({la.ons_code}), {la.la_type or 'local authority'}, {la.ofsted_region}."]
+    if states:
+        state = states[0]
+        wanted, notes = demands(
+            state, load_rules(), england_calendar(), now.date(), now.date().replace(year=now.year + 3)
+        )
+        lead.append(
+            f"Pathway {pathway(state)}: last graded {state.last_type.replace('-', ' ')} ended "
+            f"{emails.govuk_day(state.last_end)}, judged {state.grade.replace('_', ' ')}."
+        )
+        for d in wanted[:3]:
+            lead.append(
+                f"Next: {d.activity_type.replace('-', ' ')}, window {emails.govuk_day(d.earliest)} to "
+                f"{emails.govuk_day(d.latest)}."
+            )
+        lead += notes
+    lead += [
+        f"{c.role.replace('_', ' ').capitalize()}: {c.name} <{c.email}>"
+        for c in contacts
+        if c.valid_to is None or c.valid_to >= now.date()
+    ]
+    rows = [
+        [
+            {"html": _link(a.id, f"#{a.id}")},
+            {"text": a.activity_type.replace("-", " ")},
+            {"text": emails.govuk_day(a.onsite)},
+            {"text": a.status},
+            {"text": grades.get(a.id, "").replace("_", " ")},
+        ]
+        for a in history
+    ]
+    head = [{"text": t} for t in ("Activity", "Type", "On site", "Status", "Overall effectiveness")]
+    return render(request, "simple.html", title=la.name, head=head, rows=rows, lead=lead)
+
+
+@router.post("/outbox/{message_id}/resend")
+async def resend(request: Request, message_id: int):
+    await _form(request)
+    user = _user(request)
+    if user.role != "business_support":
+        raise Refused(403, "You cannot resend emails", "Only business support can resend an email.")
+    with transaction(request.app.state.engine) as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None or message.status not in ("failed", "cancelled"):
+            raise Refused(404, "Nothing to resend", "Only a failed or cancelled email can be resent.")
+        before = message.status
+        message.status, message.attempts, message.next_attempt_at, message.not_before = (
+            "queued",
+            0,
+            None,
+            _now(),
+        )
+        session.add(message)
+        audit.append(
+            session,
+            at=_now(),
+            actor=user.name,
+            action="resend",
+            activity_id=message.activity_id,
+            subject=message.idempotency_key,
+            before={"status": before},
+            after={"status": "queued"},
+        )
+    request.session["flash"] = f"Queued again: {message.subject}"
+    return RedirectResponse("/outbox", status_code=303)

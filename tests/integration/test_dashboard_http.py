@@ -146,3 +146,39 @@ def test_session_cookies_are_secure_httponly_and_strict_by_default(store, databa
     with TestClient(create_app(database_url=database_url), base_url="https://testserver") as client:
         cookie = client.get("/sign-in").headers["set-cookie"].lower()
     assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_the_la_page_shows_its_pathway_contacts_and_history(site):
+    sign_in(site, "vic")
+    page = site.get("/la/E09000002").text
+    assert "Barking and Dagenham" in page and "Pathway 2" in page and "judged requires improvement" in page
+    assert 'href="/activities/1"' in page
+    assert site.get("/la/E99999999").status_code == 404
+
+
+def test_the_activity_page_draws_its_working_days_with_fieldwork_and_holidays(site):
+    sign_in(site, "vic")
+    page = site.get("/activities/1").text
+    assert 'title="Monday 9 June 2025; Lead inspector meets the DCS; team on site"' in page
+    assert "Saturday 14 June 2025: a Saturday" in page
+
+
+def test_business_support_can_resend_a_failed_email_and_others_cannot(site, store):
+    from models.records import OutboxMessage
+
+    with transaction(store) as session:
+        session.add(OutboxMessage(
+            idempotency_key="1:x:due:a@example.org", activity_id=1, milestone_key="x", stage="due",
+            recipient_email="a@example.org", recipient_name="A", recipient_role="dcs", subject="Due today: x",
+            body_text="x", body_html="x", status="failed", attempts=12,
+            not_before=datetime(2025, 1, 2, tzinfo=LONDON), created_at=datetime(2025, 1, 2, tzinfo=LONDON),
+        ))  # fmt: skip
+    token = sign_in(site, "vic")
+    assert site.post("/outbox/1/resend", data={"csrf_token": token}).status_code == 403
+    site.cookies.clear()
+    token = sign_in(site, "bea")
+    assert "Resend" in site.get("/outbox").text
+    response = site.post("/outbox/1/resend", data={"csrf_token": token})
+    assert response.status_code == 200 and "Queued again: Due today: x" in response.text
+    with transaction(store) as session:
+        assert (session.get(OutboxMessage, 1).status, session.get(OutboxMessage, 1).attempts) == ("queued", 0)

@@ -557,34 +557,51 @@ def audit_page(request: Request):
 
 @router.get("/programme")
 def programme_page(request: Request):
+    """Activities in the store by region and month, and the inspectors they take each week."""
+    from collections import defaultdict
+    from datetime import timedelta
+
+    from models.programme import ONSITE_WEEKDAY, shipped_rules
+    from models.records import Activity
+
     _user(request)
+    rules = shipped_rules()
     with transaction(request.app.state.engine) as session:
-        items = queries.due(
-            session, as_of=_now(), within=260, calendar=england_calendar(), filters=queries.Filters()
+        rows = session.exec(
+            select(Activity, LocalAuthority)
+            .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
+            .where(Activity.status == "planned", Activity.onsite >= _now().date())
+            .order_by(LocalAuthority.ofsted_region, Activity.onsite)
+        ).all()
+    table, used = [], defaultdict(int)
+    for a, la in rows:
+        table.append(
+            [
+                {"text": la.ofsted_region},
+                {"text": f"{a.onsite:%B %Y}"},
+                {"text": emails.govuk_day(a.onsite)},
+                {"html": _link(a.id, escape(la.name))},
+                {"text": a.activity_type.replace("-", " ")},
+            ]
         )
-    starts = sorted(
-        {
-            (i.la.ofsted_region, i.activity.onsite, i.activity.id, i.la.name, i.activity.activity_type)
-            for i in items
-            if i.milestone.key == "fieldwork_start"
-        }
-    )
-    table = [
-        [
-            {"text": r},
-            {"text": f"{d:%B %Y}"},
-            {"text": emails.govuk_day(d)},
-            {"html": _link(a, escape(n))},
-            {"text": t.replace("-", " ")},
-        ]
-        for r, d, a, n, t in starts
-    ]
-    head = [{"text": t} for t in ("Region", "Month", "On site", "Local authority", "Activity")]
+        if a.activity_type in ONSITE_WEEKDAY:
+            monday = a.onsite - timedelta(days=a.onsite.weekday())
+            for week in range(rules.weeks_on_site[a.activity_type]):
+                used[(la.ofsted_region, monday + timedelta(weeks=week))] += rules.team[a.activity_type]
     lead = [
-        "Activities in the store by region and month. `ilacs programme plan` proposes the next three years."
-    ]
+        f"{region}, week of {emails.govuk_day(week)}: {n} of {rules.capacity(region)} inspectors"
+        + (" (over capacity)" if n > rules.capacity(region) else "")
+        for (region, week), n in sorted(used.items())
+    ] or ["No inspector time is booked yet."]
+    head = [{"text": t} for t in ("Region", "Month", "On site", "Local authority", "Activity")]
     return render(
-        request, "simple.html", title="Programme", active="programme", head=head, rows=table, lead=lead
+        request,
+        "simple.html",
+        title="Programme",
+        active="programme",
+        head=head,
+        rows=table,
+        lead=["Capacity use (social care inspectors on site):", *lead],
     )
 
 

@@ -182,3 +182,20 @@ def test_business_support_can_resend_a_failed_email_and_others_cannot(site, stor
     assert response.status_code == 200 and "Queued again: Due today: x" in response.text
     with transaction(store) as session:
         assert (session.get(OutboxMessage, 1).status, session.get(OutboxMessage, 1).attempts) == ("queued", 0)
+
+
+def test_the_programme_page_shows_activities_by_region_and_month_and_capacity_use(site, store):
+    with transaction(store) as session:
+        template, timeline = tracking.preview(
+            "standard-inspection", day("Monday 2027-06-07"), flags=frozenset(), calendar=england_calendar()
+        )
+        tracking.register(
+            session, timeline=timeline, template=template, la_code="E09000003", lead="Ann Lead",
+            flags=frozenset(), override="", actor="Bea", now=datetime(2026, 11, 1, tzinfo=LONDON),
+        )  # fmt: skip
+    sign_in(site, "vic")
+    page = site.get("/programme").text
+    assert "June 2027" in page and "Barnet" in page
+    # a standard inspection takes 4 social care inspectors in each of its 2 weeks on site
+    assert "London, week of Monday 7 June 2027: 4 of 8 inspectors" in page
+    assert "London, week of Monday 14 June 2027: 4 of 8 inspectors" in page

@@ -18,7 +18,7 @@ from calendars import LONDON, england_calendar
 from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.render import iso, milestone_json, milestones_table, timeline_json
 from models.checks import onsite_warnings
-from services import audit, queries, tracking
+from services import audit, changes, queries, tracking
 from services.database import open_store, transaction
 from services.reference_data import import_contacts, import_local_authorities, import_staff, read_csv_file
 
@@ -85,9 +85,14 @@ def _london(value: str | datetime | None) -> str | None:
     return moment.astimezone(LONDON).isoformat()
 
 
+def _queue_announcement(session, activity_id: int, report) -> None:
+    """When the local service is up and mail was queued, wake its sender once the transaction commits."""
+    if report.queued and os.environ.get("PREFECT_API_URL"):
+        session.info["announce"] = activity_id
+
+
 def _notify(session, activity_id: int, moved: list, *, reason: str, now: datetime) -> None:
-    """The emails a change calls for, queued in the change's own transaction (the outbox); when the
-    local service is up, an event then wakes its sender at once (the sender's schedule is the backstop)."""
+    """The emails an outcome calls for, queued in its own transaction (the outbox)."""
     from models.reminders import shipped_policy
     from services import outbox
 
@@ -100,8 +105,7 @@ def _notify(session, activity_id: int, moved: list, *, reason: str, now: datetim
         calendar=england_calendar(),
         policy=shipped_policy(),
     )
-    if report.queued and os.environ.get("PREFECT_API_URL"):
-        session.info["announce"] = activity_id  # emitted by _announce once the transaction has committed
+    _queue_announcement(session, activity_id, report)
 
 
 def _announce(session_info: dict) -> None:
@@ -130,11 +134,11 @@ def cmd_done(args: argparse.Namespace) -> int:
     now = now_or_as_of(args)
     at = parse_moment(args.at, "--at") if args.at else now
     with transaction(open_store()) as session:
-        moved = tracking.record_actual(
+        moved, report = changes.record_actual(
             session, activity_id=args.activity, key=args.key, at=at, by=args.by, note=args.note or "",
             now=now, calendar=england_calendar(),
         )  # fmt: skip
-        _notify(session, args.activity, moved, reason=f"{args.key} recorded", now=now)
+        _queue_announcement(session, args.activity, report)
     _announce(session.info)
     _print_moves(moved)
     return 0
@@ -143,11 +147,11 @@ def cmd_done(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     now = now_or_as_of(args)
     with transaction(open_store()) as session:
-        moved = tracking.undo_actual(
+        moved, report = changes.undo_actual(
             session, activity_id=args.activity, key=args.key, by=args.by, reason=args.reason,
             now=now, calendar=england_calendar(),
         )  # fmt: skip
-        _notify(session, args.activity, moved, reason=f"{args.key} corrected", now=now)
+        _queue_announcement(session, args.activity, report)
     _announce(session.info)
     _print_moves(moved)
     return 0
@@ -156,17 +160,11 @@ def cmd_undo(args: argparse.Namespace) -> int:
 def cmd_defer(args: argparse.Namespace) -> int:
     to, now = parse_day(args.to, "--to"), now_or_as_of(args)
     with transaction(open_store()) as session:
-        moved = tracking.defer(
+        moved, report = changes.defer(
             session, activity_id=args.activity, to=to, reason=args.reason, by=args.by,
             now=now, calendar=england_calendar(), override=args.override or "",
         )  # fmt: skip
-        _notify(
-            session,
-            args.activity,
-            moved,
-            reason=f"deferred: {tracking.DEFERRAL_REASONS[args.reason]}",
-            now=now,
-        )
+        _queue_announcement(session, args.activity, report)
     _announce(session.info)
     _print_moves(moved)
     return 0

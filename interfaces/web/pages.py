@@ -16,9 +16,8 @@ from sqlmodel import select
 
 from calendars import LONDON, england_calendar
 from models.records import AuditEntry, FurtherInformationRequest, LocalAuthority, OutboxMessage, User
-from models.reminders import shipped_policy
 from models.templates import template_for_edition
-from services import accounts, audit, emails, outbox, queries, tracking
+from services import accounts, audit, changes, emails, queries, tracking
 from services.database import transaction
 
 router = APIRouter()
@@ -334,7 +333,7 @@ async def record_actual(request: Request, activity_id: int):
     now, calendar = _now(), england_calendar()
     try:
         with transaction(request.app.state.engine) as session:
-            moved = tracking.record_actual(
+            moved, _ = changes.record_actual(
                 session,
                 activity_id=activity_id,
                 key=key,
@@ -343,15 +342,6 @@ async def record_actual(request: Request, activity_id: int):
                 note="",
                 now=now,
                 calendar=calendar,
-            )
-            outbox.after_change(
-                session,
-                activity_id,
-                moved,
-                reason=f"{key} recorded",
-                now=now,
-                calendar=calendar,
-                policy=shipped_policy(),
             )
     except ValueError as exc:
         return _activity_page(
@@ -381,7 +371,7 @@ async def defer(request: Request, activity_id: int):
         now, calendar = _now(), england_calendar()
         try:
             with transaction(request.app.state.engine) as session:
-                moved = tracking.defer(
+                changes.defer(
                     session,
                     activity_id=activity_id,
                     to=to,
@@ -389,15 +379,6 @@ async def defer(request: Request, activity_id: int):
                     by=user.name,
                     now=now,
                     calendar=calendar,
-                )
-                outbox.after_change(
-                    session,
-                    activity_id,
-                    moved,
-                    reason=f"deferred ({reason})",
-                    now=now,
-                    calendar=calendar,
-                    policy=shipped_policy(),
                 )
         except ValueError as exc:
             target = "reason" if "defer" in str(exc) or "reason" in str(exc) else "to"

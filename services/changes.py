@@ -1,0 +1,52 @@
+"""Staff's changes with their consequences, for every interface: the change (re-planned and audited)
+and, in the same transaction, the emails it calls for (the outbox)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from calendars import WorkingDayCalendar
+from models.reminders import Policy, shipped_policy
+from services import outbox, tracking
+
+
+def record_actual(
+    session: Session, *, activity_id: int, key: str, at: datetime, by: str, note: str, now: datetime,
+    calendar: WorkingDayCalendar, policy: Policy | None = None,
+) -> tuple[list, outbox.SweepReport]:  # fmt: skip
+    moved = tracking.record_actual(
+        session, activity_id=activity_id, key=key, at=at, by=by, note=note, now=now, calendar=calendar
+    )
+    return moved, outbox.after_change(
+        session, activity_id, moved, reason=f"{key} recorded", now=now, calendar=calendar,
+        policy=policy or shipped_policy(),
+    )  # fmt: skip
+
+
+def undo_actual(
+    session: Session, *, activity_id: int, key: str, by: str, reason: str, now: datetime,
+    calendar: WorkingDayCalendar, policy: Policy | None = None,
+) -> tuple[list, outbox.SweepReport]:  # fmt: skip
+    moved = tracking.undo_actual(
+        session, activity_id=activity_id, key=key, by=by, reason=reason, now=now, calendar=calendar
+    )
+    return moved, outbox.after_change(
+        session, activity_id, moved, reason=f"{key} corrected", now=now, calendar=calendar,
+        policy=policy or shipped_policy(),
+    )  # fmt: skip
+
+
+def defer(
+    session: Session, *, activity_id: int, to: date, reason: str, by: str, now: datetime,
+    calendar: WorkingDayCalendar, override: str = "", policy: Policy | None = None,
+) -> tuple[list, outbox.SweepReport]:  # fmt: skip
+    moved = tracking.defer(
+        session, activity_id=activity_id, to=to, reason=reason, by=by, now=now, calendar=calendar,
+        override=override,
+    )  # fmt: skip
+    return moved, outbox.after_change(
+        session, activity_id, moved, reason=f"deferred: {tracking.DEFERRAL_REASONS[reason]}", now=now,
+        calendar=calendar, policy=policy or shipped_policy(),
+    )  # fmt: skip

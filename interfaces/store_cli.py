@@ -1,5 +1,5 @@
-"""The arguments of the store's commands. The commands themselves (interfaces/store_commands.py)
-load only when one runs, so `ilacs timeline` does not pay for the database libraries."""
+"""The arguments of the store's commands. The commands themselves (interfaces/commands/) load only
+when one runs, so `ilacs timeline` does not pay for the database libraries."""
 
 from __future__ import annotations
 
@@ -9,13 +9,42 @@ from collections.abc import Callable
 
 from interfaces.parsing import _Parser
 
+COMMANDS = {  # each command's module in interfaces/commands/
+    "cmd_schedule": "activities",
+    "cmd_done": "activities",
+    "cmd_undo": "activities",
+    "cmd_defer": "activities",
+    "cmd_outcome": "activities",
+    "cmd_request_add": "activities",
+    "cmd_request_answer": "activities",
+    "cmd_request_list": "activities",
+    "cmd_calendar": "activities",
+    "cmd_due": "records",
+    "cmd_overdue": "records",
+    "cmd_show": "records",
+    "cmd_audit_verify": "records",
+    "cmd_import": "records",
+    "cmd_import_history": "records",
+    "cmd_sweep": "mail",
+    "cmd_send": "mail",
+    "cmd_email_preview": "mail",
+    "cmd_compliance": "compliance",
+    "cmd_variance": "compliance",
+    "cmd_waive": "compliance",
+    "cmd_programme": "programme",
+    "cmd_user_add": "accounts",
+    "cmd_web": "accounts",
+}
+
 
 class _Lazy:
-    """`_lazy.cmd_done` is a handler that imports interfaces.store_commands when it is called."""
+    """`_lazy.cmd_done` is a handler that imports the command's module only when it is called."""
 
     def __getattr__(self, name: str) -> Callable[[argparse.Namespace], int]:
+        module = f"interfaces.commands.{COMMANDS[name]}"
+
         def handler(args: argparse.Namespace) -> int:
-            return getattr(importlib.import_module("interfaces.store_commands"), name)(args)
+            return getattr(importlib.import_module(module), name)(args)
 
         return handler
 

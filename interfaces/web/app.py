@@ -95,16 +95,17 @@ def create_app(*, database_url: str | None = None, secure_cookies: bool = True) 
     if (frontend_dir() / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=frontend_dir() / "assets"), name="assets")
 
-    from interfaces.web import pages
+    from interfaces.web import activity, overview, session, today
 
-    app.include_router(pages.router)
+    for module in (session, today, activity, overview):
+        app.include_router(module.router)
 
-    @app.exception_handler(pages.SignInNeeded)
+    @app.exception_handler(session.SignInNeeded)
     async def sign_in_first(request: Request, _exc) -> RedirectResponse:
         return RedirectResponse("/sign-in", status_code=303)
 
-    @app.exception_handler(pages.Refused)
-    async def refused(request: Request, exc: pages.Refused) -> HTMLResponse:
-        return pages.render(request, "error.html", status=exc.status, title=exc.title, message=exc.message)
+    @app.exception_handler(session.Refused)
+    async def refused(request: Request, exc: session.Refused) -> HTMLResponse:
+        return session.render(request, "error.html", status=exc.status, title=exc.title, message=exc.message)
 
     return app

@@ -1,0 +1,79 @@
+"""Helpers the commands share: 'now', JSON output, the moves a change made, waking the sender."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import UTC, datetime, time
+
+import pendulum
+
+from calendars import LONDON, england_calendar
+from interfaces.parsing import parse_day, parse_moment
+
+
+def now_or_as_of(args: argparse.Namespace) -> datetime:
+    """`--as-of` (a bare date: the start of that day in London), else the clock."""
+    if not getattr(args, "as_of", None):
+        return pendulum.now(UTC)
+    if len(args.as_of) == 10:
+        return datetime.combine(parse_day(args.as_of, "--as-of"), time(0, 0), tzinfo=LONDON)
+    return parse_moment(args.as_of, "--as-of")
+
+
+def print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def london_iso(value: str | datetime | None) -> str | None:
+    """A stored time (UTC, or its ISO text) as London time, which is what staff read."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(LONDON).isoformat()
+
+
+def queue_announcement(session, activity_id: int, report) -> None:
+    """When the local service is up and mail was queued, wake its sender once the transaction commits."""
+    if report.queued and os.environ.get("PREFECT_API_URL"):
+        session.info["announce"] = activity_id
+
+
+def notify(session, activity_id: int, moved: list, *, reason: str, now: datetime) -> None:
+    """The emails an outcome calls for, queued in its own transaction (the outbox)."""
+    from models.reminders import shipped_policy
+    from services import outbox
+
+    report = outbox.after_change(
+        session,
+        activity_id,
+        moved,
+        reason=reason,
+        now=now,
+        calendar=england_calendar(),
+        policy=shipped_policy(),
+    )
+    queue_announcement(session, activity_id, report)
+
+
+def announce(session_info: dict) -> None:
+    activity_id = session_info.get("announce")
+    if activity_id is None:
+        return
+    from prefect.events import emit_event
+
+    from deployments.local import OUTBOX_QUEUED
+
+    emit_event(event=OUTBOX_QUEUED, resource={"prefect.resource.id": f"ilacs.activity.{activity_id}"})
+
+
+def print_moves(moved: list) -> None:
+    if not moved:
+        print("no dates moved")
+    for row, before in moved:
+        actual = f"; actual {london_iso(row.actual)}" if row.actual else ""
+        print(
+            f"{row.key}: target {london_iso(before['target'])} -> {london_iso(row.target)}; "
+            f"forecast {london_iso(before['forecast'])} -> {london_iso(row.forecast)}{actual}"
+        )

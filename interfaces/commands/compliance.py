@@ -1,0 +1,64 @@
+"""Commands for the compliance audit: the report, variance reasons, waivers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from calendars import england_calendar
+from interfaces.commands.common import (
+    now_or_as_of,
+)
+from interfaces.parsing import UsageError, parse_day
+from services.database import open_store, transaction
+
+
+def cmd_compliance(args: argparse.Namespace) -> int:
+    from interfaces.compliance_report import render
+    from services.compliance import build_report
+
+    with transaction(open_store()) as session:
+        report = build_report(
+            session, start=parse_day(args.start, "--from"), end=parse_day(args.end, "--to"),
+            as_of=now_or_as_of(args), calendar=england_calendar(), region=args.region,
+            activity_type=args.type, owner=args.owner,
+        )  # fmt: skip
+    output = render(report, args.format)
+    if args.output:
+        Path(args.output).write_bytes(output if isinstance(output, bytes) else output.encode("utf-8"))
+        print(f"wrote {args.output}: {report.integrity}")
+    elif isinstance(output, bytes):
+        raise UsageError("--format xlsx needs --output FILE.xlsx")
+    else:
+        print(output)
+    return 0 if report.integrity.verified else 1
+
+
+def cmd_variance(args: argparse.Namespace) -> int:
+    from services.compliance import record_variance
+
+    with transaction(open_store()) as session:
+        record_variance(
+            session,
+            activity_id=args.activity,
+            key=args.key,
+            code=args.reason,
+            by=args.by,
+            now=now_or_as_of(args),
+        )
+    return 0
+
+
+def cmd_waive(args: argparse.Namespace) -> int:
+    from services.compliance import waive
+
+    with transaction(open_store()) as session:
+        waive(
+            session,
+            activity_id=args.activity,
+            key=args.key,
+            reason=args.reason,
+            by=args.by,
+            now=now_or_as_of(args),
+        )
+    return 0

@@ -1,0 +1,258 @@
+"""One activity: its working days and milestones, recording what happened, deferring, its key dates."""
+
+from __future__ import annotations
+
+import pendulum
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+
+from calendars import LONDON, england_calendar
+from interfaces.web.session import (
+    Refused,
+    checked_form,
+    now_in_london,
+    render,
+    signed_in_user,
+)
+from models.records import FurtherInformationRequest, OutboxMessage, User
+from models.templates import template_for_edition
+from services import accounts, changes, emails, queries, tracking
+from services.database import transaction
+
+router = APIRouter()
+
+
+DEFERRAL_CHOICES = {  # the framework's reasons [003 ¶16], and two it refuses, so the refusal can be explained
+    "weather": "Serious weather conditions",
+    "power-failure": "A prolonged power or IT failure",
+    "serious-incident": "A serious incident",
+    "staff-absence": "Staff absence",
+    "dcs-absence": "The DCS is absent",
+}
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _days(found, stored) -> list[dict]:
+    """One entry per calendar day from the first dated milestone to publication (or the last one)."""
+    from datetime import timedelta
+
+    calendar = england_calendar()
+    dated = [m for m in stored if m.target]
+    if not dated:
+        return []
+    first = min(m.target.astimezone(LONDON).date() for m in dated)
+    last_one = next((m for m in dated if m.key == "publication"), max(dated, key=lambda m: m.target))
+    last = last_one.target.astimezone(LONDON).date()
+    by_day: dict = {}
+    for m in dated:
+        by_day.setdefault(m.forecast.astimezone(LONDON).date() if m.forecast else None, []).append(m.title)
+    days, day = [], first
+    while day <= last and len(days) < 120:
+        reason = calendar.non_working_reason(day)
+        names = by_day.get(day, [])
+        title = (
+            f"{emails.govuk_day(day)}"
+            + (f": {reason}" if reason else "")
+            + ("; " + "; ".join(names) if names else "")
+        )
+        days.append(
+            {
+                "title": title,
+                "working": reason is None,
+                "milestone": bool(names),
+                "fieldwork": found.onsite <= day <= found.fieldwork_end and reason is None,
+            }
+        )
+        day += timedelta(days=1)
+    return days
+
+
+def _activity_page(
+    request: Request, activity_id: int, *, status: int = 200, errors=None, field_errors=None, form_values=None
+):
+    user = signed_in_user(request)
+    with transaction(request.app.state.engine) as session:
+        try:
+            found, la, stored = queries.show(session, activity_id)
+        except tracking.TrackingError as exc:
+            raise Refused(404, "Page not found", str(exc)) from None
+        requests = session.exec(
+            select(FurtherInformationRequest).where(FurtherInformationRequest.activity_id == activity_id)
+        ).all()
+        sent = session.exec(
+            select(OutboxMessage).where(OutboxMessage.activity_id == activity_id).order_by(OutboxMessage.id)
+        ).all()
+    template = template_for_edition(found.activity_type, found.edition)
+    milestone_rows = [
+        [
+            {"text": m.title},
+            {"text": m.owner},
+            {"text": emails.govuk_when(m.target) if m.target else "–"},
+            {"text": emails.govuk_when(m.forecast) if m.forecast else "–"},
+            {"text": emails.govuk_when(m.actual) if m.actual else ""},
+            {"text": m.status.replace("_", " ")},
+        ]
+        for m in stored
+    ]
+    open_items = [{"value": m.key, "text": m.title} for m in stored if m.status == "planned"]
+    chosen = (form_values or {}).get("reason")
+    reasons = [
+        {"value": code, "text": label, "checked": code == chosen} for code, label in DEFERRAL_CHOICES.items()
+    ]
+    return render(
+        request,
+        "activity.html",
+        days=_days(found, stored),
+        status=status,
+        title=template.title,
+        activity=found,
+        la=la,
+        milestone_rows=milestone_rows,
+        open_items=open_items,
+        reasons=reasons,
+        can_edit=accounts.may_edit(user, found),
+        errors=errors or [],
+        field_errors=field_errors or {},
+        now_value=now_in_london().strftime("%Y-%m-%dT%H:%M"),
+        to_value=(form_values or {}).get("to", ""),
+        requests=[
+            [
+                {"text": r.request},
+                {"text": r.request_type},
+                {"text": emails.govuk_when(r.required_by)},
+                {"text": r.response or "awaiting the LA"},
+            ]
+            for r in requests
+        ],
+        emails=[
+            [
+                {"text": m.recipient_email},
+                {"text": m.subject},
+                {"text": m.status},
+                {"text": emails.govuk_when(m.sent_at) if m.sent_at else ""},
+            ]
+            for m in sent
+        ],
+    )
+
+
+@router.get("/activities/{activity_id}")
+def activity(request: Request, activity_id: int):
+    return _activity_page(request, activity_id)
+
+
+def _editable(request: Request, activity_id: int) -> User:
+    user = signed_in_user(request)
+    with transaction(request.app.state.engine) as session:
+        try:
+            found = tracking.activity(session, activity_id)
+        except tracking.TrackingError as exc:
+            raise Refused(404, "Page not found", str(exc)) from None
+    if not accounts.may_edit(user, found):
+        raise Refused(
+            403,
+            "You cannot change this activity",
+            "Only business support, or the activity's lead inspector, can change it.",
+        )
+    return user
+
+
+@router.post("/activities/{activity_id}/actual")
+async def record_actual(request: Request, activity_id: int):
+    form = await checked_form(request)
+    user = _editable(request, activity_id)
+    key, text = str(form.get("key", "")), str(form.get("at", "")).strip()
+    try:
+        at = pendulum.parse(text, tz=LONDON) if text else None
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        at = None
+    if at is None:
+        message = "Enter when it happened, for example 2025-02-10T11:00"
+        return _activity_page(
+            request,
+            activity_id,
+            status=400,
+            errors=[{"text": message, "href": "#at"}],
+            field_errors={"at": {"text": message}},
+        )
+    now, calendar = now_in_london(), england_calendar()
+    try:
+        with transaction(request.app.state.engine) as session:
+            moved, _ = changes.record_actual(
+                session,
+                activity_id=activity_id,
+                key=key,
+                at=at,
+                by=user.name,
+                note="",
+                now=now,
+                calendar=calendar,
+            )
+    except ValueError as exc:
+        return _activity_page(
+            request,
+            activity_id,
+            status=400,
+            errors=[{"text": _sentence(str(exc)), "href": "#key"}],
+            field_errors={"key": {"text": _sentence(str(exc))}},
+        )
+    request.session["flash"] = f"Recorded: {key.replace('_', ' ')}. {len(moved)} dates updated."
+    return RedirectResponse(f"/activities/{activity_id}", status_code=303)
+
+
+@router.post("/activities/{activity_id}/defer")
+async def defer(request: Request, activity_id: int):
+    form = await checked_form(request)
+    user = _editable(request, activity_id)
+    errors, field_errors = [], {}
+    try:
+        to = pendulum.parse(str(form.get("to", "")).strip()).date()
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        to = None
+        field_errors["to"] = {"text": "Enter the new first day on site, for example 2025-01-20"}
+        errors.append({"text": field_errors["to"]["text"], "href": "#to"})
+    reason = str(form.get("reason", ""))
+    if to is not None:
+        now, calendar = now_in_london(), england_calendar()
+        try:
+            with transaction(request.app.state.engine) as session:
+                changes.defer(
+                    session,
+                    activity_id=activity_id,
+                    to=to,
+                    reason=reason,
+                    by=user.name,
+                    now=now,
+                    calendar=calendar,
+                )
+        except ValueError as exc:
+            target = "reason" if "defer" in str(exc) or "reason" in str(exc) else "to"
+            field_errors[target] = {"text": _sentence(str(exc))}
+            errors.append({"text": _sentence(str(exc)), "href": f"#{target}"})
+    if errors:
+        values = {"to": str(form.get("to", "")), "reason": reason}
+        return _activity_page(
+            request, activity_id, status=400, errors=errors, field_errors=field_errors, form_values=values
+        )
+    request.session["flash"] = f"Deferred to {emails.govuk_day(to)}. Every milestone has been re-planned."
+    return RedirectResponse(f"/activities/{activity_id}", status_code=303)
+
+
+@router.get("/activities/{activity_id}/key-dates.ics")
+def activity_calendar(request: Request, activity_id: int) -> Response:
+    signed_in_user(request)
+    with transaction(request.app.state.engine) as session:
+        found, la, stored = queries.show(session, activity_id)
+    key_dates = [
+        (f"{m.title} ({la.name})", m.forecast) for m in stored if m.forecast and m.status == "planned"
+    ]
+    ics = emails.calendar_file(key_dates, uid_prefix=f"activity{activity_id}", stamp=now_in_london())
+    return Response(
+        ics,
+        media_type="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="activity-{activity_id}.ics"'},
+    )

@@ -1,0 +1,251 @@
+"""The overviews: programme, local authority, outbox (with resend), audit, and a region's calendar feed."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
+from sqlmodel import select
+
+from calendars import england_calendar
+from interfaces.web.session import (
+    Refused,
+    activity_link,
+    checked_form,
+    csrf_token,
+    now_in_london,
+    render,
+    signed_in_user,
+)
+from models.records import AuditEntry, LocalAuthority, OutboxMessage
+from services import audit, emails, queries
+from services.database import transaction
+
+router = APIRouter()
+
+
+RESEND_FORM = (
+    '<form method="post" action="/outbox/{}/resend">'
+    '<input type="hidden" name="csrf_token" value="{}">'
+    '<button class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0">Resend</button></form>'
+)
+
+
+@router.get("/outbox")
+def outbox_page(request: Request):
+    user = signed_in_user(request)
+    with transaction(request.app.state.engine) as session:
+        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)).all()
+    token = csrf_token(request)
+
+    def action(m: OutboxMessage) -> dict:
+        if user.role != "business_support" or m.status not in ("failed", "cancelled"):
+            return {"text": ""}
+        return {"html": Markup(RESEND_FORM).format(m.id, token)}
+
+    table = [
+        [
+            {"text": m.status},
+            {"text": m.recipient_email},
+            {"text": m.subject},
+            {"text": str(m.attempts)},
+            {"text": m.last_error},
+            action(m),
+        ]
+        for m in rows
+    ]
+    head = [{"text": t} for t in ("Status", "To", "Subject", "Attempts", "Last error", "")]
+    return render(request, "simple.html", title="Outbox", active="outbox", head=head, rows=table, lead=[])
+
+
+@router.post("/outbox/{message_id}/resend")
+async def resend(request: Request, message_id: int):
+    await checked_form(request)
+    user = signed_in_user(request)
+    if user.role != "business_support":
+        raise Refused(403, "You cannot resend emails", "Only business support can resend an email.")
+    with transaction(request.app.state.engine) as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None or message.status not in ("failed", "cancelled"):
+            raise Refused(404, "Nothing to resend", "Only a failed or cancelled email can be resent.")
+        before = message.status
+        message.status, message.attempts, message.next_attempt_at, message.not_before = (
+            "queued",
+            0,
+            None,
+            now_in_london(),
+        )
+        session.add(message)
+        audit.append(
+            session,
+            at=now_in_london(),
+            actor=user.name,
+            action="resend",
+            activity_id=message.activity_id,
+            subject=message.idempotency_key,
+            before={"status": before},
+            after={"status": "queued"},
+        )
+    request.session["flash"] = f"Queued again: {message.subject}"
+    return RedirectResponse("/outbox", status_code=303)
+
+
+@router.get("/audit")
+def audit_page(request: Request):
+    signed_in_user(request)
+    with transaction(request.app.state.engine) as session:
+        check = audit.verify(session)
+        rows = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
+    table = [
+        [
+            {"text": str(e.id)},
+            {"text": emails.govuk_when(e.at)},
+            {"text": e.actor},
+            {"text": e.action},
+            {"text": e.subject},
+            {"text": e.reason},
+        ]
+        for e in rows
+    ]
+    head = [{"text": t} for t in ("#", "When", "Who", "What", "Subject", "Reason")]
+    return render(
+        request,
+        "simple.html",
+        title="Audit",
+        active="audit",
+        head=head,
+        rows=table,
+        lead=[str(check).capitalize() + "."],
+    )
+
+
+@router.get("/programme")
+def programme_page(request: Request):
+    """Activities in the store by region and month, and the inspectors they take each week."""
+    from collections import defaultdict
+    from datetime import timedelta
+
+    from models.programme import ONSITE_WEEKDAY, shipped_rules
+    from models.records import Activity
+
+    signed_in_user(request)
+    rules = shipped_rules()
+    with transaction(request.app.state.engine) as session:
+        rows = session.exec(
+            select(Activity, LocalAuthority)
+            .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
+            .where(Activity.status == "planned", Activity.onsite >= now_in_london().date())
+            .order_by(LocalAuthority.ofsted_region, Activity.onsite)
+        ).all()
+    table, used = [], defaultdict(int)
+    for a, la in rows:
+        table.append(
+            [
+                {"text": la.ofsted_region},
+                {"text": f"{a.onsite:%B %Y}"},
+                {"text": emails.govuk_day(a.onsite)},
+                {"html": activity_link(a.id, escape(la.name))},
+                {"text": a.activity_type.replace("-", " ")},
+            ]
+        )
+        if a.activity_type in ONSITE_WEEKDAY:
+            monday = a.onsite - timedelta(days=a.onsite.weekday())
+            for week in range(rules.weeks_on_site[a.activity_type]):
+                used[(la.ofsted_region, monday + timedelta(weeks=week))] += rules.team[a.activity_type]
+    lead = [
+        f"{region}, week of {emails.govuk_day(week)}: {n} of {rules.capacity(region)} inspectors"
+        + (" (over capacity)" if n > rules.capacity(region) else "")
+        for (region, week), n in sorted(used.items())
+    ] or ["No inspector time is booked yet."]
+    head = [{"text": t} for t in ("Region", "Month", "On site", "Local authority", "Activity")]
+    return render(
+        request,
+        "simple.html",
+        title="Programme",
+        active="programme",
+        head=head,
+        rows=table,
+        lead=["Capacity use (social care inspectors on site):", *lead],
+    )
+
+
+@router.get("/la/{code}")
+def local_authority_page(request: Request, code: str):
+    from models.programme import demands, load_rules, pathway
+    from models.records import Activity, Contact, Judgement
+    from services import programme
+
+    signed_in_user(request)
+    now = now_in_london()
+    with transaction(request.app.state.engine) as session:
+        la = session.exec(select(LocalAuthority).where(LocalAuthority.ons_code == code)).first()
+        if la is None:
+            raise Refused(404, "Page not found", f"There is no local authority with ONS code {code}.")
+        contacts = session.exec(select(Contact).where(Contact.la_id == la.id).order_by(Contact.role)).all()
+        history = session.exec(
+            select(Activity).where(Activity.la_id == la.id).order_by(Activity.onsite.desc())
+        ).all()
+        grades = {
+            j.activity_id: j.grade
+            for j in session.exec(select(Judgement).where(Judgement.area == "overall_effectiveness"))
+        }
+        states = [
+            s
+            for s in programme.starting_states(session, region=la.ofsted_region, deteriorating=frozenset())
+            if s.code == code
+        ]
+    lead = [f"{la.name} ({la.ons_code}), {la.la_type or 'local authority'}, {la.ofsted_region}."]
+    if states:
+        state = states[0]
+        wanted, notes = demands(
+            state, load_rules(), england_calendar(), now.date(), now.date().replace(year=now.year + 3)
+        )
+        lead.append(
+            f"Pathway {pathway(state)}: last graded {state.last_type.replace('-', ' ')} ended "
+            f"{emails.govuk_day(state.last_end)}, judged {state.grade.replace('_', ' ')}."
+        )
+        for d in wanted[:3]:
+            lead.append(
+                f"Next: {d.activity_type.replace('-', ' ')}, window {emails.govuk_day(d.earliest)} to "
+                f"{emails.govuk_day(d.latest)}."
+            )
+        lead += notes
+    lead += [
+        f"{c.role.replace('_', ' ').capitalize()}: {c.name} <{c.email}>"
+        for c in contacts
+        if c.valid_to is None or c.valid_to >= now.date()
+    ]
+    rows = [
+        [
+            {"html": activity_link(a.id, f"#{a.id}")},
+            {"text": a.activity_type.replace("-", " ")},
+            {"text": emails.govuk_day(a.onsite)},
+            {"text": a.status},
+            {"text": grades.get(a.id, "").replace("_", " ")},
+        ]
+        for a in history
+    ]
+    head = [{"text": t} for t in ("Activity", "Type", "On site", "Status", "Overall effectiveness")]
+    return render(request, "simple.html", title=la.name, head=head, rows=rows, lead=lead)
+
+
+@router.get("/regions/{region}.ics")
+def region_calendar(request: Request, region: str, token: str = "") -> Response:
+    """A subscribable feed of a region's open milestones: the URL carries a token, not a session."""
+    from interfaces.web.app import feed_token
+
+    if not hmac.compare_digest(token, feed_token(request.app.state.secret_key, region)):
+        raise Refused(403, "This calendar link is not valid", "Copy the link again from the dashboard.")
+    with transaction(request.app.state.engine) as session:
+        items = queries.due(
+            session,
+            as_of=now_in_london(),
+            within=260,
+            calendar=england_calendar(),
+            filters=queries.Filters(region=region),
+        )
+    key_dates = [(f"{i.milestone.title} ({i.la.name} #{i.activity.id})", i.milestone.forecast) for i in items]
+    ics = emails.calendar_file(key_dates, uid_prefix=f"region-{region}", stamp=now_in_london())
+    return Response(ics, media_type="text/calendar")

@@ -91,20 +91,9 @@ def accept(
     for item in programme.planned:
         if item.activity_type == JTAI:  # arranged with the other inspectorates, not an ILACS timeline
             continue
-        template, timeline = tracking.preview(
-            item.activity_type, item.onsite, flags=frozenset(), calendar=calendar
-        )
-        ids.append(
-            tracking.register(
-                session,
-                timeline=timeline,
-                template=template,
-                la_code=item.code,
-                lead="(to be allocated)",
-                flags=frozenset(),
-                override="",
-                actor=actor,
-                now=now,
-            ).id
-        )
+        activity = tracking.schedule(
+            session, activity_type=item.activity_type, la_code=item.code, onsite=item.onsite,
+            lead="(to be allocated)", actor=actor, now=now, calendar=calendar,
+        )  # fmt: skip
+        ids.append(activity.id)
     return ids

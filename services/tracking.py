@@ -144,6 +144,27 @@ def preview(
     return template, plan(template, onsite, calendar=calendar, flags=flags)
 
 
+def schedule(
+    session: Session,
+    *,
+    activity_type: str,
+    la_code: str,
+    onsite: date,
+    lead: str,
+    actor: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    flags: frozenset[str] = frozenset(),
+    override: str = "",
+) -> Activity:
+    """Plan an activity by the edition in force and store it: `preview` then `register`."""
+    template, timeline = preview(activity_type, onsite, flags=flags, calendar=calendar)
+    return register(
+        session, timeline=timeline, template=template, la_code=la_code, lead=lead, flags=flags,
+        override=override, actor=actor, now=now,
+    )  # fmt: skip
+
+
 def replan(
     session: Session, found: Activity, rows: Sequence[Milestone], calendar: WorkingDayCalendar, snapshot: dict
 ) -> list[tuple[Milestone, dict]]:

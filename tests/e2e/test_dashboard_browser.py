@@ -4,16 +4,14 @@ are saved in test-output/."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import sync_playwright
 
 from calendars import LONDON, england_calendar
+from interfaces.service import start_dashboard
 from services import accounts, tracking
 from services.database import open_store, transaction
 from tests.helpers import day
@@ -36,8 +34,6 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def dashboard(tmp_path, monkeypatch):
-    from interfaces.web.app import create_app
-
     url = f"sqlite:///{tmp_path / 'ilacs.db'}"
     monkeypatch.setenv("ILACS_DATABASE_URL", url)
     monkeypatch.setenv("ILACS_SECRET_KEY", "browser-test-secret-key-0123456789")
@@ -47,34 +43,18 @@ def dashboard(tmp_path, monkeypatch):
         accounts.add_user(
             session, username="bea", name="Bea Support", role="business_support", password=PASSWORD, now=now
         )
-        template, timeline = tracking.preview(
-            "standard-inspection", day("Monday 2027-06-07"), flags=frozenset(), calendar=england_calendar()
-        )
-        tracking.register(
+        tracking.schedule(
             session,
-            timeline=timeline,
-            template=template,
+            activity_type="standard-inspection",
             la_code="E09000002",
+            onsite=day("Monday 2027-06-07"),
             lead="Ann Lead",
-            flags=frozenset(),
-            override="",
             actor="Bea",
             now=now,
+            calendar=england_calendar(),
         )
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(database_url=url, secure_cookies=False),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
+    server, thread = start_dashboard(port)  # as `make run` serves it
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)

@@ -30,19 +30,15 @@ def site(store, database_url, monkeypatch):
             ("vic", "Vic Viewer", "viewer"),
         ):
             accounts.add_user(session, username=username, name=name, role=role, password=PASSWORD, now=now)
-        template, timeline = tracking.preview(
-            "standard-inspection", day("Monday 2025-06-09"), flags=frozenset(), calendar=england_calendar()
-        )
-        tracking.register(
+        tracking.schedule(
             session,
-            timeline=timeline,
-            template=template,
+            activity_type="standard-inspection",
             la_code="E09000002",
+            onsite=day("Monday 2025-06-09"),
             lead="Ann Lead",
-            flags=frozenset(),
-            override="",
             actor="Bea",
             now=now,
+            calendar=england_calendar(),
         )
     with TestClient(create_app(database_url=database_url, secure_cookies=False)) as client:
         yield client
@@ -167,12 +163,24 @@ def test_business_support_can_resend_a_failed_email_and_others_cannot(site, stor
     from models.records import OutboxMessage
 
     with transaction(store) as session:
-        session.add(OutboxMessage(
-            idempotency_key="1:x:due:a@example.org", activity_id=1, milestone_key="x", stage="due",
-            recipient_email="a@example.org", recipient_name="A", recipient_role="dcs", subject="Due today: x",
-            body_text="x", body_html="x", status="failed", attempts=12,
-            not_before=datetime(2025, 1, 2, tzinfo=LONDON), created_at=datetime(2025, 1, 2, tzinfo=LONDON),
-        ))  # fmt: skip
+        session.add(
+            OutboxMessage(
+                idempotency_key="1:x:due:a@example.org",
+                activity_id=1,
+                milestone_key="x",
+                stage="due",
+                recipient_email="a@example.org",
+                recipient_name="A",
+                recipient_role="dcs",
+                subject="Due today: x",
+                body_text="x",
+                body_html="x",
+                status="failed",
+                attempts=12,
+                not_before=datetime(2025, 1, 2, tzinfo=LONDON),
+                created_at=datetime(2025, 1, 2, tzinfo=LONDON),
+            )
+        )
     token = sign_in(site, "vic")
     assert site.post("/outbox/1/resend", data={"csrf_token": token}).status_code == 403
     site.cookies.clear()
@@ -186,13 +194,16 @@ def test_business_support_can_resend_a_failed_email_and_others_cannot(site, stor
 
 def test_the_programme_page_shows_activities_by_region_and_month_and_capacity_use(site, store):
     with transaction(store) as session:
-        template, timeline = tracking.preview(
-            "standard-inspection", day("Monday 2027-06-07"), flags=frozenset(), calendar=england_calendar()
+        tracking.schedule(
+            session,
+            activity_type="standard-inspection",
+            la_code="E09000003",
+            onsite=day("Monday 2027-06-07"),
+            lead="Ann Lead",
+            actor="Bea",
+            now=datetime(2026, 11, 1, tzinfo=LONDON),
+            calendar=england_calendar(),
         )
-        tracking.register(
-            session, timeline=timeline, template=template, la_code="E09000003", lead="Ann Lead",
-            flags=frozenset(), override="", actor="Bea", now=datetime(2026, 11, 1, tzinfo=LONDON),
-        )  # fmt: skip
     sign_in(site, "vic")
     page = site.get("/programme").text
     assert "June 2027" in page and "Barnet" in page

@@ -55,20 +55,16 @@ def inspection(store):
     with transaction(store) as session:
         import_contacts(session, CONTACTS, source="contacts.csv")
         import_staff(session, STAFF, source="staff.csv")
-    template, timeline = tracking.preview(
-        "standard-inspection", day("Monday 2025-01-13"), flags=frozenset(), calendar=CALENDAR
-    )
     with transaction(store) as session:
-        return tracking.register(
+        return tracking.schedule(
             session,
-            timeline=timeline,
-            template=template,
+            activity_type="standard-inspection",
             la_code=BARKING,
+            onsite=day("Monday 2025-01-13"),
             lead="Ann Lead",
-            flags=frozenset(),
-            override="",
             actor="Bea Support",
             now=at("2025-01-02T06:00"),
+            calendar=CALENDAR,
         ).id
 
 

@@ -19,20 +19,18 @@ NOW = datetime(2025, 1, 2, 9, 0, tzinfo=UTC)
 
 
 def schedule(engine, activity_type="standard-inspection", onsite="Monday 2025-01-13", *, la=BARKING, **kw):
-    calendar = england_calendar()
-    flags = frozenset(kw.pop("flags", ()))
-    template, timeline = tracking.preview(activity_type, day(onsite), flags=flags, calendar=calendar)
     with transaction(engine) as session:
-        return tracking.register(
+        return tracking.schedule(
             session,
-            timeline=timeline,
-            template=template,
+            activity_type=activity_type,
             la_code=la,
+            onsite=day(onsite),
             lead="Ann Lead",
-            flags=flags,
+            flags=frozenset(kw.pop("flags", ())),
             override=kw.pop("override", ""),
             actor="Bea Support",
             now=NOW,
+            calendar=england_calendar(),
         ).id
 
 

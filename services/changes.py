@@ -50,3 +50,25 @@ def defer(
         session, activity_id, moved, reason=f"deferred: {tracking.DEFERRAL_REASONS[reason]}", now=now,
         calendar=calendar, policy=policy or shipped_policy(),
     )  # fmt: skip
+
+
+def record_outcome(
+    session: Session, *, activity_id: int, grades: dict[str, str], priority_action: bool, by: str, note: str,
+    now: datetime, calendar: WorkingDayCalendar, policy: Policy | None = None,
+) -> tuple[list, outbox.SweepReport]:  # fmt: skip
+    """Judgements and/or a focused visit's area for priority action, and the milestones they add."""
+    from services import outcomes
+
+    moved = []
+    if grades:
+        moved += outcomes.record_judgements(
+            session, activity_id=activity_id, grades=grades, by=by, now=now, calendar=calendar
+        )
+    if priority_action:
+        moved += outcomes.record_priority_action(
+            session, activity_id=activity_id, by=by, note=note, now=now, calendar=calendar
+        )
+    return moved, outbox.after_change(
+        session, activity_id, moved, reason="outcome recorded", now=now, calendar=calendar,
+        policy=policy or shipped_policy(),
+    )  # fmt: skip

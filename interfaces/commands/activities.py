@@ -9,7 +9,6 @@ import sys
 from calendars import LONDON, england_calendar
 from interfaces.commands.common import (
     announce,
-    notify,
     now_or_as_of,
     print_json,
     print_moves,
@@ -104,8 +103,6 @@ def cmd_defer(args: argparse.Namespace) -> int:
 
 
 def cmd_outcome(args: argparse.Namespace) -> int:
-    from services import outcomes
-
     grades = {
         area: grade
         for area, grade in (
@@ -120,21 +117,11 @@ def cmd_outcome(args: argparse.Namespace) -> int:
         raise UsageError("give at least one judgement (--overall ...) or --priority-action")
     now, calendar = now_or_as_of(args), england_calendar()
     with transaction(open_store()) as session:
-        moved = []
-        if grades:
-            moved += outcomes.record_judgements(
-                session, activity_id=args.activity, grades=grades, by=args.by, now=now, calendar=calendar
-            )
-        if args.priority_action:
-            moved += outcomes.record_priority_action(
-                session,
-                activity_id=args.activity,
-                by=args.by,
-                note=args.note or "",
-                now=now,
-                calendar=calendar,
-            )
-        notify(session, args.activity, moved, reason="outcome recorded", now=now)
+        moved, report = changes.record_outcome(
+            session, activity_id=args.activity, grades=grades, priority_action=args.priority_action,
+            by=args.by, note=args.note or "", now=now, calendar=calendar,
+        )  # fmt: skip
+        queue_announcement(session, args.activity, report)
     announce(session.info)
     print_moves(moved)
     return 0

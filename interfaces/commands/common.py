@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time
 
 import pendulum
 
-from calendars import LONDON, england_calendar
+from calendars import LONDON
 from interfaces.parsing import parse_day, parse_moment
 
 
@@ -38,23 +38,6 @@ def queue_announcement(session, activity_id: int, report) -> None:
     """When the local service is up and mail was queued, wake its sender once the transaction commits."""
     if report.queued and os.environ.get("PREFECT_API_URL"):
         session.info["announce"] = activity_id
-
-
-def notify(session, activity_id: int, moved: list, *, reason: str, now: datetime) -> None:
-    """The emails an outcome calls for, queued in its own transaction (the outbox)."""
-    from models.reminders import shipped_policy
-    from services import outbox
-
-    report = outbox.after_change(
-        session,
-        activity_id,
-        moved,
-        reason=reason,
-        now=now,
-        calendar=england_calendar(),
-        policy=shipped_policy(),
-    )
-    queue_announcement(session, activity_id, report)
 
 
 def announce(session_info: dict) -> None:

@@ -8,8 +8,7 @@ from sqlmodel import select
 from calendars import LONDON, england_calendar
 from interfaces.render import milestones_table
 from models.records import Activity, LocalAuthority, Milestone
-from models.reminders import shipped_policy
-from services import outbox, queries, tracking
+from services import changes, queries
 from services.database import open_store, transaction
 
 TODAYS_LA = "E09000014"  # Haringey: its (fictional) people get today's demonstration mail
@@ -64,13 +63,9 @@ def run_demo(sink) -> None:
         ).one()
         if request.actual is None:  # the call is made at 09:30 (or now, if that is earlier)
             made = min(now, request.target)
-            moved = tracking.record_actual(
+            changes.record_actual(
                 session, activity_id=activity_id, key="data_request", at=made, by="make run (demonstration)",
                 note="", now=now, calendar=calendar,
-            )  # fmt: skip
-            outbox.after_change(
-                session, activity_id, moved, reason="data request made", now=now, calendar=calendar,
-                policy=shipped_policy(),
             )  # fmt: skip
     send_outbox(as_of=now)
     print(f"Mail in the local sink ({sink.directory}):")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pendulum
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
 from calendars import LONDON, england_calendar
+from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.web.session import (
     Refused,
     checked_form,
@@ -167,8 +167,8 @@ async def record_actual(request: Request, activity_id: int):
     user = _editable(request, activity_id)
     key, text = str(form.get("key", "")), str(form.get("at", "")).strip()
     try:
-        at = pendulum.parse(text, tz=LONDON) if text else None
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        at = parse_moment(text, "when it happened")  # as the CLI reads it: London time; a date alone is 17:00
+    except UsageError:
         at = None
     if at is None:
         message = "Enter when it happened, for example 2025-02-10T11:00"
@@ -210,8 +210,8 @@ async def defer(request: Request, activity_id: int):
     user = _editable(request, activity_id)
     errors, field_errors = [], {}
     try:
-        to = pendulum.parse(str(form.get("to", "")).strip()).date()
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        to = parse_day(str(form.get("to", "")).strip(), "new first day on site")
+    except UsageError:
         to = None
         field_errors["to"] = {"text": "Enter the new first day on site, for example 2025-01-20"}
         errors.append({"text": field_errors["to"]["text"], "href": "#to"})

@@ -17,7 +17,7 @@ from sqlmodel import select
 from calendars import LONDON, england_calendar
 from models.records import Activity, Contact, OutboxMessage
 from models.reminders import shipped_policy
-from services import outbox, tracking
+from services import changes, outbox, tracking
 from services.database import transaction
 from services.delivery import ESCALATE_AFTER, deliver_due
 from services.reference_data import import_contacts, import_staff
@@ -79,25 +79,10 @@ def send(store, transport, moment: datetime):
 
 def record(store, activity_id: int, key: str, moment: datetime) -> None:
     with transaction(store) as session:
-        moved = tracking.record_actual(
-            session,
-            activity_id=activity_id,
-            key=key,
-            at=moment,
-            by="Ann Lead",
-            note="",
-            now=moment,
-            calendar=CALENDAR,
-        )
-        outbox.after_change(
-            session,
-            activity_id,
-            moved,
-            reason=f"{key} recorded",
-            now=moment,
-            calendar=CALENDAR,
-            policy=POLICY,
-        )
+        changes.record_actual(
+            session, activity_id=activity_id, key=key, at=moment, by="Ann Lead", note="", now=moment,
+            calendar=CALENDAR, policy=POLICY,
+        )  # fmt: skip
 
 
 def summary(received) -> list[tuple[str, str]]:
@@ -247,24 +232,10 @@ def test_a_deferral_mid_timeline_sends_one_dates_changed_email_and_no_stale_remi
     record(store, inspection, "notification", at("2025-01-06T09:30"))
     sweep(store, at("2025-01-07T07:00"))  # child-level data and audits due today: queued for 08:00
     with transaction(store) as session:
-        moved = tracking.defer(
-            session,
-            activity_id=inspection,
-            to=day("Monday 2025-01-20"),
-            reason="weather",
-            by="Bea Support",
-            now=at("2025-01-07T07:30"),
-            calendar=CALENDAR,
-        )
-        outbox.after_change(
-            session,
-            inspection,
-            moved,
-            reason="deferred for severe weather",
-            now=at("2025-01-07T07:30"),
-            calendar=CALENDAR,
-            policy=POLICY,
-        )
+        changes.defer(
+            session, activity_id=inspection, to=day("Monday 2025-01-20"), reason="weather", by="Bea Support",
+            now=at("2025-01-07T07:30"), calendar=CALENDAR, policy=POLICY,
+        )  # fmt: skip
     send(store, smtp_transport, at("2025-01-07T08:00"))
     received = smtp_server.mailbox.take()
     subjects = summary(received)

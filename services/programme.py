@@ -93,7 +93,7 @@ def accept(
             continue
         activity = tracking.schedule(
             session, activity_type=item.activity_type, la_code=item.code, onsite=item.onsite,
-            lead="(to be allocated)", actor=actor, now=now, calendar=calendar,
+            lead="(to be allocated)", actor=actor, now=now, calendar=calendar, flags=frozenset(item.flags),
         )  # fmt: skip
         ids.append(activity.id)
     return ids

@@ -84,3 +84,21 @@ def test_each_outcome_moves_the_la_to_its_pathway(store, capsys, grade, expected
     run(capsys, f"outcome 1 --overall {grade} --by Ann --as-of 2026-12-11")
     after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
     assert [kind for kind, _ in after] == expected
+
+
+def test_accepting_a_first_monitoring_visit_registers_it_as_the_first_of_its_series(store):
+    from datetime import date, datetime
+
+    from calendars import LONDON, england_calendar
+    from models.programme import Planned, Programme
+    from models.records import Activity
+    from services import programme
+    from services.database import transaction
+
+    visit = Planned("E09000003", "Barnet", "London", "monitoring-visit", date(2027, 3, 9),
+                    (date(2027, 2, 9), date(2027, 4, 9)), ["pathway 3"], ("first_of_series",))  # fmt: skip
+    with transaction(store) as session:
+        now = datetime(2026, 12, 1, tzinfo=LONDON)
+        plan = Programme([visit], [], [])
+        (activity_id,) = programme.accept(session, plan, actor="Bea", now=now, calendar=england_calendar())
+        assert session.get(Activity, activity_id).flags == ["first_of_series"]

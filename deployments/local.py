@@ -1,6 +1,7 @@
-"""The deployments `make run` serves: the 07:00 sweep, the outbox sender (every minute, and at once
-when a change queues mail), and the 07:30 digest. Times are Europe/London; the flows themselves skip
-weekends and bank holidays, which cron does not know."""
+"""The deployments `make run` serves: the 07:00 sweep (every day, so the audit chain is anchored daily),
+the outbox sender (every minute, and at once when a change queues mail), and the 07:30 digest. Times
+are Europe/London; the flows themselves send nothing at weekends and on bank holidays, which cron does
+not know."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def local_deployments() -> list[RunnerDeployment]:
     return [
         daily_sweep.to_deployment(
             name="daily-sweep",
-            schedules=[Cron("0 7 * * 1-5", timezone="Europe/London")],
+            schedules=[Cron("0 7 * * *", timezone="Europe/London")],
             concurrency_limit=1,
         ),
         send_outbox.to_deployment(

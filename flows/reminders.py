@@ -9,6 +9,7 @@ import pendulum
 from prefect import flow
 
 from calendars import LONDON, england_calendar
+from tasks.audit import checkpoint_audit_chain
 from tasks.reminders import deliver_outbox, queue_digests, queue_due_messages
 
 
@@ -18,12 +19,14 @@ def _as_of(as_of: datetime | None) -> datetime:
 
 @flow(name="daily-sweep")
 def daily_sweep(as_of: datetime | None = None) -> dict:
-    """On a working day: queue every reminder and letter due, then send what is due. On a bank holiday
-    or a weekend: nothing (the cron schedule does not know bank holidays; this does)."""
+    """Anchor the audit chain; then, on a working day, queue every reminder and letter due and send
+    what is due. On a bank holiday or a weekend nothing is sent (the cron schedule does not know bank
+    holidays; this does)."""
     moment = _as_of(as_of)
+    anchored = checkpoint_audit_chain(moment)  # every day: the audit log is anchored even at weekends
     if not england_calendar().is_working_day(moment.astimezone(LONDON).date()):
-        return {"skipped": "not a working day"}
-    return {**queue_due_messages(moment), **deliver_outbox(moment)}
+        return {"skipped": "not a working day", **anchored}
+    return {**anchored, **queue_due_messages(moment), **deliver_outbox(moment)}
 
 
 @flow(name="send-outbox")

@@ -23,6 +23,7 @@ COMMANDS = {  # each command's module in interfaces/commands/
     "cmd_overdue": "records",
     "cmd_show": "records",
     "cmd_audit_verify": "records",
+    "cmd_audit_checkpoint": "records",
     "cmd_import": "records",
     "cmd_import_history": "records",
     "cmd_sweep": "mail",
@@ -111,9 +112,12 @@ def add_store_commands(sub) -> None:
 
     audit_parser = sub.add_parser("audit", help="the audit log")
     audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
-    audit_sub.add_parser("verify", help="check the whole hash chain").set_defaults(
-        handler=_lazy.cmd_audit_verify
-    )
+    audit_sub.add_parser(
+        "verify", help="check every seal and link, and the end against the checkpoints"
+    ).set_defaults(handler=_lazy.cmd_audit_verify)
+    audit_sub.add_parser(
+        "checkpoint", help="verify, then sign and keep a checkpoint outside the database"
+    ).set_defaults(handler=_lazy.cmd_audit_checkpoint)
 
     importer = sub.add_parser("import", help="reference data from CSV (all rows or none)")
     importer.add_argument("what", choices=("las", "contacts", "staff", "history"))

@@ -175,6 +175,7 @@ class AuditEntry(SQLModel, table=True):
     reason: str = ""
     prev_hash: str = Field(unique=True)
     hash: str = Field(unique=True)
+    seal: str = Field(default="hmac-sha256", sa_column_kwargs={"server_default": "legacy-sha256"})
 
 
 class OutboxMessage(SQLModel, table=True):

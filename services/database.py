@@ -1,8 +1,9 @@
 """The tracking store's engine: SQLite by default, PostgreSQL by one setting, always migrated.
 
 Settings: ILACS_DATABASE_URL (any SQLAlchemy URL); without it, a SQLite file in ILACS_HOME
-(default ~/.ilacs). Any command that opens the store creates and migrates the database, and loads
-the reference local authorities into an empty one, so no set-up step is ever needed.
+(default ~/.ilacs). Any command that opens the store creates and migrates the database, loads the
+reference local authorities into an empty one, and anchors its audit chain the first time, so no
+set-up step is ever needed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -84,6 +86,7 @@ _opened: dict[str, Engine] = {}
 def open_store(url: str | None = None) -> Engine:
     """The migrated store at `url` (default: the settings), with reference data loaded if it was empty.
     Opened once per process and URL: later calls return the same engine."""
+    from services.audit import anchor_once
     from services.reference_data import ensure_reference_local_authorities
 
     url = url or database_url()
@@ -91,6 +94,7 @@ def open_store(url: str | None = None) -> Engine:
         engine = make_engine(url)
         migrate(engine)
         ensure_reference_local_authorities(engine)
+        anchor_once(engine, now=datetime.now(UTC))
         _opened[url] = engine
     return _opened[url]
 

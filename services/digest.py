@@ -1,5 +1,6 @@
 """Business support's daily digest (07:30 each working day): per region, what is due today and in the
-next 5 working days, what is overdue, and which emails have not been delivered."""
+next 5 working days, what is overdue, which emails have not been delivered, and the state of the audit
+chain against its newest checkpoint."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import Session, select
 from calendars import LONDON, WorkingDayCalendar
 from models.records import OutboxMessage, StaffMember
 from models.reminders import Policy
-from services import emails, queries
+from services import audit, emails, queries
 from services.outbox import SweepReport, queue
 from services.recipients import Person
 
@@ -24,6 +25,7 @@ def queue_digests(
     if not calendar.is_working_day(today):
         return report
     end_of_today = datetime.combine(today, datetime.max.time(), tzinfo=LONDON)
+    chain = str(audit.verify(session))  # the newest checkpoint, or what is wrong, for whoever reads it
     officers = session.exec(
         select(StaffMember).where(StaffMember.role == "business_support").order_by(StaffMember.name)
     )
@@ -41,6 +43,7 @@ def queue_digests(
             "recipient": person, "embargoed": None, "region": officer.ofsted_region or "all regions",
             "today": today, "due_today": due_today, "due_soon": [i for i in soon if i not in due_today],
             "overdue": queries.overdue(session, as_of=as_of, filters=filters), "failed": failing,
+            "audit_chain": chain,
         }  # fmt: skip
         rendered = emails.render(
             "digest", f"Daily summary, {emails.govuk_day(today)}: {context['region']}", context,

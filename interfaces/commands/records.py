@@ -93,6 +93,18 @@ def cmd_audit_verify(_args: argparse.Namespace) -> int:
     return 0 if check.verified else 1
 
 
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    """Exit 1, anchoring nothing, when the chain does not verify."""
+    with transaction(open_store()) as session:
+        try:
+            point = audit.checkpoint(session, now=now_or_as_of(args))
+        except audit.ChainBroken as exc:
+            print(exc)
+            return 1
+    print(f"kept the {point} in {audit.checkpoint_file()}")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     if args.what == "history":
         return cmd_import_history(args)

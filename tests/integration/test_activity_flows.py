@@ -9,6 +9,7 @@ import pytest
 from calendars import LONDON
 from flows.activity_timeline import flow_for
 from models.records import Activity
+from services.database import transaction
 from tests.helpers import day
 from tests.unit.timelines import timeline
 
@@ -81,9 +82,32 @@ def test_the_schedule_flow_stores_what_the_in_process_path_stores(store):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_daily_sweep_flow_does_nothing_on_a_bank_holiday(store):
-    from flows.reminders import daily_sweep
+def test_the_daily_sweep_flow_sends_nothing_on_a_bank_holiday_but_anchors_the_audit_chain(store):
+    from prefect.artifacts import Artifact
 
-    assert daily_sweep(as_of=datetime(2025, 4, 21, 7, 0, tzinfo=LONDON)) == {"skipped": "not a working day"}
+    from flows.reminders import daily_sweep
+    from services import audit
+
+    easter_monday = daily_sweep(as_of=datetime(2025, 4, 21, 7, 0, tzinfo=LONDON))
+    assert easter_monday == {"skipped": "not a working day", "audit_entries": 0}
+    schedule_activity_in_process(store)
     result = daily_sweep(as_of=datetime(2025, 4, 22, 7, 0, tzinfo=LONDON))
-    assert set(result) == {"queued", "cancelled", "dropped", "sent", "failed"}
+    assert set(result) == {"audit_entries", "queued", "cancelled", "dropped", "sent", "failed"}
+    with transaction(store) as session:
+        check = audit.verify(session)
+    assert result["audit_entries"] == 1 and check.checkpoint.entries == 1
+    assert check.checkpoint.at == "2025-04-22T06:00:00.000000Z"  # 07:00 BST
+    artifact = Artifact.get("audit-checkpoint")
+    assert check.head in artifact.data and check.checkpoint.signature in artifact.data
+
+
+def schedule_activity_in_process(engine) -> None:
+    from calendars import england_calendar
+    from services import tracking
+
+    with transaction(engine) as session:
+        tracking.schedule(
+            session, activity_type="focused-visit", la_code="E09000002", onsite=day("Tuesday 2025-06-03"),
+            lead="Ann", flags=frozenset(), override="", actor="Bea",
+            now=datetime(2025, 4, 21, 12, tzinfo=LONDON), calendar=england_calendar(),
+        )  # fmt: skip

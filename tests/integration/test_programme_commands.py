@@ -43,7 +43,7 @@ def test_accepting_registers_the_plan_and_it_is_not_planned_twice(store, capsys)
     assert status == 0 and count > 10
     again = json.loads(run(capsys, "programme plan --from 2026-11-23 --years 1 --region London --json")[1])
     assert again["planned"] == []
-    assert run(capsys, "audit verify")[1] == f"audit chain verifies over {count} entries\n"
+    assert run(capsys, "audit verify")[1].startswith(f"audit chain verifies over {count} entries; it holds")
 
 
 def test_what_if_one_region_has_fewer_inspectors(store, capsys):

@@ -307,6 +307,7 @@ def test_business_support_gets_a_digest_of_today_the_next_five_days_and_what_is_
     assert (
         "Wednesday 8 January 2025 at 5pm: Barking and Dagenham, Information used to manage services" in text
     )
+    assert "Audit log: audit chain verifies over 1 entry; it holds the checkpoint of " in text
     with transaction(store) as session:  # once a day, whatever runs it again
         assert (
             queue_digests(session, as_of=at("2025-01-08T09:00"), calendar=CALENDAR, policy=POLICY).queued

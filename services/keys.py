@@ -1,0 +1,28 @@
+"""Secrets the store must not hold: from a setting, else made once and kept owner-only in ILACS_HOME."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from services.database import ilacs_home
+
+
+def kept_secret(setting: str, filename: str) -> str:
+    """The value of the environment variable `setting`, else of ILACS_HOME/`filename`, which is made
+    (owner-only, never printed) the first time; two processes starting together agree on one value."""
+    if os.environ.get(setting):
+        return os.environ[setting]
+    path = ilacs_home() / filename
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{filename}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)  # appears whole or not at all; fails if another process was first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

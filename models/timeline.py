@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from calendars import LONDON, NonWorkingDayError, WorkingDayCalendar
 from models.templates import FIXED_ANCHORS, ActivityTemplate, Edition, MilestoneRule, shipped_editions
@@ -216,8 +216,9 @@ def assemble(
     calendar: WorkingDayCalendar,
     milestones: Iterable[MilestoneDate],
 ) -> Timeline:
-    """The timeline of dated milestones, as `plan` and the activity flow both return it."""
-    return Timeline(
+    """The timeline of dated milestones, as `plan` and the activity flow both return it, once every
+    actual is known to be possible."""
+    timeline = Timeline(
         activity_type=template.activity_type,
         edition=template.edition,
         onsite=onsite,
@@ -225,6 +226,61 @@ def assemble(
         calendar_version=calendar.version,
         milestones=tuple(milestones),
     )
+    for milestone in timeline.milestones:
+        if milestone.actual is None:
+            continue
+        earliest = earliest_actual(template, timeline, milestone.key)
+        if earliest and milestone.actual < earliest[0]:
+            raise TimelineError(
+                f"{milestone.key} cannot have happened at {_spoken(milestone.actual)}: "
+                f"not before {earliest[1]}"
+            )
+    return timeline
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _spoken(moment: datetime) -> str:
+    local = moment.astimezone(LONDON)
+    return f"{_day(local.date())} {local:%H:%M %Z}"
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON)
+
+
+def earliest_actual(template: ActivityTemplate, timeline: Timeline, key: str) -> tuple[datetime, str] | None:
+    """The earliest moment milestone `key` can have happened, and why; None for the notification.
+
+    Nothing happens before the activity is notified: the notification's actual, or the start of its
+    target day while it is unrecorded. What comes on or after the first day on site (D + n, n >= 0) is
+    not before that day starts; what comes on or after the last day of fieldwork (E + n) not before
+    that day starts; a milestone counted from another is not before that one's earliest moment.
+    """
+    rule = template.rule(key)
+    limits: list[tuple[datetime, str]] = []
+    if key != template.notification_key:
+        notification = timeline[template.notification_key]
+        if notification.actual:
+            limits.append(
+                (notification.actual, f"the notification, recorded at {_spoken(notification.actual)}")
+            )
+        elif notification.target:
+            day = london_day(notification.target)
+            limits.append((_start_of(day), f"the day of the notification, {_day(day)}"))
+    after_anchor = rule.offset >= 0 or rule.months > 0
+    if rule.anchor == "D" and after_anchor:
+        limits.append((_start_of(timeline.onsite), f"fieldwork starts, {_day(timeline.onsite)}"))
+    elif rule.anchor == "E" and after_anchor:
+        end = timeline.fieldwork_end
+        limits.append((_start_of(end), f"the last day of fieldwork, {_day(end)}"))
+    elif rule.anchor and rule.anchor not in FIXED_ANCHORS and rule.anchor != template.notification_key:
+        inherited = earliest_actual(template, timeline, rule.anchor)
+        if inherited:
+            limits.append(inherited)
+    return max(limits, key=lambda limit: limit[0], default=None)
 
 
 def template_in_force(

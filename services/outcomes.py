@@ -4,11 +4,11 @@ an area for priority action brings the draft and full action plans."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlmodel import Session, select
 
-from calendars import WorkingDayCalendar
+from calendars import LONDON, WorkingDayCalendar
 from models.records import GRADES, JUDGEMENT_AREAS, Judgement, Milestone
 from services import audit
 from services.tracking import TrackingError, activity, audit_moves, milestones, replan, snapshot_dates
@@ -32,6 +32,7 @@ def record_judgements(
     found = activity(session, activity_id)
     if found.activity_type not in GRADED:
         raise TrackingError(f"activity {activity_id} is a {found.activity_type}: only inspections are graded")
+    _after_fieldwork(session, found, now, "judgements")
     for area, grade in grades.items():
         if area not in JUDGEMENT_AREAS:
             raise TrackingError(f"{area!r} is not a graded judgement: {', '.join(JUDGEMENT_AREAS)}")
@@ -64,11 +65,31 @@ def record_priority_action(
     if found.activity_type != "focused-visit":
         raise TrackingError(f"activity {activity_id} is a {found.activity_type}: areas for priority action "
                             "come from focused visits [003 ¶109]")  # fmt: skip
+    _after_fieldwork(session, found, now, "an area for priority action")
     moved = _set_flag(session, found, FLAG_FOR_PRIORITY_ACTION, on=True, calendar=calendar)
     audit_moves(
         session, found, moved, actor=by, action="priority_action", subject="outcome", reason=note, now=now
     )
     return moved
+
+
+def _after_fieldwork(session: Session, found, now: datetime, what: str) -> None:
+    """Outcomes are given at the feedback meeting at the end of fieldwork [003 ¶83]: not before the
+    last day of fieldwork starts, nor before the feedback meeting when it is recorded."""
+    end = found.fieldwork_end
+    earliest = datetime.combine(end, time(0, 0), tzinfo=LONDON)
+    why = f"the last day of fieldwork, {end:%A} {end.day} {end:%B %Y}"
+    meeting = next((r for r in milestones(session, found.id) if r.key == "feedback_meeting"), None)
+    if meeting and meeting.actual:
+        earliest, why = meeting.actual, f"the feedback meeting, recorded at {_london(meeting.actual)}"
+    if now < earliest:
+        raise TrackingError(
+            f"{what} of activity {found.id} cannot be recorded at {_london(now)}: not before {why}"
+        )
+
+
+def _london(moment: datetime) -> str:
+    return f"{moment.astimezone(LONDON):%Y-%m-%d %H:%M %Z}"
 
 
 def _set_flag(session: Session, found, flag: str, *, on: bool, calendar: WorkingDayCalendar) -> list:

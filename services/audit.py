@@ -285,10 +285,25 @@ def verify(session: Session) -> ChainCheck:
                 problem=f"the checkpoint of {point.when} is not signed with this store's audit key: "
                 "forged, or the key changed",
             )  # fmt: skip
+    walked = _walk(session, points)
+    newest = max(points, key=lambda p: p.entries, default=None)
+    if not walked.verified or not newest or walked.entries >= newest.entries:
+        return walked
+    counted = f"the checkpoint of {newest.when} counted {newest.entries} entries"
+    problem = (
+        f"the table was emptied: {counted}"
+        if walked.entries == 0
+        else f"entries were cut from the end: {counted}, the last being entry {newest.head_id}; "
+        f"{walked.entries} are left"
+    )
+    return ChainCheck(verified=False, entries=walked.entries, problem=problem)
+
+
+def _walk(session: Session, points: list[Checkpoint]) -> ChainCheck:
+    """Every entry follows the one before, carries a good seal, and sits where each checkpoint said."""
     legacy_allowed = points[0].legacy if points else None
     expected_heads = {point.entries: point for point in points}
-    prev_hash, count, legacy, keyed = GENESIS, 0, 0, False
-    head_id = None
+    prev_hash, count, legacy, keyed, head_id = GENESIS, 0, 0, False, None
 
     def broken(entry: AuditEntry, problem: str) -> ChainCheck:
         return ChainCheck(verified=False, entries=count, first_broken=entry.id, problem=problem)
@@ -315,16 +330,6 @@ def verify(session: Session) -> ChainCheck:
                 entry, f"the chain was rewritten: the checkpoint of {anchor.when} recorded another entry here"
             )
         prev_hash, head_id = entry.hash, entry.id
-    newest = max(points, key=lambda p: p.entries, default=None)
-    if newest and count < newest.entries:
-        counted = f"the checkpoint of {newest.when} counted {newest.entries} entries"
-        problem = (
-            f"the table was emptied: {counted}"
-            if count == 0
-            else f"entries were cut from the end: {counted}, the last being entry {newest.head_id}; "
-            f"{count} are left"
-        )
-        return ChainCheck(verified=False, entries=count, problem=problem)
     return ChainCheck(
         verified=True, entries=count, head_id=head_id, head=prev_hash, legacy=legacy,
         checkpoint=points[-1] if points else None,

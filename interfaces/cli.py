@@ -13,26 +13,24 @@ from datetime import datetime, time
 import pendulum
 
 from calendars import LONDON, england_calendar
-from interfaces.parsing import UsageError, _Parser, parse_actuals, parse_day
+from interfaces.parsing import _Parser, parse_actuals, parse_day, whole_number
 from interfaces.render import timeline_json, timeline_table
 from interfaces.store_cli import add_store_commands
 from models.checks import onsite_warnings
 from models.templates import activity_types
 from models.timeline import plan, template_in_force
+from services.validation import check_flags, one_of
 
 log = logging.getLogger("ilacs")
 PREVIEW_TYPES = ("standard-inspection", "short-inspection", "focused-visit", "monitoring-visit")
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    if args.activity_type not in activity_types():
-        raise UsageError(
-            f"unknown activity type {args.activity_type!r}; choose from {', '.join(activity_types())}"
-        )
+    one_of(args.activity_type, activity_types(), "activity type")
     calendar = england_calendar()
     onsite = parse_day(args.onsite, "--onsite")
     template = template_in_force(args.activity_type, onsite, calendar=calendar)
-    flags = frozenset(args.flag or ())
+    flags = check_flags(template, args.flag or ())
     timeline = plan(
         template, onsite, calendar=calendar, actuals=parse_actuals(args.actual or []), flags=flags
     )
@@ -59,7 +57,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from services.database import database_url, open_store
 
     now = pendulum.now(LONDON)
-    if args.as_of:
+    if args.as_of is not None:
         now = pendulum.instance(datetime.combine(parse_day(args.as_of, "--as-of"), time(9, 0)), tz=LONDON)
     print(f"Store: {make_url(database_url()).render_as_string(hide_password=True)}")
     show_demonstration(open_store(), now)
@@ -103,11 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_argument(
         "--demo", action="store_true", help="register the demonstration and run today's mail"
     )
-    service.add_argument(
-        "--prefect-port", type=int, default=int(os.environ.get("ILACS_PREFECT_PORT", "4200"))
-    )
-    service.add_argument("--sink-port", type=int, default=int(os.environ.get("ILACS_SINK_PORT", "1025")))
-    service.add_argument("--web-port", type=int, default=int(os.environ.get("ILACS_WEB_PORT", "8000")))
+    port = whole_number(1, 65535)
+    service.add_argument("--prefect-port", type=port, default=os.environ.get("ILACS_PREFECT_PORT", "4200"))
+    service.add_argument("--sink-port", type=port, default=os.environ.get("ILACS_SINK_PORT", "1025"))
+    service.add_argument("--web-port", type=port, default=os.environ.get("ILACS_WEB_PORT", "8000"))
     service.add_argument("--ready-file", help="write the Prefect server's pid here once serving (for tests)")
     service.set_defaults(handler=cmd_serve)
     add_store_commands(sub)
@@ -122,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)
-    except ValueError as exc:
-        print(f"ilacs: error: {exc}", file=sys.stderr)
+    except ValueError as exc:  # one line even if the message quotes a value with a line break in it
+        message = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"ilacs: error: {message}", file=sys.stderr)
         return 2
     except Exception as exc:
         if os.environ.get("ILACS_DEBUG"):

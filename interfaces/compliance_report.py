@@ -4,11 +4,11 @@ states whether the audit chain verifies, and over how many entries."""
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import json
 
+from interfaces.spreadsheets import ROW_END, append_row, write_csv
 from models.compliance import Tally
 from services.compliance import Report
 
@@ -87,12 +87,10 @@ def to_table(report: Report) -> str:
 def to_csv(report: Report) -> str:
     """One row per milestone key and owner; the first line states the audit chain's integrity."""
     out = io.StringIO()
-    out.write(f"# {integrity_line(report)}\n")
-    fields = ["owner", "key", *to_json(report)["milestones"][0].keys()] if report.rows else ["owner", "key"]
-    writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(fields)), lineterminator="\n")
-    writer.writeheader()
-    for row in to_json(report)["milestones"]:
-        writer.writerow(row)
+    out.write(f"# {integrity_line(report)}{ROW_END}")
+    rows = to_json(report)["milestones"]
+    fields = list(dict.fromkeys(["owner", "key", *(rows[0].keys() if rows else ())]))
+    write_csv(out, [fields, *([row.get(f) for f in fields] for row in rows)])
     return out.getvalue()
 
 
@@ -177,15 +175,15 @@ def to_xlsx(report: Report) -> bytes:
     book = Workbook()
     about = book.active
     about.title = "About"
-    about.append(["Milestone compliance", f"{report.start} to {report.end}"])
-    about.append(["Audit chain", integrity_line(report)])
+    append_row(about, ["Milestone compliance", f"{report.start} to {report.end}"])
+    append_row(about, ["Audit chain", integrity_line(report)])
     for title, rows in (("Milestones", data["milestones"]), ("By region", data["by_region"]),
                         ("By month", data["by_month"])):  # fmt: skip
         sheet = book.create_sheet(title)
         if rows:
-            sheet.append(list(rows[0].keys()))
+            append_row(sheet, list(rows[0].keys()))
             for row in rows:
-                sheet.append(list(row.values()))
+                append_row(sheet, list(row.values()))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

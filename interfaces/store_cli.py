@@ -7,7 +7,16 @@ import argparse
 import importlib
 from collections.abc import Callable
 
-from interfaces.parsing import _Parser
+from interfaces.parsing import (
+    _Parser,
+    activity_id,
+    free_text,
+    la_code,
+    milestone_key,
+    output_file,
+    person,
+    whole_number,
+)
 
 COMMANDS = {  # each command's module in interfaces/commands/
     "cmd_schedule": "activities",
@@ -34,6 +43,9 @@ COMMANDS = {  # each command's module in interfaces/commands/
     "cmd_waive": "compliance",
     "cmd_programme": "programme",
     "cmd_user_add": "accounts",
+    "cmd_user_password": "accounts",
+    "cmd_user_role": "accounts",
+    "cmd_user_unlock": "accounts",
     "cmd_web": "accounts",
 }
 
@@ -57,38 +69,40 @@ def add_store_commands(sub) -> None:
     """Register the store's commands on the `ilacs` sub-parser."""
     schedule = sub.add_parser("schedule", help="register an activity and store its dated milestones")
     schedule.add_argument("activity_type", metavar="TYPE")
-    schedule.add_argument("--la", required=True, help="the LA's ONS code, e.g. E09000002")
+    schedule.add_argument("--la", required=True, type=la_code, help="the LA's ONS code, e.g. E09000002")
     schedule.add_argument("--onsite", required=True, help="first day on site, YYYY-MM-DD")
-    schedule.add_argument("--lead", required=True, help="the lead inspector")
+    schedule.add_argument("--lead", required=True, type=person, help="the lead inspector")
     schedule.add_argument("--flag", action="append", help="e.g. first_of_series, by_agreement")
-    schedule.add_argument("--override", metavar="REASON", help="schedule inside a closed period, audited")
-    schedule.add_argument("--by", help="who is scheduling it (default: the lead inspector)")
+    schedule.add_argument(
+        "--override", metavar="REASON", type=free_text, help="schedule inside a closed period, audited"
+    )
+    schedule.add_argument("--by", type=person, help="who is scheduling it (default: the lead inspector)")
     schedule.add_argument("--json", action="store_true")
     schedule.set_defaults(handler=_lazy.cmd_schedule)
 
     done = sub.add_parser("done", help="record that a milestone happened")
-    done.add_argument("activity", type=int)
-    done.add_argument("key")
+    done.add_argument("activity", type=activity_id)
+    done.add_argument("key", type=milestone_key)
     done.add_argument("--at", help="when (ISO date-time, London time if no offset; default now)")
-    done.add_argument("--by", required=True)
-    done.add_argument("--note")
+    done.add_argument("--by", required=True, type=person)
+    done.add_argument("--note", type=free_text)
     done.set_defaults(handler=_lazy.cmd_done)
 
     undo = sub.add_parser("undo", help="take back a recorded actual (audited, never deleted)")
-    undo.add_argument("activity", type=int)
-    undo.add_argument("key")
-    undo.add_argument("--by", required=True)
-    undo.add_argument("--reason", required=True)
+    undo.add_argument("activity", type=activity_id)
+    undo.add_argument("key", type=milestone_key)
+    undo.add_argument("--by", required=True, type=person)
+    undo.add_argument("--reason", required=True, type=free_text)
     undo.set_defaults(handler=_lazy.cmd_undo)
 
     defer = sub.add_parser(
         "defer", help="move an activity for weather, a power failure or a serious incident"
     )
-    defer.add_argument("activity", type=int)
+    defer.add_argument("activity", type=activity_id)
     defer.add_argument("--to", required=True)
     defer.add_argument("--reason", required=True, help="weather | power-failure | serious-incident")
-    defer.add_argument("--by", required=True)
-    defer.add_argument("--override", metavar="REASON")
+    defer.add_argument("--by", required=True, type=person)
+    defer.add_argument("--override", metavar="REASON", type=free_text)
     defer.set_defaults(handler=_lazy.cmd_defer)
 
     for name, handler, text in (
@@ -97,16 +111,18 @@ def add_store_commands(sub) -> None:
     ):
         query = sub.add_parser(name, help=text)
         if name == "due":
-            query.add_argument("--within", type=int, default=5, help="working days ahead (default 5)")
+            query.add_argument(
+                "--within", type=whole_number(0), default=5, help="working days ahead (default 5)"
+            )
         query.add_argument("--region")
-        query.add_argument("--la", help="ONS code")
+        query.add_argument("--la", type=la_code, help="ONS code")
         query.add_argument("--owner", help="e.g. LA or Ofsted")
         query.add_argument("--type")
         query.add_argument("--json", action="store_true")
         query.set_defaults(handler=handler)
 
     show = sub.add_parser("show", help="one activity and every milestone")
-    show.add_argument("activity", type=int)
+    show.add_argument("activity", type=activity_id)
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_lazy.cmd_show)
 
@@ -123,15 +139,15 @@ def add_store_commands(sub) -> None:
     importer.add_argument("what", choices=("las", "contacts", "staff", "history"))
     importer.add_argument("file")
     importer.add_argument(
-        "--by", default="import", help="who is importing (history: recorded on each actual)"
+        "--by", default="import", type=person, help="who is importing (history: recorded on each actual)"
     )
     importer.set_defaults(handler=_lazy.cmd_import)
 
     outcome = sub.add_parser(
         "outcome", help="record judgements, or a focused visit's area for priority action"
     )
-    outcome.add_argument("activity", type=int)
-    outcome.add_argument("--by", required=True)
+    outcome.add_argument("activity", type=activity_id)
+    outcome.add_argument("--by", required=True, type=person)
     grades = "outstanding | good | requires_improvement | inadequate"
     outcome.add_argument("--overall", metavar="GRADE", help=f"overall effectiveness: {grades}")
     outcome.add_argument("--help-and-protection", metavar="GRADE")
@@ -140,28 +156,28 @@ def add_store_commands(sub) -> None:
     outcome.add_argument(
         "--priority-action", action="store_true", help="a focused visit's area for priority action"
     )
-    outcome.add_argument("--note")
+    outcome.add_argument("--note", type=free_text)
     outcome.set_defaults(handler=_lazy.cmd_outcome)
 
     request = sub.add_parser("request", help="Annex B: requests for further information")
     request_sub = request.add_subparsers(dest="request_command", required=True, parser_class=_Parser)
     add = request_sub.add_parser("add", help="log a request; it becomes an LA milestone")
-    add.add_argument("activity", type=int)
-    add.add_argument("--by", required=True, help="who asked")
+    add.add_argument("activity", type=activity_id)
+    add.add_argument("--by", required=True, type=person, help="who asked")
     add.add_argument("--type", required=True, help="case-information | general | line-of-enquiry | other")
-    add.add_argument("--what", required=True)
-    add.add_argument("--why", required=True)
+    add.add_argument("--what", required=True, type=free_text)
+    add.add_argument("--why", required=True, type=free_text)
     add.add_argument("--required-by", required=True, help="ISO date-time the information is needed by")
     add.set_defaults(handler=_lazy.cmd_request_add)
     answer = request_sub.add_parser("answer", help="record the LA's response")
-    answer.add_argument("activity", type=int)
-    answer.add_argument("number", type=int)
-    answer.add_argument("--response", required=True)
-    answer.add_argument("--by", required=True)
+    answer.add_argument("activity", type=activity_id)
+    answer.add_argument("number", type=whole_number(1))
+    answer.add_argument("--response", required=True, type=free_text)
+    answer.add_argument("--by", required=True, type=person)
     answer.add_argument("--at")
     answer.set_defaults(handler=_lazy.cmd_request_answer)
     listing = request_sub.add_parser("list", help="the activity's Annex B log")
-    listing.add_argument("activity", type=int)
+    listing.add_argument("activity", type=activity_id)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_lazy.cmd_request_list)
 
@@ -171,7 +187,7 @@ def add_store_commands(sub) -> None:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_lazy.cmd_calendar)
     apply = calendar_sub.add_parser("apply", help="recompute them in one audited transaction")
-    apply.add_argument("--by", required=True)
+    apply.add_argument("--by", required=True, type=person)
     apply.add_argument("--json", action="store_true")
     apply.set_defaults(handler=_lazy.cmd_calendar)
 
@@ -182,8 +198,8 @@ def add_store_commands(sub) -> None:
     email = sub.add_parser("email", help="emails")
     email_sub = email.add_subparsers(dest="email_command", required=True, parser_class=_Parser)
     preview = email_sub.add_parser("preview", help="show the email a milestone gets at a stage")
-    preview.add_argument("activity", type=int)
-    preview.add_argument("key")
+    preview.add_argument("activity", type=activity_id)
+    preview.add_argument("key", type=milestone_key)
     preview.add_argument("stage", help="letter, before-N, due or overdue+N")
     preview.add_argument("--html", action="store_true", help="the HTML part instead of the text")
     preview.set_defaults(handler=_lazy.cmd_email_preview)
@@ -199,19 +215,19 @@ def add_store_commands(sub) -> None:
     report.add_argument("--type")
     report.add_argument("--owner", choices=("ofsted", "la"))
     report.add_argument("--format", default="table", choices=("table", "json", "csv", "html", "xlsx"))
-    report.add_argument("--output", help="write to this file (needed for xlsx)")
+    report.add_argument("--output", type=output_file, help="write to this file (needed for xlsx)")
     report.set_defaults(handler=_lazy.cmd_compliance)
     variance = sub.add_parser("variance", help="say why a milestone was late (a reason from the list)")
-    variance.add_argument("activity", type=int)
-    variance.add_argument("key")
+    variance.add_argument("activity", type=activity_id)
+    variance.add_argument("key", type=milestone_key)
     variance.add_argument("--reason", required=True, help="e.g. severe-weather, additional-moderation")
-    variance.add_argument("--by", required=True)
+    variance.add_argument("--by", required=True, type=person)
     variance.set_defaults(handler=_lazy.cmd_variance)
     waive = sub.add_parser("waive", help="take a milestone out of compliance, with the reason")
-    waive.add_argument("activity", type=int)
-    waive.add_argument("key")
-    waive.add_argument("--reason", required=True)
-    waive.add_argument("--by", required=True)
+    waive.add_argument("activity", type=activity_id)
+    waive.add_argument("key", type=milestone_key)
+    waive.add_argument("--reason", required=True, type=free_text)
+    waive.add_argument("--by", required=True, type=person)
     waive.set_defaults(handler=_lazy.cmd_waive)
 
     programme = sub.add_parser("programme", help="the national programme: when each LA is next inspected")
@@ -224,21 +240,25 @@ def add_store_commands(sub) -> None:
     ):
         planner = programme_sub.add_parser(name, help=text)
         planner.add_argument("--from", dest="start", required=True)
-        planner.add_argument("--years", type=int, default=3)
+        planner.add_argument("--years", type=whole_number(1), default=3)
         planner.add_argument("--region")
         planner.add_argument(
-            "--deteriorating", action="append", metavar="ONS_CODE", help="pathway 1 with [003 ¶19]"
+            "--deteriorating",
+            action="append",
+            type=la_code,
+            metavar="ONS_CODE",
+            help="pathway 1 with [003 ¶19]",
         )
         planner.add_argument("--capacity", action="append", metavar="REGION=N", help="inspectors per week")
         planner.add_argument(
-            "--jtai", action="append", metavar="ONS_CODE", help="chosen for a JTAI [003 ¶26]"
+            "--jtai", action="append", type=la_code, metavar="ONS_CODE", help="chosen for a JTAI [003 ¶26]"
         )
         planner.add_argument("--send", metavar="FILE.csv", help="LA SEND inspections: la_code,start,end")
         planner.set_defaults(handler=_lazy.cmd_programme)
         planners.append(planner)
     planners[0].add_argument("--json", action="store_true")
     planners[0].add_argument("--csv", action="store_true")
-    planners[1].add_argument("--by", required=True)
+    planners[1].add_argument("--by", required=True, type=person)
 
     user = sub.add_parser("user", help="dashboard accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
@@ -252,9 +272,24 @@ def add_store_commands(sub) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     add_user.set_defaults(handler=_lazy.cmd_user_add)
+    password = user_sub.add_parser("password", help="set a new password; every session of the user ends")
+    password.add_argument("username")
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    password.set_defaults(handler=_lazy.cmd_user_password)
+    role = user_sub.add_parser("role", help="change a user's role; every session of the user ends")
+    role.add_argument("username")
+    role.add_argument("--role", required=True, help="business_support | inspector | viewer")
+    role.add_argument("--by", required=True, type=person, help="who is changing it")
+    role.set_defaults(handler=_lazy.cmd_user_role)
+    unlock = user_sub.add_parser("unlock", help="clear an account's failed sign-ins and its lock-out")
+    unlock.add_argument("username")
+    unlock.add_argument("--by", required=True, type=person, help="who is clearing it")
+    unlock.set_defaults(handler=_lazy.cmd_user_unlock)
     web = sub.add_parser("web", help="serve the dashboard alone (make run serves it with everything else)")
     web.add_argument("--host", default="127.0.0.1")
-    web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--port", type=whole_number(1, 65535), default=8000)
     web.set_defaults(handler=_lazy.cmd_web)
 
     judges_now = [

@@ -1,9 +1,14 @@
 """Importing past activities, so that past years can be audited: all rows or none, a bad row named by
 its line. Each activity is planned by the edition in force at the time; the fieldwork end given wins
-over the template's; a milestone whose column is absent or empty is recorded as unknown."""
+over the template's; a milestone whose column is absent or empty is recorded as unknown.
+
+An activity is known by its LA, type and first day on site. A row for one already stored is skipped
+when it agrees with it and refused when it does not, so the same file can be imported twice and a
+correction is never silently lost."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -14,7 +19,7 @@ from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, LocalAuthority, Milestone
 from models.timeline import DONE, plan, require_working_day, template_in_force
 from services import audit
-from services.reference_data import CsvImportError, csv_rows
+from services.reference_data import CsvImportError, Repeats, csv_rows
 
 COLUMNS = ("la_code", "activity_type", "onsite_start", "fieldwork_end")
 TYPES = ("standard-inspection", "short-inspection", "focused-visit", "monitoring-visit")
@@ -67,21 +72,96 @@ def _parse(row: dict[str, str], las: dict[str, int], calendar: WorkingDayCalenda
     return _Parsed(las[row["la_code"]], row["activity_type"], onsite, end, actuals, frozenset(day_only))
 
 
-def import_history(
-    session: Session, text: str, *, source: str, actor: str, now: datetime, calendar: WorkingDayCalendar
-) -> list[int]:
-    """Validate every row, then store them all; returns the new activities' ids."""
+@dataclass(frozen=True)
+class Imported:
+    ids: list[int]  # the activities added
+    skipped: list[int]  # the stored activities that rows of the file repeat
+
+
+def _agrees(session: Session, stored: Activity, item: _Parsed, said: str) -> None:
+    """A row repeating a stored activity must say what the store says: its fieldwork end, and each
+    actual it gives. An actual it leaves empty says nothing, so one recorded since is no conflict."""
+    if stored.fieldwork_end != item.end:
+        raise ValueError(f"{said}; its fieldwork ends {stored.fieldwork_end}, this row says {item.end}")
+    recorded = {m.key: m for m in session.exec(select(Milestone).where(Milestone.activity_id == stored.id))}
+    for key, moment in item.actuals.items():
+        row = recorded.get(key)
+        if row is None or row.actual != moment:
+            was = (
+                _shown(row.actual, by_day=row.actual_precision == "day")
+                if row and row.actual
+                else "not recorded"
+            )
+            raise ValueError(
+                f"{said}; its {key} is {was}, this row says {_shown(moment, by_day=key in item.day_only)}"
+            )
+
+
+def _shown(moment: datetime, *, by_day: bool) -> str:
+    london = moment.astimezone(LONDON)
+    return london.date().isoformat() if by_day else london.isoformat(timespec="minutes")
+
+
+def _stored(session: Session, item: _Parsed, code: str, at_la: list[Activity]) -> Activity | None:
+    """The stored activity this row repeats, if any; a row contradicting it, or whose fieldwork
+    overlaps another activity's at the LA, is refused."""
+    for other in at_la:
+        if (other.activity_type, other.onsite) == (item.activity_type, item.onsite):
+            _agrees(session, other, item, f"the {item.activity_type} at {code} on site {item.onsite} is "
+                                          f"already stored as activity {other.id}")  # fmt: skip
+            return other
+    for other in at_la:
+        if other.onsite <= item.end and item.onsite <= other.fieldwork_end:
+            raise ValueError(
+                f"clashes with activity {other.id} ({other.activity_type}, on site {other.onsite} "
+                f"to {other.fieldwork_end}) at the same local authority"
+            )
+    return None
+
+
+def _overlaps(item: _Parsed, earlier: list[tuple[int, _Parsed]]) -> None:
+    for line, other in earlier:
+        if other.onsite <= item.end and item.onsite <= other.end:
+            raise ValueError(
+                f"fieldwork {item.onsite} to {item.end} overlaps line {line}'s {other.activity_type} "
+                f"({other.onsite} to {other.end}) at the same local authority"
+            )
+
+
+def _check_rows(session: Session, text: str, source: str, calendar: WorkingDayCalendar):
+    """Every row checked: the new activities with their timelines, and the stored ones rows repeat."""
     las = {la.ons_code: la.id for la in session.exec(select(LocalAuthority))}
-    planned = []
+    stored, new = defaultdict(list), defaultdict(list)
+    for activity in session.exec(select(Activity).where(Activity.status != "cancelled")):
+        stored[activity.la_id].append(activity)
+    repeats, planned, skipped = Repeats(source), [], []
     for line, row in csv_rows(text, COLUMNS, source):
         try:
             item = _parse(row, las, calendar)
+            repeats.check(line, row, (item.la_id, item.activity_type, item.onsite),
+                          f"the {item.activity_type} at {row['la_code']} on site {item.onsite}")  # fmt: skip
+            if found := _stored(session, item, row["la_code"], stored[item.la_id]):
+                skipped.append(found.id)
+                continue
+            _overlaps(item, new[item.la_id])
             template = template_in_force(item.activity_type, item.onsite, calendar=calendar)
-            planned.append(
-                (item, plan(template, item.onsite, calendar=calendar, actuals=item.actuals, end=item.end))
-            )
+            timeline = plan(template, item.onsite, calendar=calendar, actuals=item.actuals, end=item.end)
+        except CsvImportError:  # a repeated row: its message names both lines
+            raise
         except (ValueError, KeyError) as exc:
             raise CsvImportError(f"{source}: line {line}: {exc}") from None
+        planned.append((item, timeline))
+        new[item.la_id].append((line, item))
+    return planned, skipped
+
+
+def import_history(
+    session: Session, text: str, *, source: str, actor: str, now: datetime, calendar: WorkingDayCalendar
+) -> Imported:
+    """Validate every row, then store the new ones; nothing is written if every row is already stored."""
+    planned, skipped = _check_rows(session, text, source, calendar)
+    if not planned:
+        return Imported([], skipped)
     ids = []
     for item, timeline in planned:
         activity = Activity(
@@ -114,6 +194,6 @@ def import_history(
         ids.append(activity.id)
     audit.append(
         session, at=now, actor=actor, action="import_history", subject=source,
-        after={"activities": ids, "rows": len(ids)},
+        after={"activities": ids, "rows": len(ids), "skipped": skipped},
     )  # fmt: skip
-    return ids
+    return Imported(ids, skipped)

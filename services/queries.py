@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import lru_cache
 
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, LocalAuthority, Milestone
+from models.templates import activity_types, shipped_editions
 from models.timeline import PLANNED, MilestoneDate
 from services.tracking import activity, milestones
+from services.validation import InvalidInput, one_of
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,54 @@ class Filters:
     la_code: str | None = None
     owner: str | None = None
     activity_type: str | None = None
+
+    def check(self, session: Session) -> Filters:
+        """These filters, if each value could match something; else refused naming the valid values,
+        so a misspelt filter is never answered with an empty list."""
+        if self.region is not None:
+            one_of(self.region, regions(session), "region")
+        if self.la_code is not None:
+            check_la_codes(session, [self.la_code])
+        if self.owner is not None:
+            one_of(self.owner, owners(), "owner")
+        if self.activity_type is not None:
+            one_of(self.activity_type, activity_types(), "activity type")
+        return self
+
+
+def regions(session: Session) -> list[str]:
+    """The Ofsted regions of the LAs in the store."""
+    return sorted(session.exec(select(LocalAuthority.ofsted_region).distinct()).all())
+
+
+def la_codes(session: Session) -> set[str]:
+    """The ONS codes of the LAs in the store."""
+    return set(session.exec(select(LocalAuthority.ons_code)).all())
+
+
+def check_la_codes(session: Session, codes: Iterable[str], what: str = "") -> None:
+    """Refuse any ONS code no LA in the store has (compared here, not in SQL, so any text is safe)."""
+    known = la_codes(session)
+    for code in codes:
+        if code not in known:
+            prefix = f"{what}: " if what else ""
+            raise InvalidInput(
+                f"{prefix}{code!r} is not a known local authority: no LA in the store has that code"
+            )
+
+
+@lru_cache(maxsize=1)
+def owners() -> tuple[str, ...]:
+    """Every party the templates name as an owner; a filter on one matches each milestone whose owner
+    names it (LA matches "Ofsted + LA")."""
+    names = {
+        name
+        for edition in shipped_editions()
+        for template in edition.templates.values()
+        for rule in template.milestones
+        for name in re.split(r"\s*[+/]\s*", rule.owner)
+    }
+    return tuple(sorted(names))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Reference data: local authorities and their contacts, imported from CSV, all or nothing.
 
-A bad row is reported with its line number and reason, and nothing of that file is imported.
+A bad row is reported with its line number and reason, and nothing of that file is imported. Every
+import adds or updates by what each row stands for, so the same file can be imported twice.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -16,8 +17,17 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from models.records import CONTACT_ROLES, STAFF_ROLES, Contact, LocalAuthority, StaffMember
+from models.records import (
+    CONTACT_ROLES,
+    LA_STATUSES,
+    OFSTED_REGIONS,
+    STAFF_ROLES,
+    Contact,
+    LocalAuthority,
+    StaffMember,
+)
 from services.database import transaction
+from services.validation import one_of
 
 ONS_CODE = re.compile(r"^E(06|07|08|09|10)\d{6}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -38,41 +48,78 @@ def csv_rows(text: str, required: Iterable[str], source: str) -> list[tuple[int,
     return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
 
 
-def _parse_all(rows, parse: Callable[[dict[str, str]], object], source: str) -> list:
-    parsed = []
+class Repeats:
+    """The rows of one file by what each stands for: a second row for the same thing is refused naming
+    both lines, as storing both would count it twice (or break a unique index)."""
+
+    def __init__(self, source: str) -> None:
+        self.source, self.seen = source, {}
+
+    def check(self, line: int, row: dict[str, str], key: Hashable, what: str) -> None:
+        if key in self.seen:
+            first, first_row = self.seen[key]
+            if row == first_row:
+                raise CsvImportError(f"{self.source}: line {line} repeats line {first}")
+            raise CsvImportError(f"{self.source}: line {line}: {what} is already on line {first}; keep one")
+        self.seen[key] = line, row
+
+
+def _parse_all(
+    rows, parse: Callable[[dict[str, str]], object], source: str, *, key: Callable, what: Callable
+) -> list:
+    """Every row parsed by `parse`, or the first bad or repeated one refused naming its line."""
+    parsed, repeats = [], Repeats(source)
     for line, row in rows:
         try:
-            parsed.append(parse(row))
+            item = parse(row)
         except (ValueError, KeyError) as exc:
             raise CsvImportError(f"{source}: line {line}: {exc}") from None
+        repeats.check(line, row, key(item), what(row))
+        parsed.append(item)
     return parsed
+
+
+def _name(row: dict[str, str], column: str) -> str:
+    if not row[column]:  # blank: every value is stripped
+        raise ValueError(f"{column} is empty")
+    return row[column]
+
+
+def _email(value: str) -> str:
+    if not EMAIL.match(value):
+        raise ValueError(f"email {value!r} is not an email address")
+    return value
+
+
+def _day(row: dict[str, str], column: str) -> date:
+    try:
+        return date.fromisoformat(row[column])
+    except ValueError:
+        raise ValueError(f"{column} {row[column]!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _local_authority(row: dict[str, str]) -> LocalAuthority:
     if not ONS_CODE.match(row["ons_code"]):
         raise ValueError(f"ons_code {row['ons_code']!r} is not an English LA code like E09000002")
-    for column in ("name", "ofsted_region"):
-        if not row[column]:
-            raise ValueError(f"{column} is empty")
+    status = one_of(row.get("status") or "current", LA_STATUSES, "status")
     return LocalAuthority(
         ons_code=row["ons_code"],
-        name=row["name"],
+        name=_name(row, "name"),
         ofsted_urn=row.get("ofsted_urn") or None,
         dfe_la_code=row.get("dfe_la_code") or None,
         ons_region=row.get("ons_region") or None,
-        ofsted_region=row["ofsted_region"],
+        ofsted_region=one_of(row["ofsted_region"], OFSTED_REGIONS, "ofsted_region"),
         la_type=row.get("la_type") or None,
-        status=row.get("status") or "current",
+        status=status,
     )
 
 
 def import_local_authorities(session: Session, text: str, *, source: str) -> int:
     """Add or update LAs by ONS code. Returns how many rows were read."""
-    authorities = _parse_all(csv_rows(text, LA_COLUMNS, source), _local_authority, source)
-    codes = [la.ons_code for la in authorities]
-    if len(set(codes)) != len(codes):
-        duplicate = next(c for c in codes if codes.count(c) > 1)
-        raise CsvImportError(f"{source}: ons_code {duplicate} appears twice")
+    authorities = _parse_all(
+        csv_rows(text, LA_COLUMNS, source), _local_authority, source,
+        key=lambda la: la.ons_code, what=lambda row: f"ons_code {row['ons_code']}",
+    )  # fmt: skip
     existing = {la.ons_code: la for la in session.exec(select(LocalAuthority))}
     for la in authorities:
         current = existing.get(la.ons_code)
@@ -85,8 +132,14 @@ def import_local_authorities(session: Session, text: str, *, source: str) -> int
     return len(authorities)
 
 
+def _contact_key(contact: Contact) -> tuple:
+    """A contact is one person (by email) in one role at one LA from one day."""
+    return contact.la_id, contact.role, contact.email.lower(), contact.valid_from
+
+
 def import_contacts(session: Session, text: str, *, source: str) -> int:
-    """Add LA contacts; every row must name a known LA, a known role and a valid email address."""
+    """Add or update LA contacts; every row must name a known LA, a known role and a valid email
+    address. A contact already stored (see `_contact_key`) takes the row's name, email and end date."""
     las = {la.ons_code: la.id for la in session.exec(select(LocalAuthority))}
 
     def contact(row: dict[str, str]) -> Contact:
@@ -94,18 +147,26 @@ def import_contacts(session: Session, text: str, *, source: str) -> int:
             raise ValueError(f"no local authority with ONS code {row['la_code']!r}")
         if row["role"] not in CONTACT_ROLES:
             raise ValueError(f"role {row['role']!r} is not one of {', '.join(CONTACT_ROLES)}")
-        if not EMAIL.match(row["email"]):
-            raise ValueError(f"email {row['email']!r} is not an email address")
-        if not row["name"]:
-            raise ValueError("name is empty")
-        valid_to = date.fromisoformat(row["valid_to"]) if row.get("valid_to") else None
+        email, name, valid_from = _email(row["email"]), _name(row, "name"), _day(row, "valid_from")
+        valid_to = _day(row, "valid_to") if row.get("valid_to") else None
+        if valid_to and valid_to < valid_from:
+            raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
         return Contact(
-            la_id=las[row["la_code"]], role=row["role"], name=row["name"], email=row["email"],
-            valid_from=date.fromisoformat(row["valid_from"]), valid_to=valid_to,
+            la_id=las[row["la_code"]], role=row["role"], name=name, email=email, valid_from=valid_from,
+            valid_to=valid_to,
         )  # fmt: skip
 
-    contacts = _parse_all(csv_rows(text, CONTACT_COLUMNS, source), contact, source)
-    session.add_all(contacts)
+    contacts = _parse_all(
+        csv_rows(text, CONTACT_COLUMNS, source), contact, source, key=_contact_key,
+        what=lambda row: f"the {row['role']} {row['email']} at {row['la_code']} from {row['valid_from']}",
+    )  # fmt: skip
+    existing = {_contact_key(c): c for c in session.exec(select(Contact))}
+    for c in contacts:
+        current = existing.get(_contact_key(c))
+        if current:
+            current.name, current.email, current.valid_to = c.name, c.email, c.valid_to
+        else:
+            session.add(c)
     return len(contacts)
 
 
@@ -113,20 +174,21 @@ def import_staff(session: Session, text: str, *, source: str) -> int:
     """Add or update Ofsted staff by name."""
 
     def member(row: dict[str, str]) -> StaffMember:
-        if not row["name"]:
-            raise ValueError("name is empty")
+        name = _name(row, "name")
         if row["role"] not in STAFF_ROLES:
             raise ValueError(f"role {row['role']!r} is not one of {', '.join(STAFF_ROLES)}")
-        if not EMAIL.match(row["email"]):
-            raise ValueError(f"email {row['email']!r} is not an email address")
+        region = row.get("ofsted_region")  # none: national, not one region's
         return StaffMember(
-            name=row["name"],
+            name=name,
             role=row["role"],
-            email=row["email"],
-            ofsted_region=row.get("ofsted_region") or None,
+            email=_email(row["email"]),
+            ofsted_region=one_of(region, OFSTED_REGIONS, "ofsted_region") if region else None,
         )
 
-    staff = _parse_all(csv_rows(text, STAFF_COLUMNS, source), member, source)
+    staff = _parse_all(
+        csv_rows(text, STAFF_COLUMNS, source), member, source,
+        key=lambda m: m.name, what=lambda row: f"staff member {row['name']!r}",
+    )  # fmt: skip
     existing = {m.name: m for m in session.exec(select(StaffMember))}
     for m in staff:
         current = existing.get(m.name)

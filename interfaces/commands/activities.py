@@ -17,15 +17,19 @@ from interfaces.commands.common import (
 from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.render import iso, milestone_json, timeline_json
 from models.checks import onsite_warnings
+from models.templates import activity_types
 from services import changes, queries, tracking
 from services.database import open_store, transaction
+from services.validation import check_flags, one_of
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    one_of(args.activity_type, activity_types(), "activity type")
     calendar = england_calendar()
     onsite = parse_day(args.onsite, "--onsite")
     flags = frozenset(args.flag or ())
     template, timeline = tracking.preview(args.activity_type, onsite, flags=flags, calendar=calendar)
+    check_flags(template, flags)
     now = now_or_as_of(args)
     engine = open_store()
     if os.environ.get("PREFECT_API_URL"):  # the local service is up: run the registration as a flow run
@@ -64,7 +68,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def cmd_done(args: argparse.Namespace) -> int:
     now = now_or_as_of(args)
-    at = parse_moment(args.at, "--at") if args.at else now
+    at = now if args.at is None else parse_moment(args.at, "--at")
     with transaction(open_store()) as session:
         moved, report = changes.record_actual(
             session, activity_id=args.activity, key=args.key, at=at, by=args.by, note=args.note or "",
@@ -147,7 +151,7 @@ def cmd_request_answer(args: argparse.Namespace) -> int:
     with transaction(open_store()) as session:
         further_information.answer_request(
             session, activity_id=args.activity, number=args.number, response=args.response,
-            at=parse_moment(args.at, "--at") if args.at else now, by=args.by, now=now,
+            at=now if args.at is None else parse_moment(args.at, "--at"), by=args.by, now=now,
         )  # fmt: skip
     return 0
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from calendars import england_calendar
 from interfaces.commands.common import (
     now_or_as_of,
+    write_whole_file,
 )
 from interfaces.parsing import UsageError, parse_day
 from services.database import open_store, transaction
@@ -15,20 +15,22 @@ from services.database import open_store, transaction
 
 def cmd_compliance(args: argparse.Namespace) -> int:
     from interfaces.compliance_report import render
+    from services import queries
     from services.compliance import build_report
 
+    if args.format == "xlsx" and args.output is None:
+        raise UsageError("--format xlsx needs --output FILE.xlsx")
     with transaction(open_store()) as session:
+        queries.Filters(region=args.region, activity_type=args.type).check(session)
         report = build_report(
             session, start=parse_day(args.start, "--from"), end=parse_day(args.end, "--to"),
             as_of=now_or_as_of(args), calendar=england_calendar(), region=args.region,
             activity_type=args.type, owner=args.owner,
         )  # fmt: skip
     output = render(report, args.format)
-    if args.output:
-        Path(args.output).write_bytes(output if isinstance(output, bytes) else output.encode("utf-8"))
+    if args.output is not None:
+        write_whole_file(args.output, output if isinstance(output, bytes) else output.encode("utf-8"))
         print(f"wrote {args.output}: {report.integrity}")
-    elif isinstance(output, bytes):
-        raise UsageError("--format xlsx needs --output FILE.xlsx")
     else:
         print(output)
     return 0 if report.integrity.verified else 1

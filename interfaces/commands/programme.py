@@ -3,28 +3,65 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import re
 import sys
 from datetime import date
 from pathlib import Path
 
 from calendars import england_calendar
+from calendars.england import LAST_YEAR
 from interfaces.commands.common import (
     now_or_as_of,
     print_json,
 )
 from interfaces.parsing import UsageError, parse_day
+from interfaces.spreadsheets import write_csv
+from services import queries
 from services.database import open_store, transaction
-from services.reference_data import read_csv_file
+from services.reference_data import csv_rows, read_csv_file
+from services.validation import one_of
+
+_COUNT = re.compile(r"[0-9]{1,9}")
 
 
-def _programme(session, args: argparse.Namespace, **rule_overrides):
+def _inputs(session, args: argparse.Namespace) -> dict:
+    """Every option checked against the calendar and the store before anything is planned, so a
+    misspelt region or code is refused rather than planned around."""
+    start = parse_day(args.start, "--from")
+    if start.year + args.years > LAST_YEAR:
+        raise UsageError(
+            f"--from {start} with --years {args.years} runs past the calendar's last year, {LAST_YEAR}"
+        )
+    queries.Filters(region=args.region).check(session)
+    queries.check_la_codes(session, args.deteriorating or (), "--deteriorating")
+    queries.check_la_codes(session, args.jtai or (), "--jtai")
+    return {
+        "start": start,
+        "end": date(start.year + args.years, start.month, min(start.day, 28)),
+        "send": _send_inspections(session, args.send) if args.send is not None else {},
+    }
+
+
+def _send_inspections(session, name: str) -> dict[str, list[tuple[date, date]]]:
+    """LA SEND inspections from `--send FILE.csv` (la_code,start,end), every row checked."""
+    source = Path(name).name
+    known = queries.la_codes(session)
+    send: dict[str, list[tuple[date, date]]] = {}
+    for line, row in csv_rows(read_csv_file(Path(name)), ("la_code", "start", "end"), source):
+        where = f"{source}: line {line}"
+        if row["la_code"] not in known:
+            raise UsageError(f"{where}: la_code {row['la_code']!r} is not a known local authority")
+        start, end = parse_day(row["start"], f"{where}: start"), parse_day(row["end"], f"{where}: end")
+        if end < start:
+            raise UsageError(f"{where}: end {end} is before start {start}")
+        send.setdefault(row["la_code"], []).append((start, end))
+    return send
+
+
+def _programme(session, args: argparse.Namespace, inputs: dict, **rule_overrides):
     from models.programme import load_rules, plan_programme
     from services import programme
 
-    start = parse_day(args.start, "--from")
-    end = date(start.year + args.years, start.month, min(start.day, 28))
     rules = load_rules(**rule_overrides)
     states = programme.starting_states(
         session,
@@ -32,26 +69,27 @@ def _programme(session, args: argparse.Namespace, **rule_overrides):
         deteriorating=frozenset(args.deteriorating or ()),
         jtai=frozenset(args.jtai or ()),
     )
-    send = {}
-    if args.send:
-        for row in csv.DictReader(io.StringIO(read_csv_file(Path(args.send)))):
-            send.setdefault(row["la_code"], []).append(
-                (date.fromisoformat(row["start"]), date.fromisoformat(row["end"]))
-            )
     return plan_programme(
-        states, start=start, end=end, rules=rules, calendar=england_calendar(),
-        bookings=programme.bookings(session, start), send_inspections=send,
+        states, start=inputs["start"], end=inputs["end"], rules=rules, calendar=england_calendar(),
+        bookings=programme.bookings(session, inputs["start"]), send_inspections=inputs["send"],
     )  # fmt: skip
 
 
-def _capacity(pairs: list[str] | None) -> dict:
+def _capacity(session, pairs: list[str] | None) -> dict:
+    """`--capacity REGION=N` as the rules' inspectors per region; `*` sets every region's."""
     from models.programme import shipped_rules
 
     caps = {"*": shipped_rules().capacity("*")}
+    given: set[str] = set()
     for pair in pairs or ():
         region, _, number = pair.rpartition("=")
-        if not region or not number.isdigit():
+        if not region or not _COUNT.fullmatch(number):
             raise UsageError(f"--capacity {pair!r}: use REGION=N, e.g. 'London=6'")
+        if region != "*":
+            one_of(region, queries.regions(session), "--capacity region")
+        if region in given:
+            raise UsageError(f"--capacity {region}: given twice")
+        given.add(region)
         caps[region] = int(number)
     return {"inspectors_per_region": caps}
 
@@ -81,9 +119,10 @@ def cmd_programme(args: argparse.Namespace) -> int:
     from services import programme
 
     with transaction(open_store()) as session:
-        plan = _programme(session, args, **_capacity(args.capacity))
+        inputs = _inputs(session, args)
+        plan = _programme(session, args, inputs, **_capacity(session, args.capacity))
         if args.programme_command == "compare":
-            baseline = _programme(session, args, **_capacity(None))
+            baseline = _programme(session, args, inputs, **_capacity(session, None))
             print("\n".join(compare(baseline, plan)) or "nothing moves")
             return 0
         if args.programme_command == "accept":
@@ -95,14 +134,12 @@ def cmd_programme(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_programme_json(plan))
     elif args.csv:
-        out = csv.writer(sys.stdout, lineterminator="\n")
-        out.writerow(
-            ["la_code", "name", "region", "activity_type", "onsite", "window_from", "window_to", "why"]
-        )
-        for p in plan.planned:
-            out.writerow(
-                [p.code, p.name, p.region, p.activity_type, p.onsite, *p.window, " | ".join(p.reasons)]
-            )
+        header = ["la_code", "name", "region", "activity_type", "onsite", "window_from", "window_to", "why"]
+        rows = [
+            [p.code, p.name, p.region, p.activity_type, p.onsite, *p.window, " | ".join(p.reasons)]
+            for p in plan.planned
+        ]
+        write_csv(sys.stdout, [header, *rows])
     else:
         for p in plan.planned:
             print(f"{p.onsite}  {p.activity_type:<20} {p.name} ({p.region})")

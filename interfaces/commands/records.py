@@ -16,8 +16,9 @@ from services.database import open_store, transaction
 from services.reference_data import import_contacts, import_local_authorities, import_staff, read_csv_file
 
 
-def _filters(args: argparse.Namespace) -> queries.Filters:
-    return queries.Filters(region=args.region, la_code=args.la, owner=args.owner, activity_type=args.type)
+def _filters(session, args: argparse.Namespace) -> queries.Filters:
+    filters = queries.Filters(region=args.region, la_code=args.la, owner=args.owner, activity_type=args.type)
+    return filters.check(session)
 
 
 def _due_json(items: list[queries.DueMilestone]) -> list[dict]:
@@ -48,7 +49,7 @@ def cmd_due(args: argparse.Namespace) -> int:
             as_of=now_or_as_of(args),
             within=args.within,
             calendar=england_calendar(),
-            filters=_filters(args),
+            filters=_filters(session, args),
         )
     if args.json:
         print_json(_due_json(items))
@@ -59,7 +60,7 @@ def cmd_due(args: argparse.Namespace) -> int:
 
 def cmd_overdue(args: argparse.Namespace) -> int:
     with transaction(open_store()) as session:
-        items = queries.overdue(session, as_of=now_or_as_of(args), filters=_filters(args))
+        items = queries.overdue(session, as_of=now_or_as_of(args), filters=_filters(session, args))
     if args.json:
         print_json(_due_json(items))
     else:
@@ -123,9 +124,10 @@ def cmd_import_history(args: argparse.Namespace) -> int:
 
     text = read_csv_file(Path(args.file))
     with transaction(open_store()) as session:
-        ids = import_history(
+        done = import_history(
             session, text, source=Path(args.file).name, actor=args.by, now=now_or_as_of(args),
             calendar=england_calendar(),
         )  # fmt: skip
-    print(f"imported {len(ids)} past activities from {args.file}")
+    skipped = f"; skipped {len(done.skipped)} rows already in the store" if done.skipped else ""
+    print(f"imported {len(done.ids)} past activities from {args.file}{skipped}")
     return 0

@@ -101,7 +101,7 @@ def start_dashboard(port: int):
 
     from interfaces.web.app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(secure_cookies=False), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(loopback=True), host="127.0.0.1", port=port,
                                            log_level="warning"))  # fmt: skip
     thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
     thread.start()

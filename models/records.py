@@ -224,3 +224,32 @@ class User(SQLModel, table=True):
     role: str
     password_hash: str
     created_at: datetime | None = utc_field(nullable=False)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins counted for one account name or one client address, and the lock-out they earned:
+    kept in the store so every worker and process sees the same count."""
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str  # "account" (the username as typed) or "address" (the client's IP address)
+    key: str
+    failures: int = 0
+    last_failure_at: datetime | None = utc_field(nullable=False)
+    locked_until: datetime | None = utc_field()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: its cookie carries a random id whose SHA-256 is `token_hash`, so the session
+    ends when this row says so (sign-out, password or role change), not when the cookie does."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime | None = utc_field(nullable=False)
+    last_seen_at: datetime | None = utc_field(nullable=False)
+    expires_at: datetime | None = utc_field(nullable=False)
+    revoked_at: datetime | None = utc_field()
+    revoked_reason: str = ""

@@ -9,6 +9,7 @@ from sqlmodel import select
 from calendars import LONDON, england_calendar
 from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.web.session import (
+    RecordId,
     Refused,
     checked_form,
     now_in_london,
@@ -141,7 +142,7 @@ def _activity_page(
 
 
 @router.get("/activities/{activity_id}")
-def activity(request: Request, activity_id: int):
+def activity(request: Request, activity_id: RecordId):
     return _activity_page(request, activity_id)
 
 
@@ -162,7 +163,7 @@ def _editable(request: Request, activity_id: int) -> User:
 
 
 @router.post("/activities/{activity_id}/actual")
-async def record_actual(request: Request, activity_id: int):
+async def record_actual(request: Request, activity_id: RecordId):
     form = await checked_form(request)
     user = _editable(request, activity_id)
     key, text = str(form.get("key", "")), str(form.get("at", "")).strip()
@@ -205,7 +206,7 @@ async def record_actual(request: Request, activity_id: int):
 
 
 @router.post("/activities/{activity_id}/defer")
-async def defer(request: Request, activity_id: int):
+async def defer(request: Request, activity_id: RecordId):
     form = await checked_form(request)
     user = _editable(request, activity_id)
     errors, field_errors = [], {}
@@ -243,10 +244,13 @@ async def defer(request: Request, activity_id: int):
 
 
 @router.get("/activities/{activity_id}/key-dates.ics")
-def activity_calendar(request: Request, activity_id: int) -> Response:
+def activity_calendar(request: Request, activity_id: RecordId) -> Response:
     signed_in_user(request)
     with transaction(request.app.state.engine) as session:
-        found, la, stored = queries.show(session, activity_id)
+        try:
+            found, la, stored = queries.show(session, activity_id)
+        except tracking.TrackingError as exc:
+            raise Refused(404, "Page not found", str(exc)) from None
     key_dates = [
         (f"{m.title} ({la.name})", m.forecast) for m in stored if m.forecast and m.status == "planned"
     ]

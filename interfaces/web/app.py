@@ -2,7 +2,9 @@
 through a PrefixLoader) and GOV.UK Frontend's own CSS and JavaScript, installed from npm by the Makefile.
 
 Everything works without JavaScript: plain links and forms. Nothing is built at import time: the store
-and the templates are opened in `create_app` / the lifespan.
+and the templates are opened in `create_app` / the lifespan. Every response carries the security headers
+(a strict Content-Security-Policy among them); a refusal, a missing page or an unexpected error is a
+GOV.UK page, never FastAPI's JSON or a traceback.
 """
 
 from __future__ import annotations
@@ -11,16 +13,21 @@ import hmac
 import os
 import secrets
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, PrefixLoader, select_autoescape
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from services import emails
-from services.database import ilacs_home, open_store
+from services import accounts, emails
+from services.database import open_store
+from services.keys import kept_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FRONTEND = ROOT / ".web" / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -32,14 +39,7 @@ def frontend_dir() -> Path:
 
 def secret_key() -> str:
     """ILACS_SECRET_KEY, or one made once and kept (owner-only) in ILACS_HOME."""
-    if os.environ.get("ILACS_SECRET_KEY"):
-        return os.environ["ILACS_SECRET_KEY"]
-    path = ilacs_home() / "secret-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return kept_secret("ILACS_SECRET_KEY", "secret-key")
 
 
 def templates() -> Environment:
@@ -62,9 +62,64 @@ def feed_token(key: str, region: str) -> str:
     return hmac.new(key.encode(), f"feed:{region}".encode(), "sha256").hexdigest()[:32]
 
 
-def create_app(*, database_url: str | None = None, secure_cookies: bool = True) -> FastAPI:
-    """The app. Session cookies are HttpOnly and SameSite=Strict always, and Secure unless
-    `secure_cookies` is False (plain http on loopback, where browsers would not send them back)."""
+def content_security_policy(nonce: str | None) -> str:
+    """Scripts, styles, fonts and images from this site only; no inline script but GOV.UK Frontend's
+    one line that marks the body as having JavaScript, which carries this response's nonce."""
+    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def security_headers(nonce: str | None, *, hsts: bool) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": content_security_policy(nonce),
+        "X-Frame-Options": "DENY",  # frame-ancestors, for browsers that predate it
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    if hsts:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
+class SecurityHeaders:
+    """ASGI middleware: the security headers on every response, and a fresh CSP nonce for each request
+    (in request.state.csp_nonce, which `render` hands to the template)."""
+
+    def __init__(self, app, *, hsts: bool) -> None:
+        self.app, self.hsts = app, hsts
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(16)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(security_headers(nonce, hsts=self.hsts))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+UNEXPECTED = """<!DOCTYPE html>
+<html lang="en" class="govuk-template"><head><meta charset="utf-8">
+<title>Sorry, there is a problem with the service – ILACS timelines – Ofsted</title>
+<link rel="stylesheet" href="/assets/govuk-frontend.min.css"></head>
+<body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper">
+<h1 class="govuk-heading-l">Sorry, there is a problem with the service</h1>
+<p class="govuk-body">Try again later.</p></main></div></body></html>
+"""
+
+
+def create_app(*, database_url: str | None = None, loopback: bool = False) -> FastAPI:
+    """The app. Session cookies are HttpOnly and SameSite=Strict always. Off loopback (the default) they
+    are Secure too, and responses carry Strict-Transport-Security; served on loopback over plain http,
+    neither (browsers would not send Secure cookies back, and HSTS would pin localhost to https)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -80,9 +135,10 @@ def create_app(*, database_url: str | None = None, secure_cookies: bool = True) 
         secret_key=key,
         session_cookie="ilacs_session",
         same_site="strict",
-        https_only=secure_cookies,
-        max_age=8 * 3600,
+        https_only=not loopback,
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),  # the store ends the session itself
     )
+    app.add_middleware(SecurityHeaders, hsts=not loopback)
 
     @app.get("/assets/govuk-frontend.min.css", include_in_schema=False)
     def stylesheet() -> FileResponse:
@@ -94,11 +150,22 @@ def create_app(*, database_url: str | None = None, secure_cookies: bool = True) 
 
     if (frontend_dir() / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=frontend_dir() / "assets"), name="assets")
+    app.mount("/static", StaticFiles(packages=[("interfaces.web", "static")]), name="static")
 
-    from interfaces.web import activity, overview, session, today
+    from interfaces.web import activity, lockouts, overview, session, today
 
-    for module in (session, today, activity, overview):
+    for module in (session, today, activity, overview, lockouts):
         app.include_router(module.router)
+
+    _error_pages(app, session, hsts=not loopback)
+    return app
+
+
+NOT_FOUND = "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."
+
+
+def _error_pages(app: FastAPI, session, *, hsts: bool) -> None:
+    """Every refusal is a GOV.UK page (never FastAPI's JSON), and nothing unexpected shows its details."""
 
     @app.exception_handler(session.SignInNeeded)
     async def sign_in_first(request: Request, _exc) -> RedirectResponse:
@@ -108,4 +175,21 @@ def create_app(*, database_url: str | None = None, secure_cookies: bool = True) 
     async def refused(request: Request, exc: session.Refused) -> HTMLResponse:
         return session.render(request, "error.html", status=exc.status, title=exc.title, message=exc.message)
 
-    return app
+    @app.exception_handler(RequestValidationError)
+    async def no_such_record(request: Request, _exc) -> HTMLResponse:
+        """Only a URL's path is validated (forms are read by hand): an id that cannot be a record's."""
+        return session.render(request, "error.html", status=404, title="Page not found", message=NOT_FOUND)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        title = "Page not found" if exc.status_code == 404 else HTTPStatus(exc.status_code).phrase
+        message = NOT_FOUND if exc.status_code == 404 else "Go back and try again."
+        response = session.render(request, "error.html", status=exc.status_code, title=title, message=message)
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, _exc: Exception) -> HTMLResponse:
+        """Anything else: a plain page, with no detail (the server's log has the traceback). It is sent
+        from outside the middleware, so it carries the security headers itself."""
+        return HTMLResponse(UNEXPECTED, status_code=500, headers=security_headers(None, hsts=hsts))

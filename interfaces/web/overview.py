@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from calendars import england_calendar
 from interfaces.web.session import (
+    RecordId,
     Refused,
     activity_link,
     checked_form,
@@ -61,7 +62,7 @@ def outbox_page(request: Request):
 
 
 @router.post("/outbox/{message_id}/resend")
-async def resend(request: Request, message_id: int):
+async def resend(request: Request, message_id: RecordId):
     await checked_form(request)
     user = signed_in_user(request)
     if user.role != "business_support":
@@ -179,6 +180,8 @@ def local_authority_page(request: Request, code: str):
 
     signed_in_user(request)
     now = now_in_london()
+    if not (code.isascii() and code.isalnum()):  # no ONS code is otherwise, and PostgreSQL refuses NUL
+        raise Refused(404, "Page not found", f"There is no local authority with ONS code {code}.")
     with transaction(request.app.state.engine) as session:
         la = session.exec(select(LocalAuthority).where(LocalAuthority.ons_code == code)).first()
         if la is None:
@@ -236,7 +239,8 @@ def region_calendar(request: Request, region: str, token: str = "") -> Response:
     """A subscribable feed of a region's open milestones: the URL carries a token, not a session."""
     from interfaces.web.app import feed_token
 
-    if not hmac.compare_digest(token, feed_token(request.app.state.secret_key, region)):
+    expected = feed_token(request.app.state.secret_key, region)
+    if not hmac.compare_digest(token.encode(), expected.encode()):  # as bytes: any text may be typed
         raise Refused(403, "This calendar link is not valid", "Copy the link again from the dashboard.")
     with transaction(request.app.state.engine) as session:
         items = queries.due(

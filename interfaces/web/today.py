@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from fastapi import APIRouter, Request
@@ -10,13 +9,15 @@ from fastapi.responses import Response
 from sqlmodel import select
 
 from calendars import LONDON, england_calendar
+from interfaces.spreadsheets import append_row, write_csv
 from interfaces.web.session import (
+    Refused,
     activity_link,
     now_in_london,
     render,
     signed_in_user,
 )
-from models.records import LocalAuthority
+from models.records import OFSTED_REGIONS, LocalAuthority
 from services import emails, queries
 from services.database import transaction
 
@@ -61,6 +62,15 @@ def _lists(request: Request, filters: queries.Filters):
 @router.get("/")
 def today(request: Request, region: str | None = None, owner: str | None = None, type: str | None = None):  # noqa: A002
     user = signed_in_user(request)
+    for value, valid, what in (
+        (region, OFSTED_REGIONS, "region"),
+        (owner, OWNERS, "owner"),
+        (type, TYPES, "type"),
+    ):
+        if value and value not in valid:  # a hand-made or stale link: say so, rather than show nothing
+            raise Refused(
+                400, "There is no such filter", f"There is no {what} {value!r}: choose one from the list."
+            )
     filters = queries.Filters(region=region or None, owner=owner or None, activity_type=type or None)
     now, due_today, due_soon, late, regions = _lists(request, filters)
     sections = [
@@ -82,7 +92,7 @@ def today(request: Request, region: str | None = None, owner: str | None = None,
     )
 
 
-def _export_rows(request: Request) -> list[list[str]]:
+def _export_rows(request: Request) -> list[list]:
     signed_in_user(request)
     now, due_today, due_soon, late, _ = _lists(request, queries.Filters())
     rows = [["list", "when", "activity", "la", "activity_type", "milestone", "owner"]]
@@ -95,7 +105,7 @@ def _export_rows(request: Request) -> list[list[str]]:
             [
                 name,
                 getattr(i.milestone, when).isoformat(),
-                str(i.activity.id),
+                i.activity.id,
                 i.la.name,
                 i.activity.activity_type,
                 i.milestone.key,
@@ -109,7 +119,7 @@ def _export_rows(request: Request) -> list[list[str]]:
 @router.get("/exports/due.csv")
 def export_csv(request: Request) -> Response:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(_export_rows(request))
+    write_csv(out, _export_rows(request))
     return Response(
         out.getvalue(),
         media_type="text/csv",
@@ -123,7 +133,7 @@ def export_xlsx(request: Request) -> Response:
 
     book = Workbook()
     for row in _export_rows(request):
-        book.active.append(row)
+        append_row(book.active, row)
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(

@@ -66,6 +66,8 @@ def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         page = browser.new_context(accept_downloads=True).new_page()
+        console = []
+        page.on("console", lambda message: console.append(message.text))
         page.goto(f"{dashboard}/")
         assert page.url.endswith("/sign-in")
         page.fill("#username", "bea")
@@ -75,9 +77,16 @@ def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path
         assert "Today" in page.inner_text("h1")
         font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
         assert "GDS Transport" in font  # GOV.UK Frontend's stylesheet is served and applied
+        # under the Content-Security-Policy: the template's inline script ran (it carries the nonce), and
+        # GOV.UK Frontend's components were started from /static/ilacs.js
+        body = page.evaluate("document.body.className")
+        assert "js-enabled" in body and "govuk-frontend-supported" in body
+        page.wait_for_selector("button[data-module=govuk-button][data-govuk-button-init]", state="attached")
         page.screenshot(path=str(SHOTS / "01-today.png"), full_page=True)
 
         page.goto(f"{dashboard}/activities/1")
+        fieldwork = page.locator(".ilacs-day--fieldwork").first
+        assert fieldwork.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(29, 112, 184)"
         page.select_option("#key", "notification")
         page.fill("#at", "2025-01-02T08:45")
         page.click("button:has-text('Record')")
@@ -107,3 +116,4 @@ def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path
         assert "BEGIN:VCALENDAR" in saved.read_text() and "SUMMARY:Report published" in saved.read_text()
         page.screenshot(path=str(SHOTS / "04-deferred.png"), full_page=True)
         browser.close()
+    assert not [text for text in console if "Content Security Policy" in text], console

@@ -40,7 +40,7 @@ def site(store, database_url, monkeypatch):
             now=now,
             calendar=england_calendar(),
         )
-    with TestClient(create_app(database_url=database_url, secure_cookies=False)) as client:
+    with TestClient(create_app(database_url=database_url, loopback=True)) as client:
         yield client
 
 
@@ -210,3 +210,239 @@ def test_the_programme_page_shows_activities_by_region_and_month_and_capacity_us
     # a standard inspection takes 4 social care inspectors in each of its 2 weeks on site
     assert "London, week of Monday 7 June 2027: 4 of 8 inspectors" in page
     assert "London, week of Monday 14 June 2027: 4 of 8 inspectors" in page
+
+
+# Sign-in security: throttling, server-side sessions, security headers, and no 500 for a bad id or token.
+
+
+def attempt(client: TestClient, username: str, password: str):
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
+    return client.post("/sign-in", data={"username": username, "password": password, "csrf_token": token})
+
+
+def audited(store, action: str) -> list[tuple[str, str]]:
+    from sqlmodel import select
+
+    from models.records import AuditEntry
+
+    with transaction(store) as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+        return [(e.actor, e.subject) for e in entries]
+
+
+def test_after_five_failures_even_the_right_password_is_refused_unchecked_saying_when_to_retry(
+    site, store, monkeypatch
+):
+    for _ in range(4):
+        assert attempt(site, "ann", "wrong password").status_code == 400
+    fifth = attempt(site, "ann", "wrong password")
+    assert fifth.status_code == 429 and "Try again after" in fifth.text
+    checked = []
+    monkeypatch.setattr(accounts, "authenticate", lambda *args: checked.append(args))
+    sixth = attempt(site, "ann", PASSWORD)
+    assert (sixth.status_code, checked) == (429, [])
+    assert 'class="govuk-error-summary"' in sixth.text and "Try again after" in sixth.text
+    assert 0 < int(sixth.headers["retry-after"]) <= 60
+    assert audited(store, "sign_in_lockout") == [("sign-in throttle", "account ann")]
+
+
+def test_business_support_sees_a_lock_out_and_clears_it_audited_and_no_one_else_can(site, store):
+    for _ in range(5):
+        attempt(site, "ann", "wrong password")
+    token = sign_in(site, "vic")
+    assert site.get("/lock-outs").status_code == 403
+    assert site.post("/lock-outs/1/clear", data={"csrf_token": token}).status_code == 403
+    site.cookies.clear()
+    token = sign_in(site, "bea")
+    page = site.get("/lock-outs").text
+    assert "Sign-in lock-outs" in page and ">ann<" in page
+    path = re.search(r'action="(/lock-outs/\d+/clear)"', page).group(1)
+    assert site.post(path, data={"csrf_token": "forged"}).status_code == 403
+    cleared = site.post(path, data={"csrf_token": token})
+    assert cleared.status_code == 200 and "Cleared the lock-out of account ann" in cleared.text
+    assert audited(store, "sign_in_unlock") == [("Bea Support", "account ann")]
+    assert "No one is locked out" in site.get("/lock-outs").text
+    site.cookies.clear()
+    sign_in(site, "ann")
+
+
+@pytest.mark.parametrize("leave", ["sign out", "sign in as someone else"])
+def test_leaving_ends_the_session_so_a_copied_cookie_no_longer_works(site, leave):
+    token = sign_in(site, "bea")
+    thief = TestClient(site.app, cookies={"ilacs_session": site.cookies["ilacs_session"]})
+    assert thief.get("/", follow_redirects=False).status_code == 200
+    if leave == "sign out":
+        assert site.post("/sign-out", data={"csrf_token": token}).url.path == "/sign-in"
+    else:
+        assert attempt(site, "vic", PASSWORD).url.path == "/"
+    response = thief.get("/", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/sign-in")
+
+
+@pytest.mark.parametrize(
+    "change", ["user password ann --password-stdin", "user role ann --role viewer --by 'Bea Support'"]
+)
+def test_a_password_or_role_change_ends_every_session_of_that_user(site, monkeypatch, change):
+    import io
+    import shlex
+
+    from interfaces.cli import main
+
+    laptop, phone, colleague = site, TestClient(site.app), TestClient(site.app)
+    for client, username in ((laptop, "ann"), (phone, "ann"), (colleague, "bea")):
+        sign_in(client, username)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new passphrase\n"))
+    assert main(shlex.split(change)) == 0
+    for client in (laptop, phone):
+        assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
+    assert colleague.get("/", follow_redirects=False).status_code == 200
+
+
+def _security_headers_of(response) -> str:
+    """The CSP, once the other headers every response carries are checked."""
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in response.headers  # served on loopback
+    policy = response.headers["content-security-policy"]
+    for directive in (
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "style-src 'self'",
+    ):
+        assert directive in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    return policy
+
+
+def test_every_response_carries_the_security_headers_and_pages_run_only_listed_scripts(site):
+    signed_out = [site.get("/sign-in"), site.get("/", follow_redirects=False), site.get("/nowhere")]
+    token = sign_in(site, "bea")
+    pages = [site.get("/"), site.get("/activities/1"), site.get("/lock-outs")]
+    files = [site.get("/activities/1/key-dates.ics"), site.get("/exports/due.csv")]
+    forged = site.post("/sign-out", data={"csrf_token": "forged"})
+    for response in [*signed_out, *pages, *files, forged]:
+        _security_headers_of(response)
+    nonces = set()
+    for page in [signed_out[0], *pages, forged]:
+        nonce = re.search(
+            r"script-src 'self' 'nonce-([A-Za-z0-9_-]{22,})'", _security_headers_of(page)
+        ).group(1)
+        nonces.add(nonce)
+        for tag in re.findall(r"<script[^>]*>", page.text):
+            assert f'nonce="{nonce}"' in tag or re.search(r'src="/[^"]+"', tag), tag
+        assert not re.search(r"\sstyle=|\son[a-z]+=", page.text)
+    assert len(nonces) == 5  # a new nonce for every page
+    assert site.post("/sign-out", data={"csrf_token": token}).status_code == 200
+
+
+def test_strict_transport_security_is_sent_only_off_loopback(store, database_url, monkeypatch):
+    from interfaces.web.app import create_app
+
+    monkeypatch.setenv("ILACS_SECRET_KEY", "x" * 40)
+    with TestClient(create_app(database_url=database_url), base_url="https://testserver") as client:
+        assert client.get("/sign-in").headers["strict-transport-security"] == "max-age=31536000"
+    with TestClient(create_app(database_url=database_url, loopback=True)) as client:
+        assert "strict-transport-security" not in client.get("/sign-in").headers
+
+
+TOO_BIG = "9" * 25  # beyond any 64-bit id
+
+
+@pytest.mark.parametrize(
+    "method, path, form, status",
+    [
+        ("GET", "/activities/999", None, 404),
+        ("GET", f"/activities/{TOO_BIG}", None, 404),
+        ("GET", "/activities/9223372036854775808", None, 404),
+        ("GET", "/activities/0", None, 404),
+        ("GET", "/activities/-1", None, 404),
+        ("GET", "/activities/1.0", None, 404),
+        ("GET", "/activities/%C3%A9", None, 404),
+        ("GET", "/activities/999/key-dates.ics", None, 404),
+        ("GET", f"/activities/{TOO_BIG}/key-dates.ics", None, 404),
+        ("POST", f"/activities/{TOO_BIG}/actual", {"key": "notification", "at": "2025-01-02T08:30"}, 404),
+        ("POST", "/activities/999/actual", {"key": "notification", "at": "2025-01-02T08:30"}, 404),
+        ("POST", f"/activities/{TOO_BIG}/defer", {"to": "2025-06-16", "reason": "weather"}, 404),
+        ("POST", "/activities/1/actual", {"key": "not\x00a key", "at": "2025-01-02T08:30"}, 400),
+        ("POST", f"/outbox/{TOO_BIG}/resend", {}, 404),
+        ("POST", "/outbox/999/resend", {}, 404),
+        ("POST", f"/lock-outs/{TOO_BIG}/clear", {}, 404),
+        ("POST", "/lock-outs/999/clear", {}, 404),
+        ("POST", "/sign-out", {"csrf_token": "é"}, 403),
+        ("GET", "/regions/London.ics?token=%C3%A9", None, 403),
+        ("GET", "/regions/%00.ics?token=x", None, 403),
+        ("GET", "/la/%00", None, 404),
+        ("GET", "/la/%C3%A9", None, 404),
+        ("GET", "/?region=%00", None, 400),
+        ("GET", "/?owner=Bob", None, 400),
+        ("GET", "/nowhere", None, 404),
+    ],
+)
+def test_a_bad_id_or_token_is_a_404_or_403_page_never_a_500(site, method, path, form, status):
+    token = sign_in(site, "bea")
+    if method == "GET":
+        response = site.get(path)
+    else:
+        response = site.post(path, data={"csrf_token": token} | form)
+    assert response.status_code == status  # the test client raises what reaches the catch-all
+    assert response.headers["content-type"].startswith("text/html") and "govuk-template" in response.text
+    _security_headers_of(response)
+
+
+def test_a_bad_username_is_refused_like_any_wrong_one(site):
+    for username in ("nul\x00l", "é" * 300, ""):
+        assert attempt(site, username, PASSWORD).status_code == 400
+
+
+def test_an_unexpected_error_is_a_plain_500_page_without_the_details(site, monkeypatch):
+    from services import queries
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("connection to 10.0.0.7 failed for user ilacs_secret")
+
+    sign_in(site, "bea")
+    monkeypatch.setattr(queries, "due", broken)
+    response = TestClient(site.app, raise_server_exceptions=False, cookies=site.cookies).get("/")
+    assert response.status_code == 500 and "Sorry, there is a problem with the service" in response.text
+    assert "ilacs_secret" not in response.text and "Traceback" not in response.text
+    _security_headers_of(response)
+
+
+@pytest.mark.parametrize(
+    ("onsite", "clock"),
+    [
+        ("Monday 2025-06-09", datetime(2025, 6, 2, 10, 15, tzinfo=LONDON)),  # BST: 09:15 UTC
+        ("Monday 2025-01-13", datetime(2025, 1, 6, 10, 15, tzinfo=LONDON)),  # GMT
+    ],
+)
+def test_a_change_made_in_the_dashboard_verifies_in_summer_and_winter(site, store, onsite, clock):
+    """The dashboard takes 'now' from the clock (pinned here with time-machine, not passed in)."""
+    import time_machine
+    from sqlmodel import select
+
+    from models.records import AuditEntry
+    from services import audit
+
+    with transaction(store) as session:
+        activity_id = tracking.schedule(
+            session,
+            activity_type="short-inspection",
+            la_code="E09000003",
+            onsite=day(onsite),
+            lead="Ann Lead",
+            actor="Bea",
+            now=datetime(2024, 12, 2, 9, tzinfo=LONDON),
+            calendar=england_calendar(),
+        ).id
+    with time_machine.travel(clock, tick=False):
+        token = sign_in(site, "bea")
+        form = {"key": "notification", "at": f"{clock:%Y-%m-%dT%H:%M}", "csrf_token": token}
+        response = site.post(f"/activities/{activity_id}/actual", data=form)
+    assert response.status_code == 200 and "Recorded: notification." in response.text
+    with transaction(store) as session:
+        check = audit.verify(session)
+        entry = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert check.verified, str(check)
+    assert (entry.action, entry.actor, entry.at) == ("record", "Bea Support", clock)

@@ -356,6 +356,8 @@ TOO_BIG = "9" * 25  # beyond any 64-bit id
         ("GET", "/activities/999", None, 404),
         ("GET", f"/activities/{TOO_BIG}", None, 404),
         ("GET", "/activities/9223372036854775808", None, 404),
+        ("GET", "/activities/2147483648", None, 404),  # one past PostgreSQL's INTEGER keys
+        ("GET", "/activities/2147483648/key-dates.ics", None, 404),
         ("GET", "/activities/0", None, 404),
         ("GET", "/activities/-1", None, 404),
         ("GET", "/activities/1.0", None, 404),

@@ -18,8 +18,8 @@ from models.checks import onsite_warnings
 from models.records import Activity, LocalAuthority, StaffMember
 from models.templates import ActivityTemplate, activity_types
 from models.timeline import template_in_force
-from services.database import transaction
-from services.reference_data import load_fictional_demo_people
+from services.store.database import transaction
+from services.store.reference_data import load_fictional_demo_people
 
 LEAD_WORKING_DAYS = 15  # far enough ahead that every pre-fieldwork milestone is still to come
 DEMO_REGION = "London"

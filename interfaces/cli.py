@@ -54,7 +54,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from sqlalchemy import make_url
 
     from interfaces.demo_day import show_demonstration
-    from services.database import database_url, open_store
+    from services.store import open_store
+    from services.store.database import database_url
 
     now = pendulum.now(LONDON)
     if args.as_of is not None:

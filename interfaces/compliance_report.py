@@ -10,7 +10,7 @@ import json
 
 from interfaces.spreadsheets import ROW_END, append_row, write_csv
 from models.compliance import Tally
-from services.compliance import Report
+from services.reports.compliance import Report
 
 OWNERS = {"ofsted": "Ofsted", "la": "LA"}
 

@@ -8,8 +8,10 @@ from sqlmodel import select
 from calendars import LONDON, england_calendar
 from interfaces.render import milestones_table
 from models.records import Activity, LocalAuthority, Milestone
-from services import changes, queries
-from services.database import open_store, transaction
+from services.reports import queries
+from services.store import open_store
+from services.store.database import transaction
+from services.tracking import changes
 
 TODAYS_LA = "E09000014"  # Haringey: its (fictional) people get today's demonstration mail
 
@@ -78,7 +80,7 @@ def run_demo(sink) -> None:
 def show_programme(engine, now, region: str = "London", lines: int = 12) -> None:
     """The next three years for one region, from Ofsted's published judgements."""
     from models.programme import load_rules, plan_programme
-    from services import programme
+    from services.reports import programme
 
     start = now.date()
     with transaction(engine) as session:
@@ -98,7 +100,7 @@ def show_programme(engine, now, region: str = "London", lines: int = 12) -> None
 def show_compliance(engine, now) -> None:
     """The compliance report over the demonstration's first three months."""
     from interfaces.compliance_report import to_table
-    from services.compliance import build_report
+    from services.reports.compliance import build_report
 
     start = now.date().replace(day=1)
     end = (pendulum.instance(now).add(months=3)).date()
@@ -112,8 +114,8 @@ def demo_account() -> str:
     """A business support account for the demonstration, made once; its password kept in ILACS_HOME."""
     import secrets
 
-    from services.accounts import add_user
-    from services.database import ilacs_home
+    from services.access.accounts import add_user
+    from services.store.database import ilacs_home
 
     path = ilacs_home() / "demo-password"
     engine = open_store()

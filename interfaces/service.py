@@ -20,7 +20,7 @@ import urllib.request
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from services.database import ilacs_home
+from services.store.database import ilacs_home
 
 log = logging.getLogger("ilacs.service")
 

@@ -8,8 +8,8 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from services import audit
-from services.database import open_store, transaction
+from services.store import audit, open_store
+from services.store.database import transaction
 
 
 @task(name="checkpoint-audit-chain", cache_policy=NO_CACHE)

@@ -9,10 +9,11 @@ from prefect.cache_policies import NO_CACHE
 
 from calendars import england_calendar
 from models.reminders import shipped_policy
-from services import digest, outbox
-from services.database import open_store, transaction
-from services.delivery import deliver_due
-from services.transports import transport_from_settings
+from services.mail import digest, outbox
+from services.mail.delivery import deliver_due
+from services.mail.transports import transport_from_settings
+from services.store import open_store
+from services.store.database import transaction
 
 
 @task(name="queue-due-messages", cache_policy=NO_CACHE)

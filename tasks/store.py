@@ -9,8 +9,9 @@ from prefect.cache_policies import NO_CACHE
 
 from models.templates import template_for_edition
 from models.timeline import Timeline
-from services import tracking
-from services.database import open_store, transaction
+from services.store import open_store
+from services.store.database import transaction
+from services.tracking import lifecycle
 
 
 @task(name="save-new-activity", cache_policy=NO_CACHE)
@@ -27,7 +28,7 @@ def save_new_activity(
     """Store the planned activity and its milestones; no retries, so a commit is never repeated."""
     template = template_for_edition(timeline.activity_type, timeline.edition)
     with transaction(open_store()) as session:
-        activity = tracking.register(
+        activity = lifecycle.register(
             session, timeline=timeline, template=template, la_code=la_code, lead=lead,
             flags=frozenset(flags), override=override, actor=actor, now=now,
         )  # fmt: skip

@@ -9,7 +9,8 @@ from interfaces.commands.common import (
     now_or_as_of,
 )
 from interfaces.parsing import UsageError
-from services.database import open_store, transaction
+from services.store import open_store
+from services.store.database import transaction
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -34,7 +35,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     """A dashboard account. Its username, name and role are checked before the password is asked for."""
-    from services.accounts import add_user, check_password, checked_account
+    from services.access.accounts import add_user, check_password, checked_account
 
     checked_account(username=args.username, name=args.name, role=args.role)
     password = check_password(_password(args))
@@ -52,7 +53,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_password(args: argparse.Namespace) -> int:
-    from services.accounts import check_password, set_password
+    from services.access.accounts import check_password, set_password
 
     password = check_password(_password(args))
     with transaction(open_store()) as session:
@@ -62,7 +63,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
 
 
 def cmd_user_role(args: argparse.Namespace) -> int:
-    from services.accounts import set_role
+    from services.access.accounts import set_role
 
     with transaction(open_store()) as session:
         ended = set_role(session, username=args.username, role=args.role, by=args.by, now=now_or_as_of(args))
@@ -71,7 +72,7 @@ def cmd_user_role(args: argparse.Namespace) -> int:
 
 
 def cmd_user_unlock(args: argparse.Namespace) -> int:
-    from services.sign_in import clear_account
+    from services.access.sign_in import clear_account
 
     with transaction(open_store()) as session:
         failures = clear_account(session, args.username, by=args.by, now=now_or_as_of(args))

@@ -18,8 +18,10 @@ from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.render import iso, milestone_json, timeline_json
 from models.checks import onsite_warnings
 from models.templates import activity_types
-from services import changes, queries, tracking
-from services.database import open_store, transaction
+from services.reports import queries
+from services.store import open_store
+from services.store.database import transaction
+from services.tracking import changes, lifecycle
 from services.validation import check_flags, one_of
 
 
@@ -28,7 +30,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     calendar = england_calendar()
     onsite = parse_day(args.onsite, "--onsite")
     flags = frozenset(args.flag or ())
-    template, timeline = tracking.preview(args.activity_type, onsite, flags=flags, calendar=calendar)
+    template, timeline = lifecycle.preview(args.activity_type, onsite, flags=flags, calendar=calendar)
     check_flags(template, flags)
     now = now_or_as_of(args)
     engine = open_store()
@@ -45,7 +47,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             )  # fmt: skip
     else:  # no service: the same steps in this process, rather than wait for an embedded server
         with transaction(engine) as session:
-            activity_id = tracking.register(
+            activity_id = lifecycle.register(
                 session, timeline=timeline, template=template, la_code=args.la, lead=args.lead, flags=flags,
                 override=args.override or "", actor=args.by or args.lead, now=now,
             ).id  # fmt: skip
@@ -132,7 +134,7 @@ def cmd_outcome(args: argparse.Namespace) -> int:
 
 
 def cmd_request_add(args: argparse.Namespace) -> int:
-    from services import further_information
+    from services.tracking import further_information
 
     with transaction(open_store()) as session:
         logged = further_information.add_request(
@@ -145,7 +147,7 @@ def cmd_request_add(args: argparse.Namespace) -> int:
 
 
 def cmd_request_answer(args: argparse.Namespace) -> int:
-    from services import further_information
+    from services.tracking import further_information
 
     now = now_or_as_of(args)
     with transaction(open_store()) as session:
@@ -157,7 +159,7 @@ def cmd_request_answer(args: argparse.Namespace) -> int:
 
 
 def cmd_request_list(args: argparse.Namespace) -> int:
-    from services import further_information
+    from services.tracking import further_information
 
     with transaction(open_store()) as session:
         logged = further_information.requests(session, args.activity)
@@ -177,7 +179,7 @@ def cmd_request_list(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    from services import calendar_changes
+    from services.tracking import calendar_changes
 
     calendar = england_calendar()
     with transaction(open_store()) as session:

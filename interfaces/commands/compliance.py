@@ -10,13 +10,14 @@ from interfaces.commands.common import (
     write_whole_file,
 )
 from interfaces.parsing import UsageError, parse_day
-from services.database import open_store, transaction
+from services.store import open_store
+from services.store.database import transaction
 
 
 def cmd_compliance(args: argparse.Namespace) -> int:
     from interfaces.compliance_report import render
-    from services import queries
-    from services.compliance import build_report
+    from services.reports import queries
+    from services.reports.compliance import build_report
 
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE.xlsx")
@@ -37,7 +38,7 @@ def cmd_compliance(args: argparse.Namespace) -> int:
 
 
 def cmd_variance(args: argparse.Namespace) -> int:
-    from services.compliance import record_variance
+    from services.reports.compliance import record_variance
 
     with transaction(open_store()) as session:
         record_variance(
@@ -52,7 +53,7 @@ def cmd_variance(args: argparse.Namespace) -> int:
 
 
 def cmd_waive(args: argparse.Namespace) -> int:
-    from services.compliance import waive
+    from services.reports.compliance import waive
 
     with transaction(open_store()) as session:
         waive(

@@ -8,12 +8,13 @@ from calendars import england_calendar
 from interfaces.commands.common import (
     now_or_as_of,
 )
-from services.database import open_store, transaction
+from services.store import open_store
+from services.store.database import transaction
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from models.reminders import shipped_policy
-    from services import outbox
+    from services.mail import outbox
 
     with transaction(open_store()) as session:
         report = outbox.sweep(
@@ -27,8 +28,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     from models.reminders import shipped_policy
-    from services.delivery import deliver_due
-    from services.transports import transport_from_settings
+    from services.mail.delivery import deliver_due
+    from services.mail.transports import transport_from_settings
 
     report = deliver_due(
         open_store(), now=now_or_as_of(args), transport=transport_from_settings(), policy=shipped_policy()
@@ -39,7 +40,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 def cmd_email_preview(args: argparse.Namespace) -> int:
     from models.reminders import shipped_policy
-    from services import outbox
+    from services.mail import outbox
 
     with transaction(open_store()) as session:
         person, rendered = outbox.preview(

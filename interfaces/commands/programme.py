@@ -16,9 +16,10 @@ from interfaces.commands.common import (
 )
 from interfaces.parsing import UsageError, parse_day
 from interfaces.spreadsheets import write_csv
-from services import queries
-from services.database import open_store, transaction
-from services.reference_data import csv_rows, read_csv_file
+from services.reports import queries
+from services.store import open_store
+from services.store.database import transaction
+from services.store.reference_data import csv_rows, read_csv_file
 from services.validation import one_of
 
 _COUNT = re.compile(r"[0-9]{1,9}")
@@ -60,7 +61,7 @@ def _send_inspections(session, name: str) -> dict[str, list[tuple[date, date]]]:
 
 def _programme(session, args: argparse.Namespace, inputs: dict, **rule_overrides):
     from models.programme import load_rules, plan_programme
-    from services import programme
+    from services.reports import programme
 
     rules = load_rules(**rule_overrides)
     states = programme.starting_states(
@@ -116,7 +117,7 @@ def _programme_json(plan) -> dict:
 
 def cmd_programme(args: argparse.Namespace) -> int:
     from models.programme import compare
-    from services import programme
+    from services.reports import programme
 
     with transaction(open_store()) as session:
         inputs = _inputs(session, args)

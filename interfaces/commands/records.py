@@ -11,9 +11,15 @@ from interfaces.commands.common import (
     print_json,
 )
 from interfaces.render import milestone_json, milestones_table
-from services import audit, queries
-from services.database import open_store, transaction
-from services.reference_data import import_contacts, import_local_authorities, import_staff, read_csv_file
+from services.reports import queries
+from services.store import audit, open_store
+from services.store.database import transaction
+from services.store.reference_data import (
+    import_contacts,
+    import_local_authorities,
+    import_staff,
+    read_csv_file,
+)
 
 
 def _filters(session, args: argparse.Namespace) -> queries.Filters:
@@ -120,7 +126,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_history(args: argparse.Namespace) -> int:
-    from services.history import import_history
+    from services.reports.history import import_history
 
     text = read_csv_file(Path(args.file))
     with transaction(open_store()) as session:

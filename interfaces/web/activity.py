@@ -18,8 +18,11 @@ from interfaces.web.session import (
 )
 from models.records import FurtherInformationRequest, OutboxMessage, User
 from models.templates import template_for_edition
-from services import accounts, changes, emails, queries, tracking
-from services.database import transaction
+from services.access import accounts
+from services.mail import emails
+from services.reports import queries
+from services.store.database import transaction
+from services.tracking import changes, lifecycle
 
 router = APIRouter()
 
@@ -79,7 +82,7 @@ def _activity_page(
     with transaction(request.app.state.engine) as session:
         try:
             found, la, stored = queries.show(session, activity_id)
-        except tracking.TrackingError as exc:
+        except lifecycle.TrackingError as exc:
             raise Refused(404, "Page not found", str(exc)) from None
         requests = session.exec(
             select(FurtherInformationRequest).where(FurtherInformationRequest.activity_id == activity_id)
@@ -150,8 +153,8 @@ def _editable(request: Request, activity_id: int) -> User:
     user = signed_in_user(request)
     with transaction(request.app.state.engine) as session:
         try:
-            found = tracking.activity(session, activity_id)
-        except tracking.TrackingError as exc:
+            found = lifecycle.activity(session, activity_id)
+        except lifecycle.TrackingError as exc:
             raise Refused(404, "Page not found", str(exc)) from None
     if not accounts.may_edit(user, found):
         raise Refused(
@@ -249,7 +252,7 @@ def activity_calendar(request: Request, activity_id: RecordId) -> Response:
     with transaction(request.app.state.engine) as session:
         try:
             found, la, stored = queries.show(session, activity_id)
-        except tracking.TrackingError as exc:
+        except lifecycle.TrackingError as exc:
             raise Refused(404, "Page not found", str(exc)) from None
     key_dates = [
         (f"{m.title} ({la.name})", m.forecast) for m in stored if m.forecast and m.status == "planned"

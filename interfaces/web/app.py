@@ -9,7 +9,6 @@ GOV.UK page, never FastAPI's JSON or a traceback.
 
 from __future__ import annotations
 
-import hmac
 import os
 import secrets
 from contextlib import asynccontextmanager
@@ -25,9 +24,10 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from services import accounts, emails
-from services.database import open_store
-from services.keys import kept_secret
+from services.access import accounts
+from services.mail import emails
+from services.store import open_store
+from services.store.keys import kept_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FRONTEND = ROOT / ".web" / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -55,11 +55,6 @@ def templates() -> Environment:
     env.filters["when"] = emails.govuk_when
     env.filters["day"] = emails.govuk_day
     return env
-
-
-def feed_token(key: str, region: str) -> str:
-    """The token in a region's subscribable calendar URL (calendar apps cannot sign in)."""
-    return hmac.new(key.encode(), f"feed:{region}".encode(), "sha256").hexdigest()[:32]
 
 
 def content_security_policy(nonce: str | None) -> str:

@@ -16,9 +16,9 @@ from interfaces.web.session import (
     signed_in_user,
 )
 from models.records import SignInThrottle, User
-from services import emails
-from services import sign_in as throttle
-from services.database import transaction
+from services.access import sign_in as throttle
+from services.mail import emails
+from services.store.database import transaction
 
 router = APIRouter()
 

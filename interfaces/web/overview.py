@@ -16,13 +16,16 @@ from interfaces.web.session import (
     activity_link,
     checked_form,
     csrf_token,
+    feed_token,
     now_in_london,
     render,
     signed_in_user,
 )
 from models.records import AuditEntry, LocalAuthority, OutboxMessage
-from services import audit, emails, queries
-from services.database import transaction
+from services.mail import emails
+from services.reports import queries
+from services.store import audit
+from services.store.database import transaction
 
 router = APIRouter()
 
@@ -176,7 +179,7 @@ def programme_page(request: Request):
 def local_authority_page(request: Request, code: str):
     from models.programme import demands, load_rules, pathway
     from models.records import Activity, Contact, Judgement
-    from services import programme
+    from services.reports import programme
 
     signed_in_user(request)
     now = now_in_london()
@@ -237,8 +240,6 @@ def local_authority_page(request: Request, code: str):
 @router.get("/regions/{region}.ics")
 def region_calendar(request: Request, region: str, token: str = "") -> Response:
     """A subscribable feed of a region's open milestones: the URL carries a token, not a session."""
-    from interfaces.web.app import feed_token
-
     expected = feed_token(request.app.state.secret_key, region)
     if not hmac.compare_digest(token.encode(), expected.encode()):  # as bytes: any text may be typed
         raise Refused(403, "This calendar link is not valid", "Copy the link again from the dashboard.")

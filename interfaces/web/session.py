@@ -1,8 +1,8 @@
 """Signing in and out, CSRF, and rendering: what every page of the dashboard shares.
 
 The signed cookie carries a random session id, the CSRF token and a flash message; who is signed in is
-the session's row in the store (services/accounts.py), so ending it there ends it for every copy of the
-cookie. Sign-in attempts are throttled per account name and per client address (services/sign_in.py).
+the session's row in the store (services/access/accounts.py), so ending it there ends it for every copy of the
+cookie. Sign-in attempts are throttled per account name and per client address (services/access/sign_in.py).
 """
 
 from __future__ import annotations
@@ -22,11 +22,17 @@ from pydantic import BeforeValidator
 from calendars import LONDON
 from interfaces.parsing import MAX_ID
 from models.records import User
-from services import accounts, emails
-from services import sign_in as throttle
-from services.database import transaction
+from services.access import accounts
+from services.access import sign_in as throttle
+from services.mail import emails
+from services.store.database import transaction
 
 router = APIRouter()
+
+
+def feed_token(key: str, region: str) -> str:
+    """The token in a region's subscribable calendar URL (calendar apps cannot sign in)."""
+    return hmac.new(key.encode(), f"feed:{region}".encode(), "sha256").hexdigest()[:32]
 
 
 class SignInNeeded(Exception):

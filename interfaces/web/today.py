@@ -18,8 +18,9 @@ from interfaces.web.session import (
     signed_in_user,
 )
 from models.records import OFSTED_REGIONS, LocalAuthority
-from services import emails, queries
-from services.database import transaction
+from services.mail import emails
+from services.reports import queries
+from services.store.database import transaction
 
 router = APIRouter()
 

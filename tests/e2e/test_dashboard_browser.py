@@ -12,8 +12,10 @@ from playwright.sync_api import sync_playwright
 
 from calendars import LONDON, england_calendar
 from interfaces.service import start_dashboard
-from services import accounts, tracking
-from services.database import open_store, transaction
+from services.access import accounts
+from services.store import open_store
+from services.store.database import transaction
+from services.tracking import lifecycle
 from tests.helpers import day
 from tests.integration.smtp_server import free_port
 
@@ -43,7 +45,7 @@ def dashboard(tmp_path, monkeypatch):
         accounts.add_user(
             session, username="bea", name="Bea Support", role="business_support", password=PASSWORD, now=now
         )
-        tracking.schedule(
+        lifecycle.schedule(
             session,
             activity_type="standard-inspection",
             la_code="E09000002",

@@ -40,7 +40,7 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def store(database_url, monkeypatch):
     """The migrated store, also set as ILACS_DATABASE_URL for code (and commands) that open it."""
-    from services.database import open_store
+    from services.store import open_store
 
     monkeypatch.setenv("ILACS_DATABASE_URL", database_url)
     engine = open_store(database_url)
@@ -61,7 +61,7 @@ def smtp_server():
 
 @pytest.fixture
 def smtp_transport(smtp_server):
-    from services.transports import SmtpTransport
+    from services.mail.transports import SmtpTransport
     from tests.integration.smtp_server import PASSWORD, USER
 
     return SmtpTransport(

@@ -16,8 +16,8 @@ from sqlmodel import select
 
 from interfaces.cli import main
 from models.records import AuditEntry, User
-from services import accounts, sign_in
-from services.database import transaction
+from services.access import accounts, sign_in
+from services.store.database import transaction
 
 PASSWORD = "correct horse battery staple"
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

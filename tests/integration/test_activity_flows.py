@@ -9,7 +9,7 @@ import pytest
 from calendars import LONDON
 from flows.activity_timeline import flow_for
 from models.records import Activity
-from services.database import transaction
+from services.store.database import transaction
 from tests.helpers import day
 from tests.unit.timelines import timeline
 
@@ -64,8 +64,8 @@ def test_each_milestone_is_a_task_run_fed_by_its_upstream_milestones():
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_schedule_flow_stores_what_the_in_process_path_stores(store):
     from flows.schedule_activity import schedule_activity
-    from services import tracking
-    from services.database import transaction
+    from services.store.database import transaction
+    from services.tracking import lifecycle
 
     now = datetime(2025, 1, 2, 9, 0, tzinfo=LONDON)
     activity_id = schedule_activity(
@@ -74,7 +74,7 @@ def test_the_schedule_flow_stores_what_the_in_process_path_stores(store):
     )  # fmt: skip
     expected = timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=frozenset({"first_of_series"}))
     with transaction(store) as session:
-        rows = tracking.milestones(session, activity_id)
+        rows = lifecycle.milestones(session, activity_id)
         assert session.get(Activity, activity_id).flags == ["first_of_series"]
     assert [(r.key, r.target, r.forecast, r.status) for r in rows] == [
         (m.key, m.target, m.forecast, m.status) for m in expected.milestones
@@ -86,7 +86,7 @@ def test_the_daily_sweep_flow_sends_nothing_on_a_bank_holiday_but_anchors_the_au
     from prefect.artifacts import Artifact
 
     from flows.reminders import daily_sweep
-    from services import audit
+    from services.store import audit
 
     easter_monday = daily_sweep(as_of=datetime(2025, 4, 21, 7, 0, tzinfo=LONDON))
     assert easter_monday == {"skipped": "not a working day", "audit_entries": 0}
@@ -103,10 +103,10 @@ def test_the_daily_sweep_flow_sends_nothing_on_a_bank_holiday_but_anchors_the_au
 
 def schedule_activity_in_process(engine) -> None:
     from calendars import england_calendar
-    from services import tracking
+    from services.tracking import lifecycle
 
     with transaction(engine) as session:
-        tracking.schedule(
+        lifecycle.schedule(
             session, activity_type="focused-visit", la_code="E09000002", onsite=day("Tuesday 2025-06-03"),
             lead="Ann", flags=frozenset(), override="", actor="Bea",
             now=datetime(2025, 4, 21, 12, tzinfo=LONDON), calendar=england_calendar(),

@@ -20,8 +20,8 @@ from sqlmodel import select
 from calendars import LONDON
 from interfaces.cli import main
 from models.records import AuditEntry
-from services import audit
-from services.database import make_engine, open_store, transaction
+from services.store import audit, open_store
+from services.store.database import make_engine, transaction
 
 SCHEDULE = "schedule standard-inspection --la E09000003 --lead Ann"
 MARQUESAS = timezone(timedelta(hours=-9, minutes=-30))
@@ -118,7 +118,7 @@ def _old_code_wrote(connection, entries: list[tuple[datetime, str]]) -> None:
 
 
 def test_entries_the_old_code_sealed_in_summer_verify_and_are_never_resealed(database_url, capsys):
-    from services.database import _alembic_config
+    from services.store.database import _alembic_config
 
     engine = make_engine(database_url)
     with engine.begin() as connection:  # a store as the earlier release left it
@@ -306,7 +306,7 @@ def test_a_broken_chain_is_never_anchored(store, capsys):
 
 
 def test_the_key_is_made_once_owner_only_and_never_printed(store, capsys):
-    from services.database import ilacs_home
+    from services.store.database import ilacs_home
 
     five_entries_then_a_checkpoint(store, capsys)
     key_file = ilacs_home() / "audit-key"

@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, select, text
 from sqlmodel import SQLModel
 
 from interfaces.cli import main
-from services import audit
-from services.database import open_store, transaction
+from services.store import audit, open_store
+from services.store.database import transaction
 
 BIG = "99999999999999999999999"
 # Each base command would succeed (or fail only for the rules, not the input) on the populated store.

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from calendars import LONDON, england_calendar
-from services import accounts, tracking
-from services.database import transaction
+from services.access import accounts
+from services.store.database import transaction
+from services.tracking import lifecycle
 from tests.helpers import day
 
 PASSWORD = "correct horse battery staple"
@@ -30,7 +31,7 @@ def site(store, database_url, monkeypatch):
             ("vic", "Vic Viewer", "viewer"),
         ):
             accounts.add_user(session, username=username, name=name, role=role, password=PASSWORD, now=now)
-        tracking.schedule(
+        lifecycle.schedule(
             session,
             activity_type="standard-inspection",
             la_code="E09000002",
@@ -126,7 +127,7 @@ def test_downloads_an_ics_and_exports(site):
 
 
 def test_a_region_feed_needs_its_token(site):
-    from interfaces.web.app import feed_token
+    from interfaces.web.session import feed_token
 
     assert site.get("/regions/London.ics?token=nope").status_code == 403
     good = site.get(
@@ -194,7 +195,7 @@ def test_business_support_can_resend_a_failed_email_and_others_cannot(site, stor
 
 def test_the_programme_page_shows_activities_by_region_and_month_and_capacity_use(site, store):
     with transaction(store) as session:
-        tracking.schedule(
+        lifecycle.schedule(
             session,
             activity_type="standard-inspection",
             la_code="E09000003",
@@ -399,7 +400,7 @@ def test_a_bad_username_is_refused_like_any_wrong_one(site):
 
 
 def test_an_unexpected_error_is_a_plain_500_page_without_the_details(site, monkeypatch):
-    from services import queries
+    from services.reports import queries
 
     def broken(*args, **kwargs):
         raise RuntimeError("connection to 10.0.0.7 failed for user ilacs_secret")
@@ -425,10 +426,10 @@ def test_a_change_made_in_the_dashboard_verifies_in_summer_and_winter(site, stor
     from sqlmodel import select
 
     from models.records import AuditEntry
-    from services import audit
+    from services.store import audit
 
     with transaction(store) as session:
-        activity_id = tracking.schedule(
+        activity_id = lifecycle.schedule(
             session,
             activity_type="short-inspection",
             la_code="E09000003",

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from calendars.england import build_england_calendar
 from models.records import AuditEntry
-from services import calendar_changes
-from services.database import transaction
+from services.store.database import transaction
+from services.tracking import calendar_changes
 from tests.helpers import day
 from tests.integration.test_store_commands import SCHEDULE, run
 

@@ -92,8 +92,8 @@ def test_accepting_a_first_monitoring_visit_registers_it_as_the_first_of_its_ser
     from calendars import LONDON, england_calendar
     from models.programme import Planned, Programme
     from models.records import Activity
-    from services import programme
-    from services.database import transaction
+    from services.reports import programme
+    from services.store.database import transaction
 
     visit = Planned("E09000003", "Barnet", "London", "monitoring-visit", date(2027, 3, 9),
                     (date(2027, 2, 9), date(2027, 4, 9)), ["pathway 3"], ("first_of_series",))  # fmt: skip

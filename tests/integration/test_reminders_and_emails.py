@@ -17,11 +17,12 @@ from sqlmodel import select
 from calendars import LONDON, england_calendar
 from models.records import Activity, Contact, OutboxMessage
 from models.reminders import shipped_policy
-from services import changes, outbox, tracking
-from services.database import transaction
-from services.delivery import ESCALATE_AFTER, deliver_due
-from services.reference_data import import_contacts, import_staff
-from services.transports import SmtpTransport
+from services.mail import outbox
+from services.mail.delivery import ESCALATE_AFTER, deliver_due
+from services.mail.transports import SmtpTransport
+from services.store.database import transaction
+from services.store.reference_data import import_contacts, import_staff
+from services.tracking import changes, lifecycle
 from tests.helpers import day
 
 BARKING = "E09000002"
@@ -56,7 +57,7 @@ def inspection(store):
         import_contacts(session, CONTACTS, source="contacts.csv")
         import_staff(session, STAFF, source="staff.csv")
     with transaction(store) as session:
-        return tracking.schedule(
+        return lifecycle.schedule(
             session,
             activity_type="standard-inspection",
             la_code=BARKING,
@@ -115,7 +116,7 @@ def test_a_standard_inspection_walked_day_by_day_sends_exactly_the_expected_emai
 ):
     with transaction(store) as session:
         planned = sorted(
-            (m.target, m.key, m.owner) for m in tracking.milestones(session, inspection) if m.target
+            (m.target, m.key, m.owner) for m in lifecycle.milestones(session, inspection) if m.target
         )
     got: dict[str, list] = {}
     today = day("Thursday 2025-01-02")
@@ -290,7 +291,7 @@ def test_email_preview_shows_a_stage_without_queueing(store, inspection, capsys)
 def test_business_support_gets_a_digest_of_today_the_next_five_days_and_what_is_overdue(
     store, inspection, smtp_server, smtp_transport
 ):
-    from services.digest import queue_digests
+    from services.mail.digest import queue_digests
 
     with transaction(store) as session:
         queue_digests(session, as_of=at("2025-01-08T07:30"), calendar=CALENDAR, policy=POLICY)
@@ -318,7 +319,7 @@ def test_business_support_gets_a_digest_of_today_the_next_five_days_and_what_is_
 def test_without_a_dcs_on_record_the_most_senior_manager_then_the_chief_executive_is_written_to(
     store, inspection, smtp_server, smtp_transport
 ):
-    from services.recipients import resolve
+    from services.mail.recipients import resolve
 
     with transaction(store) as session:
         import_contacts(

@@ -16,7 +16,7 @@ from sqlmodel import select
 from calendars import LONDON, england_calendar
 from interfaces.cli import main
 from models.records import OutboxMessage
-from services.database import transaction
+from services.store.database import transaction
 from tests.helpers import day
 
 SEASONS = {

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from calendars import LONDON
-from services import accounts
-from services.database import transaction
+from services.access import accounts
+from services.store.database import transaction
 from tests.integration.test_store_commands import run
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet program reads as the start of a formula

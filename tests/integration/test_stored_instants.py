@@ -17,8 +17,8 @@ from sqlmodel import SQLModel
 
 from calendars import LONDON
 from models.records import UTCDateTime
-from services import audit
-from services.database import open_store, transaction
+from services.store import audit, open_store
+from services.store.database import transaction
 
 
 def _clock_changes(first: int, last: int) -> list[datetime]:
@@ -162,9 +162,9 @@ def test_a_store_reopened_in_another_process_time_zone_still_verifies(store, dat
     monkeypatch.setenv("TZ", "Asia/Kolkata")
     time.tzset()
     try:
-        from services import database
+        import services.store
 
-        database._opened.pop(database_url, None)
+        services.store._opened.pop(database_url, None)  # as a new process would find it
         reopened = open_store(database_url)
         with transaction(reopened) as session:
             assert audit.verify(session).verified

@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from calendars import LONDON, england_calendar
 from models.records import Activity, AuditEntry, Deferral, LocalAuthority, Milestone
-from services import audit, tracking
-from services.database import open_store, transaction
+from services.store import audit, open_store
+from services.store.database import transaction
+from services.tracking import lifecycle
 from tests.helpers import day, when
 
 BARKING = "E09000002"
@@ -20,7 +21,7 @@ NOW = datetime(2025, 1, 2, 9, 0, tzinfo=UTC)
 
 def schedule(engine, activity_type="standard-inspection", onsite="Monday 2025-01-13", *, la=BARKING, **kw):
     with transaction(engine) as session:
-        return tracking.schedule(
+        return lifecycle.schedule(
             session,
             activity_type=activity_type,
             la_code=la,
@@ -36,7 +37,7 @@ def schedule(engine, activity_type="standard-inspection", onsite="Monday 2025-01
 
 def stored(engine, activity_id) -> dict[str, Milestone]:
     with transaction(engine) as session:
-        return {m.key: m for m in tracking.milestones(session, activity_id)}
+        return {m.key: m for m in lifecycle.milestones(session, activity_id)}
 
 
 def everything(engine) -> dict:
@@ -54,8 +55,8 @@ def test_a_new_database_is_migrated_and_holds_the_reference_local_authorities(st
 
 
 def test_opening_the_store_again_from_another_process_changes_nothing(store, database_url):
-    from services.database import make_engine, migrate
-    from services.reference_data import ensure_reference_local_authorities
+    from services.store.database import make_engine, migrate
+    from services.store.reference_data import ensure_reference_local_authorities
 
     before = everything(store)
     second = make_engine(database_url)  # what a second command does on its first call
@@ -85,7 +86,7 @@ def test_scheduling_stores_every_milestone_in_utc_and_audits_it(store):
 def test_recording_a_late_draft_moves_the_las_deadline_and_the_forecast_publication(store):
     activity_id = schedule(store)
     with transaction(store) as session:
-        tracking.record_actual(
+        lifecycle.record_actual(
             session,
             activity_id=activity_id,
             key="draft_report_sent",
@@ -113,7 +114,7 @@ def test_undo_is_a_new_audited_entry_that_restores_the_dates(store):
     planned = {k: (m.target, m.forecast) for k, m in stored(store, activity_id).items()}
     calendar = england_calendar()
     with transaction(store) as session:
-        tracking.record_actual(
+        lifecycle.record_actual(
             session,
             activity_id=activity_id,
             key="draft_report_sent",
@@ -124,7 +125,7 @@ def test_undo_is_a_new_audited_entry_that_restores_the_dates(store):
             calendar=calendar,
         )
     with transaction(store) as session:
-        tracking.undo_actual(
+        lifecycle.undo_actual(
             session,
             activity_id=activity_id,
             key="draft_report_sent",
@@ -143,14 +144,14 @@ def test_undo_is_a_new_audited_entry_that_restores_the_dates(store):
 def test_a_clash_at_the_same_la_is_refused_and_writes_nothing(store):
     schedule(store)
     before = everything(store)
-    with pytest.raises(tracking.TrackingError, match="clashes with activity 1"):
+    with pytest.raises(lifecycle.TrackingError, match="clashes with activity 1"):
         schedule(store, "focused-visit", "Tuesday 2025-01-21")
     assert everything(store) == before
     schedule(store, "focused-visit", "Tuesday 2025-01-21", la="E09000003")  # another LA is fine
 
 
 def test_no_standard_inspection_starts_over_christmas_unless_overridden_and_audited(store):
-    with pytest.raises(tracking.TrackingError, match="Christmas and New Year period.*--override"):
+    with pytest.raises(lifecycle.TrackingError, match="Christmas and New Year period.*--override"):
         schedule(store, "standard-inspection", "Monday 2025-12-22")
     activity_id = schedule(store, "standard-inspection", "Monday 2025-12-22", override="agreed by the RD")
     with transaction(store) as session:
@@ -159,7 +160,7 @@ def test_no_standard_inspection_starts_over_christmas_unless_overridden_and_audi
 
 
 def test_a_focused_visit_in_august_needs_agreement(store):
-    with pytest.raises(tracking.TrackingError, match="August"):
+    with pytest.raises(lifecycle.TrackingError, match="August"):
         schedule(store, "focused-visit", "Tuesday 2025-08-12")
     schedule(store, "focused-visit", "Tuesday 2025-08-12", flags={"by_agreement"})
     schedule(store, "monitoring-visit", "Tuesday 2025-08-19", la="E09000003")
@@ -169,8 +170,8 @@ def test_a_focused_visit_in_august_needs_agreement(store):
 def test_deferral_for_a_reason_the_framework_does_not_allow_changes_nothing(store, reason):
     activity_id = schedule(store)
     before = everything(store)
-    with pytest.raises(tracking.TrackingError, match=r"003 ¶16"), transaction(store) as session:
-        tracking.defer(
+    with pytest.raises(lifecycle.TrackingError, match=r"003 ¶16"), transaction(store) as session:
+        lifecycle.defer(
             session,
             activity_id=activity_id,
             to=day("Monday 2025-01-20"),
@@ -185,7 +186,7 @@ def test_deferral_for_a_reason_the_framework_does_not_allow_changes_nothing(stor
 def test_deferral_for_weather_replans_every_milestone_and_audits_old_and_new_dates(store):
     activity_id = schedule(store)
     with transaction(store) as session:
-        tracking.defer(
+        lifecycle.defer(
             session,
             activity_id=activity_id,
             to=day("Monday 2025-01-20"),
@@ -233,8 +234,8 @@ def test_a_tampered_audit_entry_is_caught_and_named(store):
 
 def test_an_actual_in_the_future_is_refused(store):
     activity_id = schedule(store)
-    with pytest.raises(tracking.TrackingError, match="in the future"), transaction(store) as session:
-        tracking.record_actual(
+    with pytest.raises(lifecycle.TrackingError, match="in the future"), transaction(store) as session:
+        lifecycle.record_actual(
             session,
             activity_id=activity_id,
             key="notification",
@@ -261,10 +262,10 @@ def test_two_changes_to_one_activity_queue_rather_than_interleave(store):
 
     activity_id = schedule(store)
     with transaction(store) as holder:
-        tracking.activity(holder, activity_id)  # holds the activity's lock until this block ends
+        lifecycle.activity(holder, activity_id)  # holds the activity's lock until this block ends
         with pytest.raises(OperationalError, match="lock timeout"), transaction(store) as other:
             other.execute(text("SET LOCAL lock_timeout = '300ms'"))
-            tracking.record_actual(
+            lifecycle.record_actual(
                 other,
                 activity_id=activity_id,
                 key="notification",
@@ -277,7 +278,7 @@ def test_two_changes_to_one_activity_queue_rather_than_interleave(store):
 
 
 def test_a_plain_postgresql_url_uses_the_shipped_driver(postgres_url):
-    from services.database import make_engine
+    from services.store.database import make_engine
 
     plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
     engine = make_engine(plain)

@@ -12,7 +12,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import jwt
 import pytest
 
-from services.transports import DirectoryTransport, NotifyTransport, SmtpTransport, transport_from_settings
+from services.mail.transports import (
+    DirectoryTransport,
+    NotifyTransport,
+    SmtpTransport,
+    transport_from_settings,
+)
 
 SERVICE_ID, SECRET = str(uuid.uuid4()), str(uuid.uuid4())
 API_KEY = f"ilacs_test-{SERVICE_ID}-{SECRET}"

@@ -48,7 +48,7 @@ def govuk_when(moment: datetime | date | None) -> str:
 @lru_cache(maxsize=2)
 def _environment(*, html: bool) -> Environment:
     env = Environment(
-        loader=PackageLoader("services", "email_templates"),
+        loader=PackageLoader("services.mail", "templates"),
         autoescape=html,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -75,7 +75,7 @@ def render(
     uid_prefix: str,
     now: datetime,
 ) -> Rendered:
-    """The email `template` (services/email_templates/<template>.j2) in both formats, with an .ics of
+    """The email `template` (services/mail/templates/<template>.j2) in both formats, with an .ics of
     `key_dates` when there are any."""
     text = _environment(html=False).get_template(f"{template}.j2").render(format="text", **context)
     html = _environment(html=True).get_template(f"{template}.j2").render(format="html", **context)

@@ -1,7 +1,7 @@
 """The audit log's seal: which digest sealed each entry, and no TRUNCATE on PostgreSQL.
 
 Entries written before this revision keep `legacy-sha256` (a plain SHA-256 over the time as it was
-given); new entries are sealed with an HMAC whose key is not in the database (services/audit.py).
+given); new entries are sealed with an HMAC whose key is not in the database (services/store/audit.py).
 
 Revision ID: 0005
 Revises: 0004

@@ -11,9 +11,11 @@ from sqlmodel import Session, select
 from calendars import LONDON, WorkingDayCalendar
 from models.records import OutboxMessage, StaffMember
 from models.reminders import Policy
-from services import audit, emails, queries
-from services.outbox import SweepReport, queue
-from services.recipients import Person
+from services.mail import emails
+from services.mail.outbox import SweepReport, queue
+from services.mail.recipients import Person
+from services.reports import queries
+from services.store import audit
 
 
 def queue_digests(

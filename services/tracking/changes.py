@@ -9,14 +9,15 @@ from sqlmodel import Session
 
 from calendars import WorkingDayCalendar
 from models.reminders import Policy, shipped_policy
-from services import outbox, tracking
+from services.mail import outbox
+from services.tracking import lifecycle
 
 
 def record_actual(
     session: Session, *, activity_id: int, key: str, at: datetime, by: str, note: str, now: datetime,
     calendar: WorkingDayCalendar, policy: Policy | None = None,
 ) -> tuple[list, outbox.SweepReport]:  # fmt: skip
-    moved = tracking.record_actual(
+    moved = lifecycle.record_actual(
         session, activity_id=activity_id, key=key, at=at, by=by, note=note, now=now, calendar=calendar
     )
     return moved, outbox.after_change(
@@ -29,7 +30,7 @@ def undo_actual(
     session: Session, *, activity_id: int, key: str, by: str, reason: str, now: datetime,
     calendar: WorkingDayCalendar, policy: Policy | None = None,
 ) -> tuple[list, outbox.SweepReport]:  # fmt: skip
-    moved = tracking.undo_actual(
+    moved = lifecycle.undo_actual(
         session, activity_id=activity_id, key=key, by=by, reason=reason, now=now, calendar=calendar
     )
     return moved, outbox.after_change(
@@ -42,12 +43,12 @@ def defer(
     session: Session, *, activity_id: int, to: date, reason: str, by: str, now: datetime,
     calendar: WorkingDayCalendar, override: str = "", policy: Policy | None = None,
 ) -> tuple[list, outbox.SweepReport]:  # fmt: skip
-    moved = tracking.defer(
+    moved = lifecycle.defer(
         session, activity_id=activity_id, to=to, reason=reason, by=by, now=now, calendar=calendar,
         override=override,
     )  # fmt: skip
     return moved, outbox.after_change(
-        session, activity_id, moved, reason=f"deferred: {tracking.DEFERRAL_REASONS[reason]}", now=now,
+        session, activity_id, moved, reason=f"deferred: {lifecycle.DEFERRAL_REASONS[reason]}", now=now,
         calendar=calendar, policy=policy or shipped_policy(),
     )  # fmt: skip
 
@@ -57,7 +58,7 @@ def record_outcome(
     now: datetime, calendar: WorkingDayCalendar, policy: Policy | None = None,
 ) -> tuple[list, outbox.SweepReport]:  # fmt: skip
     """Judgements and/or a focused visit's area for priority action, and the milestones they add."""
-    from services import outcomes
+    from services.tracking import outcomes
 
     moved = []
     if grades:

@@ -1,4 +1,4 @@
-"""Alembic environment: migrations run on the connection `services.database.migrate` hands over."""
+"""Alembic environment: migrations run on the connection `services.store.database.migrate` hands over."""
 
 from alembic import context
 from sqlmodel import SQLModel

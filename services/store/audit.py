@@ -31,8 +31,8 @@ from sqlmodel import Session, select
 
 from calendars import LONDON
 from models.records import AuditEntry
-from services.database import ilacs_home, transaction
-from services.keys import kept_secret
+from services.store.database import ilacs_home, transaction
+from services.store.keys import kept_secret
 
 GENESIS = "0" * 64
 SEAL = "hmac-sha256"

@@ -10,8 +10,15 @@ from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
 from models.records import GRADES, JUDGEMENT_AREAS, Judgement, Milestone
-from services import audit
-from services.tracking import TrackingError, activity, audit_moves, milestones, replan, snapshot_dates
+from services.store import audit
+from services.tracking.lifecycle import (
+    TrackingError,
+    activity,
+    audit_moves,
+    milestones,
+    replan,
+    snapshot_dates,
+)
 
 GRADED = ("standard-inspection", "short-inspection")
 FLAG_FOR_INADEQUATE = "inadequate"

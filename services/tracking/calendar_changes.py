@@ -12,8 +12,8 @@ from calendars import WorkingDayCalendar
 from models.records import Activity
 from models.templates import template_for_edition
 from models.timeline import plan
-from services import audit
-from services.tracking import dates_of, milestones, replan, snapshot_dates
+from services.store import audit
+from services.tracking.lifecycle import dates_of, milestones, replan, snapshot_dates
 
 
 @dataclass(frozen=True)

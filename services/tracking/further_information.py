@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from models.records import FurtherInformationRequest, Milestone
 from models.timeline import DONE, PLANNED
-from services import audit
-from services.tracking import TrackingError, activity
+from services.store import audit
+from services.tracking.lifecycle import TrackingError, activity
 
 REQUEST_TYPES = {  # Annex B's types of request
     "case-information": "case information",

@@ -12,7 +12,8 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlmodel import Session, select
 
 from models.records import Activity, User, WebSession
-from services import audit, validation
+from services import validation
+from services.store import audit
 
 ROLES = ("business_support", "inspector", "viewer")
 MIN_PASSWORD = 12  # characters that are not spaces: twelve spaces are no password

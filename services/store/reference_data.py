@@ -26,7 +26,7 @@ from models.records import (
     LocalAuthority,
     StaffMember,
 )
-from services.database import transaction
+from services.store.database import transaction
 from services.validation import one_of
 
 ONS_CODE = re.compile(r"^E(06|07|08|09|10)\d{6}$")

@@ -19,11 +19,11 @@ from sqlmodel import select
 
 from models.records import Activity, OutboxMessage
 from models.reminders import Policy
-from services import emails, mail_gate
-from services.database import transaction
-from services.outbox import SweepReport, queue
-from services.recipients import Person, resolve
-from services.transports import Transport, mail_from
+from services.mail import emails, gate
+from services.mail.outbox import SweepReport, queue
+from services.mail.recipients import Person, resolve
+from services.mail.transports import Transport, mail_from
+from services.store.database import transaction
 
 ESCALATE_AFTER = 3
 MAX_ATTEMPTS = 12
@@ -88,7 +88,7 @@ def deliver_due(engine: Engine, *, now: datetime, transport: Transport, policy: 
             person = Person(
                 row.recipient_name, row.recipient_email, row.recipient_role, row.recipient_la_facing
             )
-            if activity and not mail_gate.admit(session, activity, person, policy).admitted:
+            if activity and not gate.admit(session, activity, person, policy).admitted:
                 row.status = "cancelled"
                 report.cancelled.append(row.idempotency_key)
                 continue

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from calendars import LONDON, WorkingDayCalendar
 from models.compliance import Tally, Verdict, judge, justified, owner_class
 from models.records import Activity, LocalAuthority, Milestone
-from services import audit
+from services.store import audit
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def build_report(
 
 
 def _milestone(session: Session, activity_id: int, key: str) -> Milestone:
-    from services.tracking import TrackingError, activity
+    from services.tracking.lifecycle import TrackingError, activity
 
     activity(session, activity_id)
     row = session.exec(
@@ -127,7 +127,7 @@ def record_variance(
 ) -> None:
     """Say why a milestone was late, with a reason from the configured list."""
     from models.compliance import variance_reasons
-    from services.tracking import TrackingError
+    from services.tracking.lifecycle import TrackingError
 
     reasons = variance_reasons()
     if code not in reasons:
@@ -144,7 +144,7 @@ def record_variance(
 
 def waive(session: Session, *, activity_id: int, key: str, reason: str, by: str, now: datetime) -> None:
     """Take a milestone out of compliance, with the reason and who decided: audited, never silent."""
-    from services.tracking import TrackingError
+    from services.tracking.lifecycle import TrackingError
 
     if not reason.strip():
         raise TrackingError("a waiver needs a reason")

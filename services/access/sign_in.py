@@ -17,8 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, delete, select
 
 from models.records import SignInThrottle, User
-from services import accounts, audit
-from services.accounts import AccountError
+from services.access import accounts
+from services.access.accounts import AccountError
+from services.store import audit
 
 LIMITS = {"account": 5, "address": 20}  # an office's staff share one address: more typing errors there
 FIRST_WAIT, LONGEST_WAIT = timedelta(minutes=1), timedelta(hours=1)

@@ -1,9 +1,7 @@
 """The tracking store's engine: SQLite by default, PostgreSQL by one setting, always migrated.
 
 Settings: ILACS_DATABASE_URL (any SQLAlchemy URL); without it, a SQLite file in ILACS_HOME
-(default ~/.ilacs). Any command that opens the store creates and migrates the database, loads the
-reference local authorities into an empty one, and anchors its audit chain the first time, so no
-set-up step is ever needed.
+(default ~/.ilacs). `services.store.open_store` opens a store through it.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -78,25 +75,6 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-
-
-_opened: dict[str, Engine] = {}
-
-
-def open_store(url: str | None = None) -> Engine:
-    """The migrated store at `url` (default: the settings), with reference data loaded if it was empty.
-    Opened once per process and URL: later calls return the same engine."""
-    from services.audit import anchor_once
-    from services.reference_data import ensure_reference_local_authorities
-
-    url = url or database_url()
-    if url not in _opened:
-        engine = make_engine(url)
-        migrate(engine)
-        ensure_reference_local_authorities(engine)
-        anchor_once(engine, now=datetime.now(UTC))
-        _opened[url] = engine
-    return _opened[url]
 
 
 @contextmanager

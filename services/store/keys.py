@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from services.database import ilacs_home
+from services.store.database import ilacs_home
 
 
 def kept_secret(setting: str, filename: str) -> str:

@@ -17,9 +17,9 @@ from models.records import Activity, LocalAuthority, Milestone, OutboxMessage
 from models.reminders import Policy, Step, latest_due_step, outside_quiet_hours, send_moment
 from models.templates import template_for_edition
 from models.timeline import PLANNED
-from services import emails, mail_gate
-from services.queries import as_milestone_date
-from services.recipients import Person, resolve
+from services.mail import emails, gate
+from services.mail.recipients import Person, resolve
+from services.reports.queries import as_milestone_date
 
 GRADED = ("standard-inspection", "short-inspection")
 SENT_OR_SENDING = ("sent", "sending", "failed")
@@ -58,7 +58,7 @@ def queue(
     """Queue one email through the gate. A key already sent is left alone (never twice); a key queued
     or cancelled before is brought up to date. `activity` is None for internal mail about many (digests)."""
     key = idempotency_key(activity.id if activity else 0, milestone_key, stage, person.email)
-    verdict = mail_gate.admit(session, activity, person, policy)
+    verdict = gate.admit(session, activity, person, policy)
     if not verdict.admitted:
         report.dropped.append(f"{key} ({verdict.reason})")
         return
@@ -66,9 +66,7 @@ def queue(
     if row is not None and row.status in SENT_OR_SENDING:
         return
     admitted_cc = [
-        p.email
-        for p in cc
-        if p.email != person.email and mail_gate.admit(session, activity, p, policy).admitted
+        p.email for p in cc if p.email != person.email and gate.admit(session, activity, p, policy).admitted
     ]
     subject = rendered.subject
     row = row or OutboxMessage(
@@ -296,7 +294,7 @@ def _letter(
     }[template]
     embargoed = publication if template == "final_under_embargo" else None
     if embargoed:
-        subject = mail_gate.embargo_subject(subject)
+        subject = gate.embargo_subject(subject)
     context |= {
         "la_deadlines": la_deadlines,
         "comments_due": comments_due,

@@ -14,7 +14,7 @@ from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, LocalAuthority, Milestone
 from models.templates import activity_types, shipped_editions
 from models.timeline import PLANNED, MilestoneDate
-from services.tracking import activity, milestones
+from services.tracking.lifecycle import activity, milestones
 from services.validation import InvalidInput, one_of
 
 

@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, LocalAuthority, Milestone
 from models.timeline import DONE, plan, require_working_day, template_in_force
-from services import audit
-from services.reference_data import CsvImportError, Repeats, csv_rows
+from services.store import audit
+from services.store.reference_data import CsvImportError, Repeats, csv_rows
 
 COLUMNS = ("la_code", "activity_type", "onsite_start", "fieldwork_end")
 TYPES = ("standard-inspection", "short-inspection", "focused-visit", "monitoring-visit")

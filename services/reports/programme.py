@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from calendars import WorkingDayCalendar
 from models.programme import JTAI, ONSITE_WEEKDAY, Booking, LocalAuthorityState, Programme
 from models.records import Activity, Judgement, LocalAuthority
-from services import tracking
-from services.reference_data import shipped
+from services.store.reference_data import shipped
+from services.tracking import lifecycle
 
 GRADES = {
     "outstanding": "outstanding",
@@ -91,7 +91,7 @@ def accept(
     for item in programme.planned:
         if item.activity_type == JTAI:  # arranged with the other inspectorates, not an ILACS timeline
             continue
-        activity = tracking.schedule(
+        activity = lifecycle.schedule(
             session, activity_type=item.activity_type, la_code=item.code, onsite=item.onsite,
             lead="(to be allocated)", actor=actor, now=now, calendar=calendar, flags=frozenset(item.flags),
         )  # fmt: skip

@@ -13,7 +13,7 @@ from models.checks import period_conflicts
 from models.records import Activity, Deferral, LocalAuthority, Milestone
 from models.templates import ActivityTemplate, template_for_edition
 from models.timeline import MilestoneDate, Timeline, plan, require_working_day, template_in_force
-from services import audit
+from services.store import audit
 
 DEFERRAL_REASONS = {  # the only reasons to defer [003 ¶16]
     "weather": "serious weather conditions",

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from models.records import Activity, Contact, Milestone
 from models.reminders import Policy
 from models.templates import template_for_edition
-from services.recipients import Person
+from services.mail.recipients import Person
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Who may use the dashboard: local accounts, sessions and sign-in throttling."""

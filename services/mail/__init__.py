@@ -1,0 +1,1 @@
+"""Email: what to send and when (outbox), who gets it, how it reads, how it is delivered."""

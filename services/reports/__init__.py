@@ -1,0 +1,1 @@
+"""Reading the store: due and overdue, compliance, history imports, the national programme."""

@@ -1,0 +1,1 @@
+"""An activity's life: register, record, undo, defer, outcomes, Annex B, calendar changes."""

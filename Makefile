@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`. Both create .venv when it is missing.
+# The commands of the README: `make run`, `make test` and `make test-fast`. Each creates .venv when it is missing.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +10,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-packages run test lint bench clean
+.PHONY: install system-packages run test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -51,9 +51,15 @@ system-packages:
 test: lint system-packages
 	$(BIN)/pytest
 
+# Unit tests and the quick service tests on SQLite, under 30 s: no PostgreSQL, Prefect server or browser
+# (the markers are set in tests/conftest.py and the test modules). tests/e2e is not even collected.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not postgresql and not prefect and not e2e and not slow" tests/unit tests/integration
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_timeline.py
 	$(BIN)/python bench/bench_programme.py
+	$(BIN)/python bench/bench_cli.py
 
 clean:
 	rm -rf $(VENV) .web .prefect .ilacs .pytest_cache .ruff_cache .hypothesis

@@ -10,7 +10,6 @@ References:
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from datetime import date
 from functools import lru_cache
@@ -62,8 +61,8 @@ def build_england_calendar(closures: dict[date, str] | None = None) -> WorkingDa
     )
 
 
-@lru_cache(maxsize=1)
-def england_calendar() -> WorkingDayCalendar:
-    """The calendar in force: England's bank holidays and the closure days in ILACS_CLOSURES_FILE."""
-    path = Path(os.environ.get("ILACS_CLOSURES_FILE") or DEFAULT_CLOSURES_FILE)
-    return build_england_calendar(load_closures(path))
+@lru_cache(maxsize=4)
+def england_calendar(closures_file: Path = DEFAULT_CLOSURES_FILE) -> WorkingDayCalendar:
+    """England's bank holidays and the closure days in `closures_file` (the shipped file is empty; the
+    calendar in force uses the file the ILACS_CLOSURES_FILE setting names)."""
+    return build_england_calendar(load_closures(closures_file))

@@ -5,18 +5,15 @@ not know."""
 
 from __future__ import annotations
 
-import os
-
 from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron, Interval
 
 from flows.reminders import business_support_digest, daily_sweep, send_outbox
+from services.tracking.unit_of_work import OUTBOX_QUEUED  # emitted after a change that queued mail commits
 
-OUTBOX_QUEUED = "ilacs.outbox.queued"  # emitted by the commands that queue mail
 
-
-def local_deployments() -> list[RunnerDeployment]:
+def local_deployments(sender_interval_seconds: int) -> list[RunnerDeployment]:
     return [
         daily_sweep.to_deployment(
             name="daily-sweep",
@@ -25,7 +22,7 @@ def local_deployments() -> list[RunnerDeployment]:
         ),
         send_outbox.to_deployment(
             name="send-outbox",
-            schedules=[Interval(int(os.environ.get("ILACS_SENDER_INTERVAL_SECONDS", "60")))],
+            schedules=[Interval(sender_interval_seconds)],
             triggers=[DeploymentEventTrigger(expect={OUTBOX_QUEUED})],
             concurrency_limit=1,
         ),

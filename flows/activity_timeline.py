@@ -2,36 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from prefect import Flow, flow
+from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
-from calendars import england_calendar
-from models.templates import activity_types
-from models.timeline import Timeline, assemble, check_actuals, fieldwork_end, template_in_force
+from models.templates import MilestoneRule, activity_types
+from models.timeline import MilestoneDate, Timeline, plan, template_in_force
+from services.settings import calendar_in_force
 from tasks.milestones import date_milestone
+
+
+def submit_milestone(
+    rule: MilestoneRule, *, upstream: Mapping[str, PrefectFuture[MilestoneDate]], **inputs
+) -> PrefectFuture[MilestoneDate]:
+    """`plan`'s way of dating one milestone inside a flow: its task, fed the futures of the milestones
+    it depends on and no others, so that Prefect records exactly the DAG's edges. The rule is quoted:
+    Prefect links any object a task returned to that task, and a milestone's title and owner are its
+    rule's own strings, which would draw edges the DAG does not have."""
+    return date_milestone.submit(
+        quote(rule), upstream={key: upstream[key] for key in rule.depends_on}, **inputs
+    )
 
 
 def date_every_milestone(
     activity_type: str, onsite: date, actuals: dict[str, datetime], flags: frozenset[str]
 ) -> Timeline:
-    """Inside a flow: one task per milestone of the template in force, submitted in DAG order with its
-    upstream milestones' futures as inputs, so Prefect records the DAG; then the assembled timeline."""
-    calendar = england_calendar()
+    """Inside a flow: the template in force planned with one task per milestone, in DAG order."""
+    calendar = calendar_in_force()
     template = template_in_force(activity_type, onsite, calendar=calendar)
-    check_actuals(template, actuals, flags)
-    end = fieldwork_end(template, onsite, calendar)
-    futures = {}
-    for rule in template.rules_for(flags):
-        futures[rule.key] = date_milestone.submit(
-            rule,
-            onsite=onsite,
-            end=end,
-            upstream={key: futures[key] for key in rule.depends_on},
-            actual=actuals.get(rule.key),
-            flags=flags,
-        )
-    return assemble(template, onsite, end, calendar, (f.result() for f in futures.values()))
+    return plan(
+        template,
+        onsite,
+        calendar=calendar,
+        actuals=actuals,
+        flags=flags,
+        date_one=submit_milestone,
+        result_of=lambda future: future.result(),
+    )
 
 
 @flow(name="activity-timeline", validate_parameters=True)

@@ -12,14 +12,15 @@ from datetime import date, datetime
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from calendars import england_calendar
 from flows.schedule_activity import schedule_activity
 from models.checks import onsite_warnings
 from models.records import Activity, LocalAuthority, StaffMember
 from models.templates import ActivityTemplate, activity_types
 from models.timeline import template_in_force
+from services.settings import calendar_in_force
 from services.store.database import transaction
 from services.store.reference_data import load_fictional_demo_people
+from services.tracking.unit_of_work import UnitOfWork
 
 LEAD_WORKING_DAYS = 15  # far enough ahead that every pre-fieldwork milestone is still to come
 DEMO_REGION = "London"
@@ -28,7 +29,7 @@ DEMO_REGION = "London"
 def first_usual_day(template: ActivityTemplate, after: date) -> date:
     """The first working day, LEAD_WORKING_DAYS or more after `after`, that draws no warning: the usual
     weekday, no bank holiday inside fieldwork, outside the periods the type avoids."""
-    calendar = england_calendar()
+    calendar = calendar_in_force()
     day = calendar.add_working_days(after, LEAD_WORKING_DAYS)
     while onsite_warnings(template, day, calendar):
         day = calendar.next_working_day(day)
@@ -53,8 +54,9 @@ def _demo_cast(engine: Engine) -> tuple[list[str], list[str]]:
 
 def demonstration(engine: Engine, now: datetime) -> Iterator[tuple[ActivityTemplate, int]]:
     """Register (once) and yield one activity of each type, each at its own London LA."""
-    load_fictional_demo_people(engine)
-    calendar = england_calendar()
+    with UnitOfWork(engine) as uow:
+        load_fictional_demo_people(uow.session)
+    calendar = calendar_in_force()
     las, leads = _demo_cast(engine)
     today = now.date()
     for number, activity_type in enumerate(activity_types()):

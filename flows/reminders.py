@@ -8,7 +8,8 @@ from datetime import datetime
 import pendulum
 from prefect import flow
 
-from calendars import LONDON, england_calendar
+from calendars import LONDON
+from services.settings import calendar_in_force
 from tasks.audit import checkpoint_audit_chain
 from tasks.reminders import deliver_outbox, queue_digests, queue_due_messages
 
@@ -24,7 +25,7 @@ def daily_sweep(as_of: datetime | None = None) -> dict:
     holidays; this does)."""
     moment = _as_of(as_of)
     anchored = checkpoint_audit_chain(moment)  # every day: the audit log is anchored even at weekends
-    if not england_calendar().is_working_day(moment.astimezone(LONDON).date()):
+    if not calendar_in_force().is_working_day(moment.astimezone(LONDON).date()):
         return {"skipped": "not a working day", **anchored}
     return {**anchored, **queue_due_messages(moment), **deliver_outbox(moment)}
 

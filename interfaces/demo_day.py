@@ -5,13 +5,15 @@ from __future__ import annotations
 import pendulum
 from sqlmodel import select
 
-from calendars import LONDON, england_calendar
+from calendars import LONDON
 from interfaces.render import milestones_table
 from models.records import Activity, LocalAuthority, Milestone
 from services.reports import queries
+from services.settings import calendar_in_force, get_settings
 from services.store import open_store
 from services.store.database import transaction
-from services.tracking import changes
+from services.tracking import lifecycle
+from services.tracking.unit_of_work import UnitOfWork
 
 TODAYS_LA = "E09000014"  # Haringey: its (fictional) people get today's demonstration mail
 
@@ -37,7 +39,7 @@ def run_demo(sink) -> None:
 
     engine = open_store()
     now = pendulum.now(LONDON)
-    calendar = england_calendar()
+    calendar = calendar_in_force()
     show_demonstration(engine, now)
     today = now.date()
     if not calendar.is_working_day(today):
@@ -59,16 +61,21 @@ def run_demo(sink) -> None:
         f"\nToday, {today:%A %d %B %Y}: monitoring visit #{activity_id} at Haringey, on site {onsite:%d %B}."
     )
     daily_sweep(as_of=now)
-    with transaction(engine) as session:
-        request = session.exec(
+    with UnitOfWork(engine, calendar=calendar) as uow:
+        request = uow.session.exec(
             select(Milestone).where(Milestone.activity_id == activity_id, Milestone.key == "data_request")
         ).one()
         if request.actual is None:  # the call is made at 09:30 (or now, if that is earlier)
             made = min(now, request.target)
-            changes.record_actual(
-                session, activity_id=activity_id, key="data_request", at=made, by="make run (demonstration)",
-                note="", now=now, calendar=calendar,
-            )  # fmt: skip
+            lifecycle.record_actual(
+                uow,
+                activity_id=activity_id,
+                key="data_request",
+                at=made,
+                by="make run (demonstration)",
+                note="",
+                now=now,
+            )
     send_outbox(as_of=now)
     print(f"Mail in the local sink ({sink.directory}):")
     for name, to, subject in sink.messages():
@@ -87,7 +94,7 @@ def show_programme(engine, now, region: str = "London", lines: int = 12) -> None
         states = programme.starting_states(session, region=region, deteriorating=frozenset())
         plan = plan_programme(
             states, start=start, end=start.replace(year=start.year + 3), rules=load_rules(),
-            calendar=england_calendar(), bookings=programme.bookings(session, start),
+            calendar=calendar_in_force(), bookings=programme.bookings(session, start),
         )  # fmt: skip
     counts = f"{len(plan.planned)} activities, {len(plan.unplaced)} not placed"
     print(f"\nThe programme {region} faces ({counts}); the first {lines}:")
@@ -105,7 +112,7 @@ def show_compliance(engine, now) -> None:
     start = now.date().replace(day=1)
     end = (pendulum.instance(now).add(months=3)).date()
     with transaction(engine) as session:
-        report = build_report(session, start=start, end=end, as_of=now, calendar=england_calendar())
+        report = build_report(session, start=start, end=end, as_of=now, calendar=calendar_in_force())
     print()
     print(to_table(report))
 
@@ -115,17 +122,22 @@ def demo_account() -> str:
     import secrets
 
     from services.access.accounts import add_user
-    from services.store.database import ilacs_home
 
-    path = ilacs_home() / "demo-password"
+    path = get_settings().home / "demo-password"
     engine = open_store()
-    with transaction(engine) as session:
+    with UnitOfWork(engine) as uow:
         from models.records import User
 
-        if session.exec(select(User).where(User.username == "support")).first() is None:
+        if uow.session.exec(select(User).where(User.username == "support")).first() is None:
             password = secrets.token_urlsafe(12)
-            add_user(session, username="support", name="Demo Support (fictional)", role="business_support",
-                     password=password, now=pendulum.now(LONDON))  # fmt: skip
+            add_user(
+                uow.session,
+                username="support",
+                name="Demo Support (fictional)",
+                role="business_support",
+                password=password,
+                now=pendulum.now(LONDON),
+            )
             path.write_text(password)
             path.chmod(0o600)
     return f"Sign in as 'support' with the password in {path} ({path.read_text().strip()})"

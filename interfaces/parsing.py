@@ -184,3 +184,8 @@ def output_file(text: str) -> Path:
     except OSError as exc:  # a name too long for the file system, say
         raise argparse.ArgumentTypeError(f"{text}: {exc.strerror}") from None
     return path
+
+
+def add_as_of(parser: argparse.ArgumentParser) -> None:
+    """`--as-of`, last on each command that judges 'now', so a past day can be replayed as it was."""
+    parser.add_argument("--as-of", help="judge 'now' as this date-time (replays; default: the clock)")

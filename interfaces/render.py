@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from models.states import MilestoneStatus
 from models.templates import ActivityTemplate
-from models.timeline import NOT_APPLICABLE, ON_EVENT, MilestoneDate, Timeline
+from models.timeline import MilestoneDate, Timeline
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -14,7 +15,7 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def milestone_json(m: MilestoneDate) -> dict:
-    hidden = m.status == NOT_APPLICABLE
+    hidden = m.status == MilestoneStatus.NOT_APPLICABLE
     return {
         "key": m.key,
         "title": m.title,
@@ -60,9 +61,9 @@ def milestones_table(milestones: Iterable[MilestoneDate]) -> str:
     milestones = list(milestones)
     rows = [("Milestone", "Owner", "Target", "Forecast", "Actual")]
     for m in milestones:
-        if m.status == NOT_APPLICABLE:
+        if m.status == MilestoneStatus.NOT_APPLICABLE:
             rows.append((m.key, m.owner, "not applicable", m.not_applicable_rule, ""))
-        elif m.status == ON_EVENT and not m.actual:
+        elif m.status == MilestoneStatus.ON_EVENT and not m.actual:
             rows.append((m.key, m.owner, m.not_applicable_rule, "", ""))
         else:
             mark = " *" if m.provisional else ""

@@ -1,10 +1,12 @@
 """`ilacs serve` (what `make run` starts): one supervised service on this machine.
 
-It starts a local Prefect server (SQLite, loopback), a local mail sink (an SMTP server on loopback
-that writes each message it receives to ILACS_HOME/mail-sink/ as an .eml file), points the system's
-mail at the sink, and serves the deployments until Ctrl-C, when it stops all of them: the Prefect
-server runs in its own process group, which is ended on the way out (and is told to stop if this
-process dies first).
+It starts a local Prefect server (SQLite, loopback) and a local mail sink (an SMTP server on loopback
+that writes each message it receives to ILACS_HOME/mail-sink/ as an .eml file), then the service
+proper in a child process (`run_service`: the demonstration, the dashboard and the served
+deployments) whose environment points the system's mail at the sink and Prefect at the local server.
+This process's own environment is never changed: the child, and the flow runs it starts, read their
+settings from the explicit environment they were given. Ctrl-C stops everything: each child runs in
+its own process group, which is ended on the way out (and is told to stop if this process dies first).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import urllib.request
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from services.store.database import ilacs_home
+from pydantic import SecretStr
+
+from services.settings import MailTransport, Settings, child_environment, get_settings
 
 log = logging.getLogger("ilacs.service")
 
@@ -58,13 +62,13 @@ def _die_with_parent() -> None:
     os.setpgrp()
 
 
-def start_prefect_server(port: int, log_file: Path) -> subprocess.Popen:
+def start_prefect_server(port: int, log_file: Path, env: dict[str, str]) -> subprocess.Popen:
     prefect = Path(sys.executable).with_name("prefect")
     handle = log_file.open("ab")
     process = subprocess.Popen(
         [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         stdout=handle, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
-        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"},
+        env={**env, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"},
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -111,60 +115,108 @@ def start_dashboard(port: int):
     return server, thread
 
 
-def serve(
-    *, demo: bool, prefect_port: int, sink_port: int, web_port: int = 8000, ready_file: Path | None = None
-) -> int:
-    from aiosmtpd.controller import Controller
+def local_settings(settings: Settings) -> Settings:
+    """The service proper's settings: the system's mail goes to the sink, Prefect to the local server."""
+    return settings.model_copy(
+        update={
+            "prefect_api_url": f"http://127.0.0.1:{settings.prefect_port}/api",
+            "mail_transport": MailTransport.SMTP,
+            "smtp_host": "127.0.0.1",
+            "smtp_port": settings.sink_port,
+            "smtp_starttls": False,
+            "smtp_user": "",
+            "smtp_password": SecretStr(""),
+        }
+    )
 
-    def stop(_signum, _frame) -> None:
-        raise KeyboardInterrupt  # the same clean-up for Ctrl-C and SIGTERM
+
+def _stop(_signum, _frame) -> None:
+    raise KeyboardInterrupt  # the same clean-up for Ctrl-C and SIGTERM
+
+
+def serve(settings: Settings, *, demo: bool, ready_file: Path | None = None) -> int:
+    from aiosmtpd.controller import Controller
 
     # Installed even where SIGINT was inherited as ignored (a shell's background job), so that an
     # interrupt sent to the process group still stops everything.
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    home = ilacs_home()
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    home = settings.home
     home.mkdir(parents=True, exist_ok=True)
     sink = MailSink(home / "mail-sink")
-    controller = Controller(sink, hostname="127.0.0.1", port=sink_port)
-    server = start_prefect_server(prefect_port, home / "prefect-server.log")
+    controller = Controller(sink, hostname="127.0.0.1", port=settings.sink_port)
+    local = local_settings(settings)
+    log_file = home / "prefect-server.log"
+    server = start_prefect_server(settings.prefect_port, log_file, child_environment(settings))
     controller.start()
-    os.environ.update({
-        "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api", "ILACS_MAIL_TRANSPORT": "smtp",
-        "ILACS_SMTP_HOST": "127.0.0.1", "ILACS_SMTP_PORT": str(sink_port), "ILACS_SMTP_STARTTLS": "false",
-        "ILACS_SMTP_USER": "", "ILACS_SMTP_PASSWORD": "",
-    })  # fmt: skip
+    print(
+        f"Prefect server: {local.prefect_api_url} (pid {server.pid}); "
+        f"mail sink: smtp://127.0.0.1:{settings.sink_port} -> {sink.directory}",
+        flush=True,
+    )
+    options = ["--demo"] if demo else []
+    if ready_file:
+        options += ["--ready-file", str(ready_file), "--server-pid", str(server.pid)]
+    service = subprocess.Popen(
+        [sys.executable, "-m", "interfaces.service", *options],
+        env=child_environment(local),
+        preexec_fn=_die_with_parent,
+    )
+    status = 0
+    try:
+        status = service.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_process_group(service)
+        controller.stop()
+        stop_process_group(server)
+        print("Stopped.", flush=True)
+    return status
+
+
+def run_service(*, demo: bool, ready_file: Path | None, server_pid: int | None) -> int:
+    """The service proper, in the child `serve` starts: its settings come from the environment given."""
+    signal.signal(signal.SIGTERM, _stop)  # until Prefect's runner installs its own clean exit
+    settings = get_settings()
+    sink = MailSink(settings.home / "mail-sink")
     dashboard = None
     try:
         from prefect import serve as prefect_serve
 
         from deployments.local import local_deployments
 
-        print(f"Prefect server: http://127.0.0.1:{prefect_port}/api (pid {server.pid}); "
-              f"mail sink: smtp://127.0.0.1:{sink_port} -> {sink.directory}", flush=True)  # fmt: skip
         if demo:
             from interfaces.demo_day import run_demo
 
             run_demo(sink)
-        dashboard, _ = start_dashboard(web_port)
-        print(f"Dashboard: http://127.0.0.1:{web_port}/", flush=True)
+        dashboard, _ = start_dashboard(settings.web_port)
+        print(f"Dashboard: http://127.0.0.1:{settings.web_port}/", flush=True)
         if demo:
             from interfaces.demo_day import demo_account
 
             print(demo_account(), flush=True)
         if ready_file:
-            ready_file.write_text(str(server.pid))
+            ready_file.write_text(str(server_pid))
         print(
             "Serving the daily sweep (07:00), the outbox sender and the digest (07:30). Ctrl-C stops.",
             flush=True,
         )
-        prefect_serve(*local_deployments(), pause_on_shutdown=False)
+        prefect_serve(*local_deployments(settings.sender_interval_seconds), pause_on_shutdown=False)
     except KeyboardInterrupt:
         pass
     finally:
         if dashboard is not None:
             dashboard.should_exit = True
-        controller.stop()
-        stop_process_group(server)
-        print("Stopped.", flush=True)
     return 0
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="the service proper; `ilacs serve` starts it")
+    parser.add_argument("--demo", action="store_true")
+    parser.add_argument("--ready-file", type=Path)
+    parser.add_argument("--server-pid", type=int)
+    args = parser.parse_args()
+    sys.exit(run_service(demo=args.demo, ready_file=args.ready_file, server_pid=args.server_pid))

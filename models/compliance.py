@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from calendars import LONDON, WorkingDayCalendar
+from models.states import MilestoneStatus
 
 REASONS_FILE = Path(__file__).with_name("variance-reasons.toml")
 COUNTED = ("met", "late", "overdue")  # the milestones an on-time rate is out of
@@ -30,7 +31,7 @@ def judge(
     *,
     target: datetime | None,
     actual: datetime | None,
-    status: str,
+    status: MilestoneStatus,
     precision: str,
     waived: bool,
     as_of: datetime,
@@ -41,9 +42,9 @@ def judge(
     in between are not counted."""
     if waived:
         return Verdict("waived")
-    if status in ("not_applicable", "withdrawn", "unknown", "on_event"):
-        return Verdict(status if status != "on_event" else "unknown")
-    if target is None:
+    if status in (MilestoneStatus.NOT_APPLICABLE, MilestoneStatus.WITHDRAWN, MilestoneStatus.UNKNOWN):
+        return Verdict(str(status))  # the verdict is named as the state
+    if status == MilestoneStatus.ON_EVENT or target is None:
         return Verdict("unknown")
     if actual is None:
         return Verdict("overdue" if target < as_of else "pending")

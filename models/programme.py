@@ -16,13 +16,13 @@ from pathlib import Path
 import pendulum
 
 from calendars import WorkingDayCalendar
+from models.templates import types_with
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
 ONSITE_WEEKDAY = {
     "standard-inspection": 0, "short-inspection": 0, "focused-visit": 1, "monitoring-visit": 1, "jtai": 0,
 }  # fmt: skip
 JTAI = "jtai"  # a joint targeted area inspection, which may take a focused visit's place [003 ¶21, ¶26]
-GRADED = ("standard-inspection", "short-inspection")
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,7 @@ def _conflict(
         return f"{onsite} is {calendar.non_working_reason(onsite)}"
     md = (onsite.month, onsite.day)
     (cs, ce) = rules.christmas
-    if demand.activity_type in GRADED and (md >= cs or md <= ce):
+    if demand.activity_type in types_with("graded") and (md >= cs or md <= ce):
         return "no standard or short inspection begins over Christmas and New Year [003 ¶14]"
     if onsite.month == 8 and demand.activity_type != "monitoring-visit":
         return "August is for monitoring visits and agreed focused visits only [003 ¶14]"

@@ -6,9 +6,12 @@ Times are stored in UTC (naive UTC on SQLite, timestamptz on PostgreSQL) and com
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
+
+from models.states import ActivityStatus, MilestoneStatus, OutboxStatus
 
 CONTACT_ROLES = ("dcs", "link_person", "most_senior_manager", "chief_executive", "lead_member", "analyst")
 STAFF_ROLES = (
@@ -53,6 +56,29 @@ def utc_field(*, nullable: bool = True, index: bool = False):
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+class StateName(TypeDecorator):
+    """A state (a StrEnum of models.states) kept as its plain string, as it always was, and read back as
+    the enum; a string that names no state is refused rather than stored."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, states: type[StrEnum]) -> None:
+        super().__init__()
+        self.states = states
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else self.states(value).value
+
+    def process_result_value(self, value: str | None, dialect) -> StrEnum | None:
+        return None if value is None else self.states(value)
+
+
+def state_field(states: type[StrEnum], default: StrEnum | None = None, *, index: bool = False):
+    column = Column(StateName(states), nullable=False, index=index)
+    return Field(sa_column=column) if default is None else Field(default=default, sa_column=column)
+
+
 class LocalAuthority(SQLModel, table=True):
     __tablename__ = "local_authority"
     id: int | None = Field(default=None, primary_key=True)
@@ -94,7 +120,7 @@ class Activity(SQLModel, table=True):
     onsite: date
     fieldwork_end: date
     variant: str = ""
-    status: str = "planned"
+    status: ActivityStatus = state_field(ActivityStatus, ActivityStatus.PLANNED)
     lead_inspector: str
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     edition: str
@@ -116,7 +142,7 @@ class Milestone(SQLModel, table=True):
     target: datetime | None = utc_field(index=True)
     forecast: datetime | None = utc_field(index=True)
     actual: datetime | None = utc_field()
-    status: str
+    status: MilestoneStatus = state_field(MilestoneStatus)
     provisional: bool = False
     calendar_version: str = ""
     rule: str = ""
@@ -204,7 +230,7 @@ class OutboxMessage(SQLModel, table=True):
     ics: str | None = None
     embargoed: bool = False
     not_before: datetime | None = utc_field(nullable=False, index=True)
-    status: str = Field(default="queued", index=True)  # queued, sending, sent, failed, cancelled
+    status: OutboxStatus = state_field(OutboxStatus, OutboxStatus.QUEUED, index=True)
     attempts: int = 0
     next_attempt_at: datetime | None = utc_field()
     last_error: str = ""

@@ -18,6 +18,7 @@ EDITIONS_DIR = Path(__file__).with_name("editions")
 FIXED_ANCHORS = ("D", "E")
 DEFAULT_TIME = time(17, 0)  # "by the end of the day" [default]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FACTS = ("graded", "priority_action", "history", "previewed")  # what a type is, beyond its milestones
 
 
 class TemplateError(ValueError):
@@ -63,9 +64,19 @@ class MilestoneRule:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class DeferralReason:
+    """A reason to defer an activity, or one the framework refuses (`why` cites the refusal)."""
+
+    code: str
+    label: str
+    allowed: bool
+    why: str = ""
+
+
 @dataclass(frozen=True)
 class ActivityTemplate:
-    """One activity type in one edition of the framework."""
+    """One activity type in one edition of the framework, with what the edition says about the type."""
 
     activity_type: str
     title: str
@@ -78,6 +89,11 @@ class ActivityTemplate:
     notification_key: str
     avoid_periods: tuple[str, ...]
     milestones: tuple[MilestoneRule, ...]
+    graded: bool = False  # judged on the four-point scale [003 ¶96-97]
+    priority_action: bool = False  # may find an area for priority action [003 ¶109]
+    history: bool = False  # past ones can be imported
+    previewed: bool = False  # named in `ilacs timeline`'s help
+    deferral_reasons: tuple[DeferralReason, ...] = ()  # the edition's, allowed then refused
 
     _by_flags: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -101,6 +117,7 @@ class Edition:
     title: str
     effective_from: date
     templates: dict[str, ActivityTemplate]
+    deferral_reasons: tuple[DeferralReason, ...]  # allowed, then refused
 
 
 def _parse_time(text: str) -> time:
@@ -168,8 +185,24 @@ def _included(raw: dict, groups: dict, activity_type: str) -> dict:
     return milestones
 
 
+def _deferral_reasons(raw: dict) -> tuple[DeferralReason, ...]:
+    try:
+        return tuple(
+            DeferralReason(code, reason["label"], allowed=kind == "allowed", why=reason.get("why", ""))
+            for kind in ("allowed", "refused")
+            for code, reason in raw.get(kind, {}).items()
+        )
+    except (KeyError, TypeError) as exc:
+        raise TemplateError(f"deferral: {exc}") from exc
+
+
 def _template(
-    activity_type: str, raw: dict, edition: str, effective_from: date, groups: dict
+    activity_type: str,
+    raw: dict,
+    edition: str,
+    effective_from: date,
+    groups: dict,
+    deferral_reasons: tuple[DeferralReason, ...],
 ) -> ActivityTemplate:
     milestones = _included(raw, groups, activity_type)
     rules = [_rule(k, v) for k, v in milestones.items() if k not in raw.get("omit", ())]
@@ -181,6 +214,9 @@ def _template(
         raise TemplateError(f"{activity_type}: {exc}") from exc
     if notification not in {r.key for r in rules}:
         raise TemplateError(f"{activity_type}: notification milestone {notification!r} is not defined")
+    facts = {fact: raw.get(fact, False) for fact in FACTS}
+    if not all(isinstance(value, bool) for value in facts.values()):
+        raise TemplateError(f"{activity_type}: {', '.join(FACTS)} are true or false")
     return ActivityTemplate(
         activity_type=activity_type,
         title=raw["title"],
@@ -193,6 +229,8 @@ def _template(
         notification_key=notification,
         avoid_periods=tuple(raw.get("avoid_periods", ())),
         milestones=tuple(rules),
+        deferral_reasons=deferral_reasons,
+        **facts,
     )
 
 
@@ -231,21 +269,27 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
     editions = []
     for name, raw in sorted(raws.items(), key=lambda kv: kv[1]["effective_from"]):
         parent = raw.get("extends")
-        templates, groups = raw.get("templates", {}), raw.get("groups", {})
+        templates, groups, deferral = raw.get("templates", {}), raw.get("groups", {}), raw.get("deferral", {})
         if parent:
             if parent not in raws:
                 raise TemplateError(f"edition {name} extends unknown edition {parent!r}")
             templates = _merge(raws[parent].get("templates", {}), templates)
             groups = _merge(raws[parent].get("groups", {}), groups)
-            raws[name] = {**raw, "templates": templates, "groups": groups, "extends": None}
+            deferral = _merge(raws[parent].get("deferral", {}), deferral)
+            inherited = {"templates": templates, "groups": groups, "deferral": deferral, "extends": None}
+            raws[name] = {**raw, **inherited}
         effective_from = raw["effective_from"]
         resolved = _resolve_based_on(templates)
+        reasons = _deferral_reasons(deferral)
         editions.append(
             Edition(
                 edition=name,
                 title=raw.get("title", name),
                 effective_from=effective_from,
-                templates={t: _template(t, r, name, effective_from, groups) for t, r in resolved.items()},
+                templates={
+                    t: _template(t, r, name, effective_from, groups, reasons) for t, r in resolved.items()
+                },
+                deferral_reasons=reasons,
             )
         )
     if not editions:
@@ -265,6 +309,15 @@ def activity_types(editions: tuple[Edition, ...] | None = None) -> list[str]:
     for e in reversed(editions or shipped_editions()):
         seen.update(dict.fromkeys(e.templates))
     return list(seen)
+
+
+@lru_cache(maxsize=len(FACTS))
+def types_with(fact: str) -> tuple[str, ...]:
+    """The activity types whose newest template has `fact` (one of FACTS), in `activity_types` order."""
+    newest: dict[str, ActivityTemplate] = {}
+    for e in shipped_editions():
+        newest.update(e.templates)
+    return tuple(t for t in activity_types() if getattr(newest[t], fact))
 
 
 def template_for_edition(activity_type: str, edition: str) -> ActivityTemplate:

@@ -6,14 +6,14 @@ dated milestones out. Targets and forecasts are aware datetimes in Europe/London
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TypeVar
 
 from calendars import LONDON, NonWorkingDayError, WorkingDayCalendar
+from models.states import MilestoneStatus
 from models.templates import FIXED_ANCHORS, ActivityTemplate, Edition, MilestoneRule, shipped_editions
-
-PLANNED, DONE, NOT_APPLICABLE, ON_EVENT = "planned", "done", "not_applicable", "on_event"
 
 
 class TimelineError(ValueError):
@@ -31,7 +31,7 @@ class MilestoneDate:
     target: datetime | None
     forecast: datetime | None
     actual: datetime | None
-    status: str
+    status: MilestoneStatus
     provisional: bool
     calendar_version: str
     not_applicable_rule: str = ""
@@ -100,7 +100,7 @@ def compute_milestone(
             target=None,
             forecast=actual,
             actual=actual,
-            status=DONE if actual else ON_EVENT,
+            status=MilestoneStatus.DONE if actual else MilestoneStatus.ON_EVENT,
             provisional=False,
             calendar_version=calendar.version,
             not_applicable_rule=rule.event,
@@ -115,6 +115,7 @@ def compute_milestone(
             target if forecast_day == target_day else datetime.combine(forecast_day, rule.time, tzinfo=LONDON)
         )
     not_applicable = not actual and rule.not_applicable_if and rule.not_applicable(flags)
+    status = MilestoneStatus.NOT_APPLICABLE if not_applicable else MilestoneStatus.PLANNED
     return MilestoneDate(
         key=rule.key,
         title=rule.title,
@@ -123,7 +124,7 @@ def compute_milestone(
         target=target,
         forecast=forecast,
         actual=actual,
-        status=DONE if actual else NOT_APPLICABLE if not_applicable else PLANNED,
+        status=MilestoneStatus.DONE if actual else status,
         provisional=calendar.is_provisional(max(target_day, forecast_day)),
         calendar_version=calendar.version,
         not_applicable_rule=rule.not_applicable_rule if not_applicable else "",
@@ -177,6 +178,9 @@ def check_actuals(template: ActivityTemplate, actuals: Mapping[str, datetime], f
                 )
 
 
+Dated = TypeVar("Dated")  # what dating one milestone gives: a MilestoneDate, or a future of one
+
+
 def plan(
     template: ActivityTemplate,
     onsite: date,
@@ -185,28 +189,34 @@ def plan(
     actuals: Mapping[str, datetime] | None = None,
     flags: frozenset[str] = frozenset(),
     end: date | None = None,
+    date_one: Callable[..., Dated] = compute_milestone,
+    result_of: Callable[[Dated], MilestoneDate] | None = None,
 ) -> Timeline:
     """Every milestone's target and forecast for an activity whose first day on site is `onsite`.
 
     `end` overrides E when the real fieldwork ran differently (history); D must be a working day.
+    Milestones are dated in DAG order by `date_one`, called as `compute_milestone` is, with every
+    milestone dated so far as `upstream`. The activity flow passes one that submits a Prefect task
+    (futures in, a future out) and `result_of` to wait for each; the preview dates them directly.
     """
     require_working_day(calendar, onsite)
     actuals = actuals or {}
     if actuals:
         check_actuals(template, actuals, flags)
     end = end or fieldwork_end(template, onsite, calendar)
-    done: dict[str, MilestoneDate] = {}
+    dated: dict[str, Dated] = {}
     for rule in template.rules_for(flags):
-        done[rule.key] = compute_milestone(
+        dated[rule.key] = date_one(
             rule,
             onsite=onsite,
             end=end,
-            upstream=done,
+            upstream=dated,
             actual=actuals.get(rule.key),
             flags=flags,
             calendar=calendar,
         )
-    return assemble(template, onsite, end, calendar, done.values())
+    milestones = map(result_of, dated.values()) if result_of else dated.values()
+    return assemble(template, onsite, end, calendar, milestones)
 
 
 def assemble(
@@ -216,8 +226,7 @@ def assemble(
     calendar: WorkingDayCalendar,
     milestones: Iterable[MilestoneDate],
 ) -> Timeline:
-    """The timeline of dated milestones, as `plan` and the activity flow both return it, once every
-    actual is known to be possible."""
+    """The timeline of `plan`'s dated milestones, once every actual is known to be possible."""
     timeline = Timeline(
         activity_type=template.activity_type,
         edition=template.edition,

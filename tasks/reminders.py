@@ -7,11 +7,12 @@ from datetime import datetime
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from calendars import england_calendar
 from models.reminders import shipped_policy
-from services.mail import digest, outbox
+from services.mail import digest
 from services.mail.delivery import deliver_due
+from services.mail.sweep import sweep
 from services.mail.transports import transport_from_settings
+from services.settings import calendar_in_force
 from services.store import open_store
 from services.store.database import transaction
 
@@ -20,7 +21,7 @@ from services.store.database import transaction
 def queue_due_messages(as_of: datetime) -> dict:
     """The sweep: every reminder and letter due by `as_of`, queued once."""
     with transaction(open_store()) as session:
-        report = outbox.sweep(session, as_of=as_of, calendar=england_calendar(), policy=shipped_policy())
+        report = sweep(session, as_of=as_of, calendar=calendar_in_force(), policy=shipped_policy())
     return {"queued": len(report.queued), "cancelled": len(report.cancelled), "dropped": len(report.dropped)}
 
 
@@ -38,6 +39,6 @@ def deliver_outbox(as_of: datetime) -> dict:
 def queue_digests(as_of: datetime) -> dict:
     with transaction(open_store()) as session:
         report = digest.queue_digests(
-            session, as_of=as_of, calendar=england_calendar(), policy=shipped_policy()
+            session, as_of=as_of, calendar=calendar_in_force(), policy=shipped_policy()
         )
     return {"queued": len(report.queued)}

@@ -10,8 +10,8 @@ from prefect.cache_policies import NO_CACHE
 from models.templates import template_for_edition
 from models.timeline import Timeline
 from services.store import open_store
-from services.store.database import transaction
 from services.tracking import lifecycle
+from services.tracking.unit_of_work import UnitOfWork
 
 
 @task(name="save-new-activity", cache_policy=NO_CACHE)
@@ -27,9 +27,9 @@ def save_new_activity(
 ) -> int:
     """Store the planned activity and its milestones; no retries, so a commit is never repeated."""
     template = template_for_edition(timeline.activity_type, timeline.edition)
-    with transaction(open_store()) as session:
+    with UnitOfWork(open_store()) as uow:
         activity = lifecycle.register(
-            session, timeline=timeline, template=template, la_code=la_code, lead=lead,
+            uow.session, timeline=timeline, template=template, la_code=la_code, lead=lead,
             flags=frozenset(flags), override=override, actor=actor, now=now,
         )  # fmt: skip
         return activity.id

@@ -3,38 +3,149 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from calendars import LONDON, england_calendar
+from calendars import LONDON
 from interfaces.commands.common import (
-    announce,
     now_or_as_of,
     print_json,
     print_moves,
-    queue_announcement,
 )
-from interfaces.parsing import UsageError, parse_day, parse_moment
+from interfaces.parsing import (
+    UsageError,
+    _Parser,
+    activity_id,
+    add_as_of,
+    free_text,
+    la_code,
+    milestone_key,
+    parse_day,
+    parse_moment,
+    person,
+    whole_number,
+)
 from interfaces.render import iso, milestone_json, timeline_json
 from models.checks import onsite_warnings
-from models.templates import activity_types
-from services.reports import queries
-from services.store import open_store
-from services.store.database import transaction
-from services.tracking import changes, lifecycle
+from models.templates import activity_types, shipped_editions
+from services.settings import calendar_in_force, get_settings
 from services.validation import check_flags, one_of
 
 
+def register(sub) -> None:
+    schedule = sub.add_parser("schedule", help="register an activity and store its dated milestones")
+    schedule.add_argument("activity_type", metavar="TYPE")
+    schedule.add_argument("--la", required=True, type=la_code, help="the LA's ONS code, e.g. E09000002")
+    schedule.add_argument("--onsite", required=True, help="first day on site, YYYY-MM-DD")
+    schedule.add_argument("--lead", required=True, type=person, help="the lead inspector")
+    schedule.add_argument("--flag", action="append", help="e.g. first_of_series, by_agreement")
+    schedule.add_argument(
+        "--override", metavar="REASON", type=free_text, help="schedule inside a closed period, audited"
+    )
+    schedule.add_argument("--by", type=person, help="who is scheduling it (default: the lead inspector)")
+    schedule.add_argument("--json", action="store_true")
+    add_as_of(schedule)
+    schedule.set_defaults(handler=cmd_schedule)
+
+    done = sub.add_parser("done", help="record that a milestone happened")
+    done.add_argument("activity", type=activity_id)
+    done.add_argument("key", type=milestone_key)
+    done.add_argument("--at", help="when (ISO date-time, London time if no offset; default now)")
+    done.add_argument("--by", required=True, type=person)
+    done.add_argument("--note", type=free_text)
+    add_as_of(done)
+    done.set_defaults(handler=cmd_done)
+
+    undo = sub.add_parser("undo", help="take back a recorded actual (audited, never deleted)")
+    undo.add_argument("activity", type=activity_id)
+    undo.add_argument("key", type=milestone_key)
+    undo.add_argument("--by", required=True, type=person)
+    undo.add_argument("--reason", required=True, type=free_text)
+    add_as_of(undo)
+    undo.set_defaults(handler=cmd_undo)
+
+    defer = sub.add_parser(
+        "defer", help="move an activity for weather, a power failure or a serious incident"
+    )
+    defer.add_argument("activity", type=activity_id)
+    defer.add_argument("--to", required=True)
+    newest = shipped_editions()[-1]
+    defer.add_argument(
+        "--reason", required=True, help=" | ".join(r.code for r in newest.deferral_reasons if r.allowed)
+    )
+    defer.add_argument("--by", required=True, type=person)
+    defer.add_argument("--override", metavar="REASON", type=free_text)
+    add_as_of(defer)
+    defer.set_defaults(handler=cmd_defer)
+
+    outcome = sub.add_parser(
+        "outcome", help="record judgements, or a focused visit's area for priority action"
+    )
+    outcome.add_argument("activity", type=activity_id)
+    outcome.add_argument("--by", required=True, type=person)
+    grades = "outstanding | good | requires_improvement | inadequate"
+    outcome.add_argument("--overall", metavar="GRADE", help=f"overall effectiveness: {grades}")
+    outcome.add_argument("--help-and-protection", metavar="GRADE")
+    outcome.add_argument("--children-in-care", metavar="GRADE")
+    outcome.add_argument("--impact-of-leaders", metavar="GRADE")
+    outcome.add_argument(
+        "--priority-action", action="store_true", help="a focused visit's area for priority action"
+    )
+    outcome.add_argument("--note", type=free_text)
+    add_as_of(outcome)
+    outcome.set_defaults(handler=cmd_outcome)
+
+    request = sub.add_parser("request", help="Annex B: requests for further information")
+    request_sub = request.add_subparsers(dest="request_command", required=True, parser_class=_Parser)
+    add = request_sub.add_parser("add", help="log a request; it becomes an LA milestone")
+    add.add_argument("activity", type=activity_id)
+    add.add_argument("--by", required=True, type=person, help="who asked")
+    add.add_argument("--type", required=True, help="case-information | general | line-of-enquiry | other")
+    add.add_argument("--what", required=True, type=free_text)
+    add.add_argument("--why", required=True, type=free_text)
+    add.add_argument("--required-by", required=True, help="ISO date-time the information is needed by")
+    add_as_of(add)
+    add.set_defaults(handler=cmd_request_add)
+    answer = request_sub.add_parser("answer", help="record the LA's response")
+    answer.add_argument("activity", type=activity_id)
+    answer.add_argument("number", type=whole_number(1))
+    answer.add_argument("--response", required=True, type=free_text)
+    answer.add_argument("--by", required=True, type=person)
+    answer.add_argument("--at")
+    add_as_of(answer)
+    answer.set_defaults(handler=cmd_request_answer)
+    listing = request_sub.add_parser("list", help="the activity's Annex B log")
+    listing.add_argument("activity", type=activity_id)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_request_list)
+
+    calendar = sub.add_parser("calendar", help="after a calendar change: check, then apply")
+    calendar_sub = calendar.add_subparsers(dest="calendar_command", required=True, parser_class=_Parser)
+    check = calendar_sub.add_parser("check", help="list open milestones whose dates would change")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=cmd_calendar)
+    apply = calendar_sub.add_parser("apply", help="recompute them in one audited transaction")
+    apply.add_argument("--by", required=True, type=person)
+    apply.add_argument("--json", action="store_true")
+    add_as_of(apply)
+    apply.set_defaults(handler=cmd_calendar)
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
+    from services.reports import queries
+    from services.store import open_store
+    from services.store.database import transaction
+    from services.tracking import lifecycle
+    from services.tracking.unit_of_work import UnitOfWork
+
     one_of(args.activity_type, activity_types(), "activity type")
-    calendar = england_calendar()
+    calendar = calendar_in_force()
     onsite = parse_day(args.onsite, "--onsite")
     flags = frozenset(args.flag or ())
     template, timeline = lifecycle.preview(args.activity_type, onsite, flags=flags, calendar=calendar)
     check_flags(template, flags)
     now = now_or_as_of(args)
     engine = open_store()
-    if os.environ.get("PREFECT_API_URL"):  # the local service is up: run the registration as a flow run
+    if get_settings().prefect_api_url:  # the local service is up: run the registration as a flow run
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
         from flows.schedule_activity import schedule_activity
@@ -46,11 +157,18 @@ def cmd_schedule(args: argparse.Namespace) -> int:
                 flags=sorted(flags), override=args.override or "", actor=args.by or args.lead, now=now,
             )  # fmt: skip
     else:  # no service: the same steps in this process, rather than wait for an embedded server
-        with transaction(engine) as session:
+        with UnitOfWork(engine) as uow:
             activity_id = lifecycle.register(
-                session, timeline=timeline, template=template, la_code=args.la, lead=args.lead, flags=flags,
-                override=args.override or "", actor=args.by or args.lead, now=now,
-            ).id  # fmt: skip
+                uow.session,
+                timeline=timeline,
+                template=template,
+                la_code=args.la,
+                lead=args.lead,
+                flags=flags,
+                override=args.override or "",
+                actor=args.by or args.lead,
+                now=now,
+            ).id
     warnings = [
         w
         for w in onsite_warnings(template, onsite, calendar, flags)
@@ -69,46 +187,59 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_done(args: argparse.Namespace) -> int:
+    from services.store import open_store
+    from services.tracking import lifecycle
+    from services.tracking.unit_of_work import UnitOfWork
+
     now = now_or_as_of(args)
     at = now if args.at is None else parse_moment(args.at, "--at")
-    with transaction(open_store()) as session:
-        moved, report = changes.record_actual(
-            session, activity_id=args.activity, key=args.key, at=at, by=args.by, note=args.note or "",
-            now=now, calendar=england_calendar(),
-        )  # fmt: skip
-        queue_announcement(session, args.activity, report)
-    announce(session.info)
+    with UnitOfWork(open_store()) as uow:
+        moved = lifecycle.record_actual(
+            uow, activity_id=args.activity, key=args.key, at=at, by=args.by, note=args.note or "", now=now
+        )
     print_moves(moved)
     return 0
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
+    from services.store import open_store
+    from services.tracking import lifecycle
+    from services.tracking.unit_of_work import UnitOfWork
+
     now = now_or_as_of(args)
-    with transaction(open_store()) as session:
-        moved, report = changes.undo_actual(
-            session, activity_id=args.activity, key=args.key, by=args.by, reason=args.reason,
-            now=now, calendar=england_calendar(),
-        )  # fmt: skip
-        queue_announcement(session, args.activity, report)
-    announce(session.info)
+    with UnitOfWork(open_store()) as uow:
+        moved = lifecycle.undo_actual(
+            uow, activity_id=args.activity, key=args.key, by=args.by, reason=args.reason, now=now
+        )
     print_moves(moved)
     return 0
 
 
 def cmd_defer(args: argparse.Namespace) -> int:
+    from services.store import open_store
+    from services.tracking import lifecycle
+    from services.tracking.unit_of_work import UnitOfWork
+
     to, now = parse_day(args.to, "--to"), now_or_as_of(args)
-    with transaction(open_store()) as session:
-        moved, report = changes.defer(
-            session, activity_id=args.activity, to=to, reason=args.reason, by=args.by,
-            now=now, calendar=england_calendar(), override=args.override or "",
-        )  # fmt: skip
-        queue_announcement(session, args.activity, report)
-    announce(session.info)
+    with UnitOfWork(open_store()) as uow:
+        moved = lifecycle.defer(
+            uow,
+            activity_id=args.activity,
+            to=to,
+            reason=args.reason,
+            by=args.by,
+            now=now,
+            override=args.override or "",
+        )
     print_moves(moved)
     return 0
 
 
 def cmd_outcome(args: argparse.Namespace) -> int:
+    from services.store import open_store
+    from services.tracking import outcomes
+    from services.tracking.unit_of_work import UnitOfWork
+
     grades = {
         area: grade
         for area, grade in (
@@ -121,44 +252,62 @@ def cmd_outcome(args: argparse.Namespace) -> int:
     }
     if not grades and not args.priority_action:
         raise UsageError("give at least one judgement (--overall ...) or --priority-action")
-    now, calendar = now_or_as_of(args), england_calendar()
-    with transaction(open_store()) as session:
-        moved, report = changes.record_outcome(
-            session, activity_id=args.activity, grades=grades, priority_action=args.priority_action,
-            by=args.by, note=args.note or "", now=now, calendar=calendar,
-        )  # fmt: skip
-        queue_announcement(session, args.activity, report)
-    announce(session.info)
+    with UnitOfWork(open_store()) as uow:
+        moved = outcomes.record_outcome(
+            uow,
+            activity_id=args.activity,
+            grades=grades,
+            priority_action=args.priority_action,
+            by=args.by,
+            note=args.note or "",
+            now=now_or_as_of(args),
+        )
     print_moves(moved)
     return 0
 
 
 def cmd_request_add(args: argparse.Namespace) -> int:
+    from services.store import open_store
     from services.tracking import further_information
+    from services.tracking.unit_of_work import UnitOfWork
 
-    with transaction(open_store()) as session:
+    with UnitOfWork(open_store()) as uow:
         logged = further_information.add_request(
-            session, activity_id=args.activity, requested_by=args.by, request_type=args.type,
-            request=args.what, reason=args.why, required_by=parse_moment(args.required_by, "--required-by"),
+            uow,
+            activity_id=args.activity,
+            requested_by=args.by,
+            request_type=args.type,
+            request=args.what,
+            reason=args.why,
+            required_by=parse_moment(args.required_by, "--required-by"),
             now=now_or_as_of(args),
-        )  # fmt: skip
+        )
     print(logged.milestone_key)
     return 0
 
 
 def cmd_request_answer(args: argparse.Namespace) -> int:
+    from services.store import open_store
     from services.tracking import further_information
+    from services.tracking.unit_of_work import UnitOfWork
 
     now = now_or_as_of(args)
-    with transaction(open_store()) as session:
+    with UnitOfWork(open_store()) as uow:
         further_information.answer_request(
-            session, activity_id=args.activity, number=args.number, response=args.response,
-            at=now if args.at is None else parse_moment(args.at, "--at"), by=args.by, now=now,
-        )  # fmt: skip
+            uow,
+            activity_id=args.activity,
+            number=args.number,
+            response=args.response,
+            at=now if args.at is None else parse_moment(args.at, "--at"),
+            by=args.by,
+            now=now,
+        )
     return 0
 
 
 def cmd_request_list(args: argparse.Namespace) -> int:
+    from services.store import open_store
+    from services.store.database import transaction
     from services.tracking import further_information
 
     with transaction(open_store()) as session:
@@ -179,14 +328,17 @@ def cmd_request_list(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
+    from services.store import open_store
+    from services.store.database import transaction
     from services.tracking import calendar_changes
+    from services.tracking.unit_of_work import UnitOfWork
 
-    calendar = england_calendar()
-    with transaction(open_store()) as session:
-        if args.calendar_command == "apply":
-            found = calendar_changes.apply(session, calendar, by=args.by, now=now_or_as_of(args))
-        else:
-            found = calendar_changes.review(session, calendar)
+    if args.calendar_command == "apply":
+        with UnitOfWork(open_store()) as uow:
+            found = calendar_changes.apply(uow, by=args.by, now=now_or_as_of(args))
+    else:
+        with transaction(open_store()) as session:
+            found = calendar_changes.review(session, calendar_in_force())
     if args.json:
         print_json({
             "calendar_version": found.calendar_version, "blocked": found.blocked,

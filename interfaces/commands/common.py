@@ -1,4 +1,4 @@
-"""Helpers the commands share: 'now', JSON output, the moves a change made, waking the sender."""
+"""Helpers the commands share: 'now', whole-file output, JSON output, the moves a change made."""
 
 from __future__ import annotations
 
@@ -50,23 +50,6 @@ def london_iso(value: str | datetime | None) -> str | None:
         return None
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(LONDON).isoformat()
-
-
-def queue_announcement(session, activity_id: int, report) -> None:
-    """When the local service is up and mail was queued, wake its sender once the transaction commits."""
-    if report.queued and os.environ.get("PREFECT_API_URL"):
-        session.info["announce"] = activity_id
-
-
-def announce(session_info: dict) -> None:
-    activity_id = session_info.get("announce")
-    if activity_id is None:
-        return
-    from prefect.events import emit_event
-
-    from deployments.local import OUTBOX_QUEUED
-
-    emit_event(event=OUTBOX_QUEUED, resource={"prefect.resource.id": f"ilacs.activity.{activity_id}"})
 
 
 def print_moves(moved: list) -> None:

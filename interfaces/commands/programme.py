@@ -8,26 +8,57 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from calendars import england_calendar
 from calendars.england import LAST_YEAR
 from interfaces.commands.common import (
     now_or_as_of,
     print_json,
 )
-from interfaces.parsing import UsageError, parse_day
-from interfaces.spreadsheets import write_csv
-from services.reports import queries
-from services.store import open_store
-from services.store.database import transaction
-from services.store.reference_data import csv_rows, read_csv_file
+from interfaces.parsing import UsageError, _Parser, add_as_of, la_code, parse_day, person, whole_number
+from services.settings import calendar_in_force
 from services.validation import one_of
 
 _COUNT = re.compile(r"[0-9]{1,9}")
 
 
+def register(sub) -> None:
+    programme = sub.add_parser("programme", help="the national programme: when each LA is next inspected")
+    programme_sub = programme.add_subparsers(dest="programme_command", required=True, parser_class=_Parser)
+    planners = []
+    for name, text in (
+        ("plan", "propose a dated programme, with why each activity sits where it does"),
+        ("accept", "register the proposed activities in the store"),
+        ("compare", "what moves under other capacities (--capacity), against the plan as configured"),
+    ):
+        planner = programme_sub.add_parser(name, help=text)
+        planner.add_argument("--from", dest="start", required=True)
+        planner.add_argument("--years", type=whole_number(1), default=3)
+        planner.add_argument("--region")
+        planner.add_argument(
+            "--deteriorating",
+            action="append",
+            type=la_code,
+            metavar="ONS_CODE",
+            help="pathway 1 with [003 ¶19]",
+        )
+        planner.add_argument("--capacity", action="append", metavar="REGION=N", help="inspectors per week")
+        planner.add_argument(
+            "--jtai", action="append", type=la_code, metavar="ONS_CODE", help="chosen for a JTAI [003 ¶26]"
+        )
+        planner.add_argument("--send", metavar="FILE.csv", help="LA SEND inspections: la_code,start,end")
+        planner.set_defaults(handler=cmd_programme)
+        planners.append(planner)
+    plan, accept, _ = planners
+    plan.add_argument("--json", action="store_true")
+    plan.add_argument("--csv", action="store_true")
+    accept.add_argument("--by", required=True, type=person)
+    add_as_of(accept)
+
+
 def _inputs(session, args: argparse.Namespace) -> dict:
     """Every option checked against the calendar and the store before anything is planned, so a
     misspelt region or code is refused rather than planned around."""
+    from services.reports import queries
+
     start = parse_day(args.start, "--from")
     if start.year + args.years > LAST_YEAR:
         raise UsageError(
@@ -45,6 +76,9 @@ def _inputs(session, args: argparse.Namespace) -> dict:
 
 def _send_inspections(session, name: str) -> dict[str, list[tuple[date, date]]]:
     """LA SEND inspections from `--send FILE.csv` (la_code,start,end), every row checked."""
+    from services.reports import queries
+    from services.store.reference_data import csv_rows, read_csv_file
+
     source = Path(name).name
     known = queries.la_codes(session)
     send: dict[str, list[tuple[date, date]]] = {}
@@ -71,7 +105,7 @@ def _programme(session, args: argparse.Namespace, inputs: dict, **rule_overrides
         jtai=frozenset(args.jtai or ()),
     )
     return plan_programme(
-        states, start=inputs["start"], end=inputs["end"], rules=rules, calendar=england_calendar(),
+        states, start=inputs["start"], end=inputs["end"], rules=rules, calendar=calendar_in_force(),
         bookings=programme.bookings(session, inputs["start"]), send_inspections=inputs["send"],
     )  # fmt: skip
 
@@ -79,6 +113,7 @@ def _programme(session, args: argparse.Namespace, inputs: dict, **rule_overrides
 def _capacity(session, pairs: list[str] | None) -> dict:
     """`--capacity REGION=N` as the rules' inspectors per region; `*` sets every region's."""
     from models.programme import shipped_rules
+    from services.reports import queries
 
     caps = {"*": shipped_rules().capacity("*")}
     given: set[str] = set()
@@ -116,10 +151,14 @@ def _programme_json(plan) -> dict:
 
 
 def cmd_programme(args: argparse.Namespace) -> int:
+    from interfaces.spreadsheets import write_csv
     from models.programme import compare
     from services.reports import programme
+    from services.store import open_store
+    from services.tracking.unit_of_work import UnitOfWork
 
-    with transaction(open_store()) as session:
+    with UnitOfWork(open_store()) as uow:  # accept registers what was planned in the same transaction
+        session = uow.session
         inputs = _inputs(session, args)
         plan = _programme(session, args, inputs, **_capacity(session, args.capacity))
         if args.programme_command == "compare":
@@ -128,7 +167,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
             return 0
         if args.programme_command == "accept":
             ids = programme.accept(
-                session, plan, actor=args.by, now=now_or_as_of(args), calendar=england_calendar()
+                session, plan, actor=args.by, now=now_or_as_of(args), calendar=uow.calendar
             )
             print(f"registered {len(ids)} activities")
             return 0

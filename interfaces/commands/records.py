@@ -4,25 +4,65 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from calendars import england_calendar
 from interfaces.commands.common import (
     now_or_as_of,
     print_json,
 )
+from interfaces.parsing import _Parser, activity_id, add_as_of, la_code, person, whole_number
 from interfaces.render import milestone_json, milestones_table
-from services.reports import queries
-from services.store import audit, open_store
-from services.store.database import transaction
-from services.store.reference_data import (
-    import_contacts,
-    import_local_authorities,
-    import_staff,
-    read_csv_file,
-)
+from services.settings import calendar_in_force
+
+if TYPE_CHECKING:
+    from services.reports import queries
+
+
+def register(sub) -> None:
+    for name, handler, text in (
+        ("due", cmd_due, "open milestones forecast in the next N working days"),
+        ("overdue", cmd_overdue, "open milestones past their target"),
+    ):
+        query = sub.add_parser(name, help=text)
+        if name == "due":
+            query.add_argument(
+                "--within", type=whole_number(0), default=5, help="working days ahead (default 5)"
+            )
+        query.add_argument("--region")
+        query.add_argument("--la", type=la_code, help="ONS code")
+        query.add_argument("--owner", help="e.g. LA or Ofsted")
+        query.add_argument("--type")
+        query.add_argument("--json", action="store_true")
+        add_as_of(query)
+        query.set_defaults(handler=handler)
+
+    show = sub.add_parser("show", help="one activity and every milestone")
+    show.add_argument("activity", type=activity_id)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_show)
+
+    audit_parser = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    audit_sub.add_parser(
+        "verify", help="check every seal and link, and the end against the checkpoints"
+    ).set_defaults(handler=cmd_audit_verify)
+    audit_sub.add_parser(
+        "checkpoint", help="verify, then sign and keep a checkpoint outside the database"
+    ).set_defaults(handler=cmd_audit_checkpoint)
+
+    importer = sub.add_parser("import", help="reference data from CSV (all rows or none)")
+    importer.add_argument("what", choices=("las", "contacts", "staff", "history"))
+    importer.add_argument("file")
+    importer.add_argument(
+        "--by", default="import", type=person, help="who is importing (history: recorded on each actual)"
+    )
+    add_as_of(importer)
+    importer.set_defaults(handler=cmd_import)
 
 
 def _filters(session, args: argparse.Namespace) -> queries.Filters:
+    from services.reports import queries
+
     filters = queries.Filters(region=args.region, la_code=args.la, owner=args.owner, activity_type=args.type)
     return filters.check(session)
 
@@ -49,12 +89,16 @@ def _due_table(items: list[queries.DueMilestone], *, when: str) -> str:
 
 
 def cmd_due(args: argparse.Namespace) -> int:
+    from services.reports import queries
+    from services.store import open_store
+    from services.store.database import transaction
+
     with transaction(open_store()) as session:
         items = queries.due(
             session,
             as_of=now_or_as_of(args),
             within=args.within,
-            calendar=england_calendar(),
+            calendar=calendar_in_force(),
             filters=_filters(session, args),
         )
     if args.json:
@@ -65,6 +109,10 @@ def cmd_due(args: argparse.Namespace) -> int:
 
 
 def cmd_overdue(args: argparse.Namespace) -> int:
+    from services.reports import queries
+    from services.store import open_store
+    from services.store.database import transaction
+
     with transaction(open_store()) as session:
         items = queries.overdue(session, as_of=now_or_as_of(args), filters=_filters(session, args))
     if args.json:
@@ -75,6 +123,10 @@ def cmd_overdue(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from services.reports import queries
+    from services.store import open_store
+    from services.store.database import transaction
+
     with transaction(open_store()) as session:
         found, la, stored = queries.show(session, args.activity)
     if args.json:
@@ -94,6 +146,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(_args: argparse.Namespace) -> int:
+    from services.store import audit, open_store
+    from services.store.database import transaction
+
     with transaction(open_store()) as session:
         check = audit.verify(session)
     print(check)
@@ -102,6 +157,9 @@ def cmd_audit_verify(_args: argparse.Namespace) -> int:
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     """Exit 1, anchoring nothing, when the chain does not verify."""
+    from services.store import audit, open_store
+    from services.store.database import transaction
+
     with transaction(open_store()) as session:
         try:
             point = audit.checkpoint(session, now=now_or_as_of(args))
@@ -113,27 +171,43 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from services.store import open_store
+    from services.store.reference_data import (
+        import_contacts,
+        import_local_authorities,
+        import_staff,
+        read_csv_file,
+    )
+    from services.tracking.unit_of_work import UnitOfWork
+
     if args.what == "history":
         return cmd_import_history(args)
     importer = {"las": import_local_authorities, "contacts": import_contacts, "staff": import_staff}[
         args.what
     ]
     text = read_csv_file(Path(args.file))
-    with transaction(open_store()) as session:
-        count = importer(session, text, source=Path(args.file).name)
+    with UnitOfWork(open_store()) as uow:
+        count = importer(uow.session, text, source=Path(args.file).name)
     print(f"imported {count} rows from {args.file}")
     return 0
 
 
 def cmd_import_history(args: argparse.Namespace) -> int:
     from services.reports.history import import_history
+    from services.store import open_store
+    from services.store.reference_data import read_csv_file
+    from services.tracking.unit_of_work import UnitOfWork
 
     text = read_csv_file(Path(args.file))
-    with transaction(open_store()) as session:
+    with UnitOfWork(open_store()) as uow:
         done = import_history(
-            session, text, source=Path(args.file).name, actor=args.by, now=now_or_as_of(args),
-            calendar=england_calendar(),
-        )  # fmt: skip
+            uow.session,
+            text,
+            source=Path(args.file).name,
+            actor=args.by,
+            now=now_or_as_of(args),
+            calendar=uow.calendar,
+        )
     skipped = f"; skipped {len(done.skipped)} rows already in the store" if done.skipped else ""
     print(f"imported {len(done.ids)} past activities from {args.file}{skipped}")
     return 0

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
-from calendars import LONDON, england_calendar
+from calendars import LONDON
 from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.web.session import (
     RecordId,
@@ -17,23 +17,17 @@ from interfaces.web.session import (
     signed_in_user,
 )
 from models.records import FurtherInformationRequest, OutboxMessage, User
+from models.states import MilestoneStatus
 from models.templates import template_for_edition
 from services.access import accounts
 from services.mail import emails
 from services.reports import queries
+from services.settings import calendar_in_force
 from services.store.database import transaction
-from services.tracking import changes, lifecycle
+from services.tracking import lifecycle
+from services.tracking.unit_of_work import UnitOfWork
 
 router = APIRouter()
-
-
-DEFERRAL_CHOICES = {  # the framework's reasons [003 ¶16], and two it refuses, so the refusal can be explained
-    "weather": "Serious weather conditions",
-    "power-failure": "A prolonged power or IT failure",
-    "serious-incident": "A serious incident",
-    "staff-absence": "Staff absence",
-    "dcs-absence": "The DCS is absent",
-}
 
 
 def _sentence(text: str) -> str:
@@ -44,7 +38,7 @@ def _days(found, stored) -> list[dict]:
     """One entry per calendar day from the first dated milestone to publication (or the last one)."""
     from datetime import timedelta
 
-    calendar = england_calendar()
+    calendar = calendar_in_force()
     dated = [m for m in stored if m.target]
     if not dated:
         return []
@@ -102,10 +96,11 @@ def _activity_page(
         ]
         for m in stored
     ]
-    open_items = [{"value": m.key, "text": m.title} for m in stored if m.status == "planned"]
+    open_items = [{"value": m.key, "text": m.title} for m in stored if m.status == MilestoneStatus.PLANNED]
     chosen = (form_values or {}).get("reason")
     reasons = [
-        {"value": code, "text": label, "checked": code == chosen} for code, label in DEFERRAL_CHOICES.items()
+        {"value": r.code, "text": _sentence(r.label), "checked": r.code == chosen}
+        for r in template.deferral_reasons  # the refused ones too, so that a refusal can be explained
     ]
     return render(
         request,
@@ -183,18 +178,10 @@ async def record_actual(request: Request, activity_id: RecordId):
             errors=[{"text": message, "href": "#at"}],
             field_errors={"at": {"text": message}},
         )
-    now, calendar = now_in_london(), england_calendar()
     try:
-        with transaction(request.app.state.engine) as session:
-            moved, _ = changes.record_actual(
-                session,
-                activity_id=activity_id,
-                key=key,
-                at=at,
-                by=user.name,
-                note="",
-                now=now,
-                calendar=calendar,
+        with UnitOfWork(request.app.state.engine) as uow:
+            moved = lifecycle.record_actual(
+                uow, activity_id=activity_id, key=key, at=at, by=user.name, note="", now=now_in_london()
             )
     except ValueError as exc:
         return _activity_page(
@@ -221,17 +208,10 @@ async def defer(request: Request, activity_id: RecordId):
         errors.append({"text": field_errors["to"]["text"], "href": "#to"})
     reason = str(form.get("reason", ""))
     if to is not None:
-        now, calendar = now_in_london(), england_calendar()
         try:
-            with transaction(request.app.state.engine) as session:
-                changes.defer(
-                    session,
-                    activity_id=activity_id,
-                    to=to,
-                    reason=reason,
-                    by=user.name,
-                    now=now,
-                    calendar=calendar,
+            with UnitOfWork(request.app.state.engine) as uow:
+                lifecycle.defer(
+                    uow, activity_id=activity_id, to=to, reason=reason, by=user.name, now=now_in_london()
                 )
         except ValueError as exc:
             target = "reason" if "defer" in str(exc) or "reason" in str(exc) else "to"
@@ -255,7 +235,9 @@ def activity_calendar(request: Request, activity_id: RecordId) -> Response:
         except lifecycle.TrackingError as exc:
             raise Refused(404, "Page not found", str(exc)) from None
     key_dates = [
-        (f"{m.title} ({la.name})", m.forecast) for m in stored if m.forecast and m.status == "planned"
+        (f"{m.title} ({la.name})", m.forecast)
+        for m in stored
+        if m.forecast and m.status == MilestoneStatus.PLANNED
     ]
     ics = emails.calendar_file(key_dates, uid_prefix=f"activity{activity_id}", stamp=now_in_london())
     return Response(

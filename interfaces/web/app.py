@@ -9,11 +9,9 @@ GOV.UK page, never FastAPI's JSON or a traceback.
 
 from __future__ import annotations
 
-import os
 import secrets
 from contextlib import asynccontextmanager
 from http import HTTPStatus
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,20 +24,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from services.access import accounts
 from services.mail import emails
+from services.settings import get_settings
 from services.store import open_store
 from services.store.keys import kept_secret
-
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_FRONTEND = ROOT / ".web" / "node_modules" / "govuk-frontend" / "dist" / "govuk"
-
-
-def frontend_dir() -> Path:
-    return Path(os.environ.get("ILACS_GOVUK_FRONTEND_DIR") or DEFAULT_FRONTEND)
-
-
-def secret_key() -> str:
-    """ILACS_SECRET_KEY, or one made once and kept (owner-only) in ILACS_HOME."""
-    return kept_secret("ILACS_SECRET_KEY", "secret-key")
 
 
 def templates() -> Environment:
@@ -115,14 +102,16 @@ def create_app(*, database_url: str | None = None, loopback: bool = False) -> Fa
     """The app. Session cookies are HttpOnly and SameSite=Strict always. Off loopback (the default) they
     are Secure too, and responses carry Strict-Transport-Security; served on loopback over plain http,
     neither (browsers would not send Secure cookies back, and HSTS would pin localhost to https)."""
+    settings = get_settings()
+    frontend = settings.govuk_frontend_dir
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.engine = open_store(database_url)
+        app.state.engine = open_store(database_url or settings.store_url)
         yield
 
     app = FastAPI(title="ILACS timelines", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    key = secret_key()
+    key = kept_secret(settings.secret_key, settings.home / "secret-key")
     app.state.secret_key = key
     app.state.templates = templates()
     app.add_middleware(
@@ -137,14 +126,14 @@ def create_app(*, database_url: str | None = None, loopback: bool = False) -> Fa
 
     @app.get("/assets/govuk-frontend.min.css", include_in_schema=False)
     def stylesheet() -> FileResponse:
-        return FileResponse(frontend_dir() / "govuk-frontend.min.css", media_type="text/css")
+        return FileResponse(frontend / "govuk-frontend.min.css", media_type="text/css")
 
     @app.get("/assets/govuk-frontend.min.js", include_in_schema=False)
     def script() -> FileResponse:
-        return FileResponse(frontend_dir() / "govuk-frontend.min.js", media_type="text/javascript")
+        return FileResponse(frontend / "govuk-frontend.min.js", media_type="text/javascript")
 
-    if (frontend_dir() / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=frontend_dir() / "assets"), name="assets")
+    if (frontend / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=frontend / "assets"), name="assets")
     app.mount("/static", StaticFiles(packages=[("interfaces.web", "static")]), name="static")
 
     from interfaces.web import activity, lockouts, overview, session, today

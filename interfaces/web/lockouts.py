@@ -19,6 +19,7 @@ from models.records import SignInThrottle, User
 from services.access import sign_in as throttle
 from services.mail import emails
 from services.store.database import transaction
+from services.tracking.unit_of_work import UnitOfWork
 
 router = APIRouter()
 
@@ -79,10 +80,10 @@ def lockouts_page(request: Request):
 async def clear(request: Request, lock_id: RecordId):
     await checked_form(request)
     user = _business_support(request)
-    with transaction(request.app.state.engine) as session:
-        count = session.get(SignInThrottle, lock_id)
+    with UnitOfWork(request.app.state.engine) as uow:
+        count = uow.session.get(SignInThrottle, lock_id)
         if count is None:
             raise Refused(404, "Nothing to clear", "That lock-out has been cleared already, or never was.")
-        throttle.clear(session, count, by=user.name, now=now_in_london())
+        throttle.clear(uow.session, count, by=user.name, now=now_in_london())
     request.session["flash"] = f"Cleared the lock-out of {SCOPES[count.scope]} {count.key}."
     return RedirectResponse("/lock-outs", status_code=303)

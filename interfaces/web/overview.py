@@ -9,7 +9,6 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 from sqlmodel import select
 
-from calendars import england_calendar
 from interfaces.web.session import (
     RecordId,
     Refused,
@@ -22,10 +21,13 @@ from interfaces.web.session import (
     signed_in_user,
 )
 from models.records import AuditEntry, LocalAuthority, OutboxMessage
-from services.mail import emails
+from models.states import ActivityStatus
+from services.mail import emails, outbox
 from services.reports import queries
+from services.settings import calendar_in_force
 from services.store import audit
 from services.store.database import transaction
+from services.tracking.unit_of_work import UnitOfWork
 
 router = APIRouter()
 
@@ -45,7 +47,7 @@ def outbox_page(request: Request):
     token = csrf_token(request)
 
     def action(m: OutboxMessage) -> dict:
-        if user.role != "business_support" or m.status not in ("failed", "cancelled"):
+        if user.role != "business_support" or m.status not in outbox.RESENDABLE:
             return {"text": ""}
         return {"html": Markup(RESEND_FORM).format(m.id, token)}
 
@@ -70,28 +72,11 @@ async def resend(request: Request, message_id: RecordId):
     user = signed_in_user(request)
     if user.role != "business_support":
         raise Refused(403, "You cannot resend emails", "Only business support can resend an email.")
-    with transaction(request.app.state.engine) as session:
-        message = session.get(OutboxMessage, message_id)
-        if message is None or message.status not in ("failed", "cancelled"):
-            raise Refused(404, "Nothing to resend", "Only a failed or cancelled email can be resent.")
-        before = message.status
-        message.status, message.attempts, message.next_attempt_at, message.not_before = (
-            "queued",
-            0,
-            None,
-            now_in_london(),
-        )
-        session.add(message)
-        audit.append(
-            session,
-            at=now_in_london(),
-            actor=user.name,
-            action="resend",
-            activity_id=message.activity_id,
-            subject=message.idempotency_key,
-            before={"status": before},
-            after={"status": "queued"},
-        )
+    try:
+        with UnitOfWork(request.app.state.engine) as uow:
+            message = outbox.resend(uow, message_id, by=user.name, now=now_in_london())
+    except outbox.NotResendable:
+        raise Refused(404, "Nothing to resend", "Only a failed or cancelled email can be resent.") from None
     request.session["flash"] = f"Queued again: {message.subject}"
     return RedirectResponse("/outbox", status_code=303)
 
@@ -140,7 +125,7 @@ def programme_page(request: Request):
         rows = session.exec(
             select(Activity, LocalAuthority)
             .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-            .where(Activity.status == "planned", Activity.onsite >= now_in_london().date())
+            .where(Activity.status == ActivityStatus.PLANNED, Activity.onsite >= now_in_london().date())
             .order_by(LocalAuthority.ofsted_region, Activity.onsite)
         ).all()
     table, used = [], defaultdict(int)
@@ -206,7 +191,7 @@ def local_authority_page(request: Request, code: str):
     if states:
         state = states[0]
         wanted, notes = demands(
-            state, load_rules(), england_calendar(), now.date(), now.date().replace(year=now.year + 3)
+            state, load_rules(), calendar_in_force(), now.date(), now.date().replace(year=now.year + 3)
         )
         lead.append(
             f"Pathway {pathway(state)}: last graded {state.last_type.replace('-', ' ')} ended "
@@ -248,7 +233,7 @@ def region_calendar(request: Request, region: str, token: str = "") -> Response:
             session,
             as_of=now_in_london(),
             within=260,
-            calendar=england_calendar(),
+            calendar=calendar_in_force(),
             filters=queries.Filters(region=region),
         )
     key_dates = [(f"{i.milestone.title} ({i.la.name} #{i.activity.id})", i.milestone.forecast) for i in items]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
-from calendars import LONDON, england_calendar
+from calendars import LONDON
 from interfaces.spreadsheets import append_row, write_csv
 from interfaces.web.session import (
     Refused,
@@ -20,6 +20,7 @@ from interfaces.web.session import (
 from models.records import OFSTED_REGIONS, LocalAuthority
 from services.mail import emails
 from services.reports import queries
+from services.settings import calendar_in_force
 from services.store.database import transaction
 
 router = APIRouter()
@@ -51,7 +52,7 @@ def _choices(values, chosen: str | None, label: str) -> list[dict]:
 
 
 def _lists(request: Request, filters: queries.Filters):
-    now, calendar = now_in_london(), england_calendar()
+    now, calendar = now_in_london(), calendar_in_force()
     with transaction(request.app.state.engine) as session:
         soon = queries.due(session, as_of=now, within=5, calendar=calendar, filters=filters)
         late = queries.overdue(session, as_of=now, filters=filters)

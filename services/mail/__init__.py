@@ -1,1 +1,3 @@
-"""Email: what to send and when (outbox), who gets it, how it reads, how it is delivered."""
+"""Email: the outbox (the queue, idempotent), what goes in it (reminders, letters, dates changed, the
+digest, passed over the store by the sweep), who gets it (recipients, gate), how it reads (emails,
+templates/) and how it is delivered (delivery, transports)."""

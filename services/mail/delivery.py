@@ -19,10 +19,12 @@ from sqlmodel import select
 
 from models.records import Activity, OutboxMessage
 from models.reminders import Policy
+from models.states import OutboxStatus
 from services.mail import emails, gate
-from services.mail.outbox import SweepReport, queue
+from services.mail.outbox import QueueReport, queue
 from services.mail.recipients import Person, resolve
-from services.mail.transports import Transport, mail_from
+from services.mail.transports import Transport
+from services.settings import get_settings
 from services.store.database import transaction
 
 ESCALATE_AFTER = 3
@@ -50,7 +52,7 @@ def _address(name: str, email: str) -> Address:
 
 def build_message(row: OutboxMessage) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = mail_from()
+    message["From"] = get_settings().mail_from
     message["To"] = _address(row.recipient_name, row.recipient_email)
     if row.cc:
         message["Cc"] = [_address("", email) for email in row.cc]
@@ -71,7 +73,7 @@ def build_message(row: OutboxMessage) -> EmailMessage:
 def _due_ids(engine: Engine, now: datetime) -> list[int]:
     with transaction(engine) as session:
         query = select(OutboxMessage.id).where(
-            OutboxMessage.status.in_(("queued", "sending")),
+            OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)),
             OutboxMessage.not_before <= now,
             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
         )
@@ -89,10 +91,10 @@ def deliver_due(engine: Engine, *, now: datetime, transport: Transport, policy: 
                 row.recipient_name, row.recipient_email, row.recipient_role, row.recipient_la_facing
             )
             if activity and not gate.admit(session, activity, person, policy).admitted:
-                row.status = "cancelled"
+                row.status = OutboxStatus.CANCELLED
                 report.cancelled.append(row.idempotency_key)
                 continue
-            row.status = "sending"
+            row.status = OutboxStatus.SENDING
             message = build_message(row)
         try:
             transport.send(message)
@@ -101,7 +103,7 @@ def deliver_due(engine: Engine, *, now: datetime, transport: Transport, policy: 
             continue
         with transaction(engine) as session:
             row = session.get(OutboxMessage, message_id)
-            row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
+            row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
             report.sent.append(row.idempotency_key)
     return report
 
@@ -114,7 +116,7 @@ def _failed(
         row.attempts += 1
         row.last_error = emails.header_safe(f"{type(exc).__name__}: {exc}")[:500]
         given_up = row.attempts >= MAX_ATTEMPTS
-        row.status = "failed" if given_up else "queued"
+        row.status = OutboxStatus.FAILED if given_up else OutboxStatus.QUEUED
         row.next_attempt_at = now + backoff(row.attempts)
         report.failed.append(row.idempotency_key)
         if row.stage.startswith("delivery_failing"):
@@ -150,6 +152,6 @@ def _escalate(session, row: OutboxMessage, *, now: datetime, policy: Policy, giv
         not_before=now,
         now=now,
         policy=policy,
-        report=SweepReport(),
+        report=QueueReport(),
     )
     row.escalated = True

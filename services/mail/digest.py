@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 from calendars import LONDON, WorkingDayCalendar
 from models.records import OutboxMessage, StaffMember
 from models.reminders import Policy
+from models.states import OutboxStatus
 from services.mail import emails
-from services.mail.outbox import SweepReport, queue
+from services.mail.outbox import QueueReport, queue
 from services.mail.recipients import Person
 from services.reports import queries
 from services.store import audit
@@ -20,9 +21,9 @@ from services.store import audit
 
 def queue_digests(
     session: Session, *, as_of: datetime, calendar: WorkingDayCalendar, policy: Policy
-) -> SweepReport:
+) -> QueueReport:
     """One digest per business support officer, for their region; nothing on a non-working day."""
-    report = SweepReport()
+    report = QueueReport()
     today = as_of.astimezone(LONDON).date()
     if not calendar.is_working_day(today):
         return report
@@ -37,7 +38,8 @@ def queue_digests(
         due_today = [i for i in soon if i.milestone.forecast <= end_of_today]
         failing = session.exec(
             select(OutboxMessage).where(
-                OutboxMessage.status.in_(("failed", "queued")), OutboxMessage.attempts > 0
+                OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.QUEUED)),
+                OutboxMessage.attempts > 0,
             )
         ).all()
         person = Person(officer.name, officer.email, "business_support", la_facing=False)

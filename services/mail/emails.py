@@ -1,7 +1,8 @@
 """Rendering emails: Jinja2 templates in plain English, as text and as HTML, with an .ics of key dates.
 
-Subjects are built here, not in templates, so that one function strips anything a header must not
-hold (CR and LF: no header injection, whatever a contact's name or a note says).
+Subjects are written in code by the modules that queue each kind of mail, never in a template, and
+`render` passes each through `header_safe`, as delivery does again with names and subjects: no control
+character (CR, LF) reaches a header, whatever a contact's name or a note says.
 """
 
 from __future__ import annotations

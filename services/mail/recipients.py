@@ -77,3 +77,11 @@ def resolve(
         found = _staff(session, role, la.ofsted_region, name=activity.lead_inspector)
         return found and Person(found.name, found.email, "lead_inspector", la_facing=False)
     return _staff(session, role, la.ofsted_region)
+
+
+def resolve_all(
+    session: Session, activity: Activity, roles: tuple[str, ...], *, on: date, milestone_owner: str = ""
+) -> list[Person]:
+    """The people holding `roles`, each once, in the order of `roles`; roles nobody holds are skipped."""
+    found = [resolve(session, activity, r, on=on, milestone_owner=milestone_owner) for r in roles]
+    return [p for p in dict.fromkeys(found) if p is not None]

@@ -1,26 +1,17 @@
 """Where emails go: an SMTP server (STARTTLS and login) by default, GOV.UK Notify, or a directory of
-.eml files for the demo. Chosen by ILACS_MAIL_TRANSPORT; each reads its own settings.
-
-| variable | meaning |
-|---|---|
-| ILACS_MAIL_TRANSPORT | smtp (default), notify or directory |
-| ILACS_SMTP_HOST / ILACS_SMTP_PORT | the SMTP server (default localhost:25) |
-| ILACS_SMTP_USER / ILACS_SMTP_PASSWORD | login, after STARTTLS (both or neither) |
-| ILACS_SMTP_STARTTLS | true (default) or false |
-| ILACS_MAIL_FROM | the From address |
-| ILACS_MAIL_DIR | the directory transport's folder |
-| ILACS_NOTIFY_API_KEY | GOV.UK Notify's API key |
-| ILACS_NOTIFY_TEMPLATE_ID | a Notify email template whose subject is ((subject)) and body ((body)) |
+.eml files for the demo. Chosen by ILACS_MAIL_TRANSPORT; the settings of each (ILACS_SMTP_*,
+ILACS_NOTIFY_*, ILACS_MAIL_DIR) are described in `services.settings`.
 """
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
+
+from services.settings import MailTransport, get_settings
 
 
 class Transport(Protocol):
@@ -87,26 +78,19 @@ class NotifyTransport:
 
 
 def transport_from_settings() -> Transport:
-    kind = os.environ.get("ILACS_MAIL_TRANSPORT", "smtp")
-    if kind == "directory":
-        default = Path(os.environ.get("ILACS_HOME") or Path.home() / ".ilacs") / "mail"
-        return DirectoryTransport(Path(os.environ.get("ILACS_MAIL_DIR") or default))
-    if kind == "notify":
+    settings = get_settings()
+    if settings.mail_transport is MailTransport.DIRECTORY:
+        return DirectoryTransport(settings.mail_directory)
+    if settings.mail_transport is MailTransport.NOTIFY:
         return NotifyTransport(
-            api_key=os.environ["ILACS_NOTIFY_API_KEY"],
-            template_id=os.environ["ILACS_NOTIFY_TEMPLATE_ID"],
-            base_url=os.environ.get("ILACS_NOTIFY_BASE_URL"),
+            api_key=settings.notify_api_key.get_secret_value(),
+            template_id=settings.notify_template_id,
+            base_url=settings.notify_base_url,
         )
-    if kind != "smtp":
-        raise ValueError(f"ILACS_MAIL_TRANSPORT={kind!r}: use smtp, notify or directory")
     return SmtpTransport(
-        host=os.environ.get("ILACS_SMTP_HOST", "localhost"),
-        port=int(os.environ.get("ILACS_SMTP_PORT", "25")),
-        user=os.environ.get("ILACS_SMTP_USER", ""),
-        password=os.environ.get("ILACS_SMTP_PASSWORD", ""),
-        starttls=os.environ.get("ILACS_SMTP_STARTTLS", "true").lower() not in ("false", "0", "no"),
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        user=settings.smtp_user,
+        password=settings.smtp_password.get_secret_value(),
+        starttls=settings.smtp_starttls,
     )
-
-
-def mail_from() -> str:
-    return os.environ.get("ILACS_MAIL_FROM", "ILACS notifications <ilacs-notifications@example.org>")

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from calendars import LONDON, WorkingDayCalendar
 from models.compliance import Tally, Verdict, judge, justified, owner_class
 from models.records import Activity, LocalAuthority, Milestone
+from models.states import ActivityStatus
 from services.store import audit
 
 
@@ -88,7 +89,9 @@ def build_report(
         select(Milestone, Activity, LocalAuthority)
         .join(Activity, Milestone.activity_id == Activity.id)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-        .where(Milestone.target >= first, Milestone.target < after, Activity.status != "cancelled")
+        .where(
+            Milestone.target >= first, Milestone.target < after, Activity.status != ActivityStatus.CANCELLED
+        )
     )
     if region:
         query = query.where(LocalAuthority.ofsted_region == region)

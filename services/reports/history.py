@@ -17,13 +17,13 @@ from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, LocalAuthority, Milestone
-from models.timeline import DONE, plan, require_working_day, template_in_force
+from models.states import ActivityStatus, MilestoneStatus
+from models.templates import types_with
+from models.timeline import plan, require_working_day, template_in_force
 from services.store import audit
 from services.store.reference_data import CsvImportError, Repeats, csv_rows
 
 COLUMNS = ("la_code", "activity_type", "onsite_start", "fieldwork_end")
-TYPES = ("standard-inspection", "short-inspection", "focused-visit", "monitoring-visit")
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,10 @@ def _moment(text: str, column: str) -> tuple[datetime, bool]:
 def _parse(row: dict[str, str], las: dict[str, int], calendar: WorkingDayCalendar) -> _Parsed:
     if row["la_code"] not in las:
         raise ValueError(f"no local authority with ONS code {row['la_code']!r}")
-    if row["activity_type"] not in TYPES:
-        raise ValueError(f"activity_type {row['activity_type']!r} is not one of {', '.join(TYPES)}")
+    if row["activity_type"] not in types_with("history"):
+        raise ValueError(
+            f"activity_type {row['activity_type']!r} is not one of {', '.join(types_with('history'))}"
+        )
     try:
         onsite, end = date.fromisoformat(row["onsite_start"]), date.fromisoformat(row["fieldwork_end"])
     except ValueError:
@@ -132,7 +134,7 @@ def _check_rows(session: Session, text: str, source: str, calendar: WorkingDayCa
     """Every row checked: the new activities with their timelines, and the stored ones rows repeat."""
     las = {la.ons_code: la.id for la in session.exec(select(LocalAuthority))}
     stored, new = defaultdict(list), defaultdict(list)
-    for activity in session.exec(select(Activity).where(Activity.status != "cancelled")):
+    for activity in session.exec(select(Activity).where(Activity.status != ActivityStatus.CANCELLED)):
         stored[activity.la_id].append(activity)
     repeats, planned, skipped = Repeats(source), [], []
     for line, row in csv_rows(text, COLUMNS, source):
@@ -166,7 +168,7 @@ def import_history(
     for item, timeline in planned:
         activity = Activity(
             activity_type=item.activity_type, la_id=item.la_id, onsite=item.onsite, fieldwork_end=item.end,
-            status="historic", lead_inspector="(imported)", flags=[], edition=timeline.edition,
+            status=ActivityStatus.HISTORIC, lead_inspector="(imported)", flags=[], edition=timeline.edition,
             calendar_version=timeline.calendar_version, created_at=now,
         )  # fmt: skip
         session.add(activity)
@@ -183,7 +185,7 @@ def import_history(
                     target=dated.target,
                     forecast=dated.forecast,
                     actual=dated.actual,
-                    status=DONE if dated.actual else UNKNOWN,
+                    status=MilestoneStatus.DONE if dated.actual else MilestoneStatus.UNKNOWN,
                     provisional=dated.provisional,
                     calendar_version=dated.calendar_version,
                     rule=dated.not_applicable_rule,

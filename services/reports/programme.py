@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from calendars import WorkingDayCalendar
 from models.programme import JTAI, ONSITE_WEEKDAY, Booking, LocalAuthorityState, Programme
 from models.records import Activity, Judgement, LocalAuthority
+from models.states import ActivityStatus
 from services.store.reference_data import shipped
 from services.tracking import lifecycle
 
@@ -73,7 +74,7 @@ def bookings(session: Session, start: date) -> list[Booking]:
     rows = session.exec(
         select(Activity, LocalAuthority)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-        .where(Activity.status == "planned", Activity.onsite >= start)
+        .where(Activity.status == ActivityStatus.PLANNED, Activity.onsite >= start)
     )
     planned_kinds = set(ONSITE_WEEKDAY)  # annual engagement and the APV take no inspection team's week
     return [

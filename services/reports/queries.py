@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, LocalAuthority, Milestone
+from models.states import ActivityStatus, MilestoneStatus
 from models.templates import activity_types, shipped_editions
-from models.timeline import PLANNED, MilestoneDate
+from models.timeline import MilestoneDate
 from services.tracking.lifecycle import activity, milestones
 from services.validation import InvalidInput, one_of
 
@@ -99,7 +100,11 @@ def _open_milestones(session: Session, filters: Filters):
         select(Milestone, Activity, LocalAuthority)
         .join(Activity, Milestone.activity_id == Activity.id)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-        .where(Milestone.actual.is_(None), Milestone.status == PLANNED, Activity.status != "cancelled")
+        .where(
+            Milestone.actual.is_(None),
+            Milestone.status == MilestoneStatus.PLANNED,
+            Activity.status != ActivityStatus.CANCELLED,
+        )
     )
     if filters.region:
         query = query.where(LocalAuthority.ofsted_region == filters.region)

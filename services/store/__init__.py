@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from services.settings import get_settings
 from services.store.audit import anchor_once
-from services.store.database import database_url, make_engine, migrate
+from services.store.database import make_engine, migrate
 from services.store.reference_data import ensure_reference_local_authorities
 
 _opened: dict[str, Engine] = {}
@@ -20,7 +21,7 @@ _opened: dict[str, Engine] = {}
 def open_store(url: str | None = None) -> Engine:
     """The migrated store at `url` (default: the settings), with reference data loaded if it was empty.
     Opened once per process and URL: later calls return the same engine."""
-    url = url or database_url()
+    url = url or get_settings().store_url
     if url not in _opened:
         engine = make_engine(url)
         migrate(engine)

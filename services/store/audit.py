@@ -26,18 +26,19 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from calendars import LONDON
 from models.records import AuditEntry
-from services.store.database import ilacs_home, transaction
+from services.settings import get_settings
+from services.store.database import transaction
 from services.store.keys import kept_secret
 
 GENESIS = "0" * 64
 SEAL = "hmac-sha256"
 LEGACY = "legacy-sha256"
-MIN_KEY = 32
 # Offsets an old entry's time may have been given in: UTC, London's, then every quarter hour on Earth.
 _LEGACY_OFFSETS = [timezone(timedelta(minutes=m)) for m in range(-12 * 60, 14 * 60 + 1, 15)]
 
@@ -46,20 +47,14 @@ def _entries(count: int) -> str:
     return f"{count} entry" if count == 1 else f"{count} entries"
 
 
-class AuditError(ValueError):
-    """A setting the audit log cannot work with."""
-
-
 class ChainBroken(Exception):
     """Refused: the chain does not verify, so it is not anchored."""
 
 
 @lru_cache(maxsize=4)
-def _keys(setting: str | None, home: str) -> tuple[bytes, bytes]:
-    secret = kept_secret("ILACS_AUDIT_KEY", "audit-key")
-    if len(secret) < MIN_KEY:
-        raise AuditError(f"ILACS_AUDIT_KEY must have at least {MIN_KEY} characters")
-    master = secret.encode()
+def _keys(setting: SecretStr | None, key_file: Path) -> tuple[bytes, bytes]:
+    """Cached per key, so that sealing and verifying many entries reads the key file once."""
+    master = kept_secret(setting, key_file).encode()
     return (
         hmac.new(master, b"ilacs audit entry", "sha256").digest(),
         hmac.new(master, b"ilacs audit checkpoint", "sha256").digest(),
@@ -67,11 +62,13 @@ def _keys(setting: str | None, home: str) -> tuple[bytes, bytes]:
 
 
 def _entry_key() -> bytes:
-    return _keys(os.environ.get("ILACS_AUDIT_KEY"), str(ilacs_home()))[0]
+    settings = get_settings()
+    return _keys(settings.audit_key, settings.home / "audit-key")[0]
 
 
 def _checkpoint_key() -> bytes:
-    return _keys(os.environ.get("ILACS_AUDIT_KEY"), str(ilacs_home()))[1]
+    settings = get_settings()
+    return _keys(settings.audit_key, settings.home / "audit-key")[1]
 
 
 def canonical_instant(at: datetime) -> str:
@@ -182,7 +179,7 @@ class Checkpoint:
 
 
 def checkpoint_file() -> Path:
-    return Path(os.environ.get("ILACS_AUDIT_CHECKPOINTS") or ilacs_home() / "audit-checkpoints.jsonl")
+    return get_settings().checkpoint_file
 
 
 def store_label(session_or_engine: Session | Engine) -> str:

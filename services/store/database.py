@@ -1,12 +1,11 @@
 """The tracking store's engine: SQLite by default, PostgreSQL by one setting, always migrated.
 
 Settings: ILACS_DATABASE_URL (any SQLAlchemy URL); without it, a SQLite file in ILACS_HOME
-(default ~/.ilacs). `services.store.open_store` opens a store through it.
+(default ~/.ilacs), both read by `services.settings`. `services.store.open_store` opens a store.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,14 +14,6 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def ilacs_home() -> Path:
-    return Path(os.environ.get("ILACS_HOME") or Path.home() / ".ilacs")
-
-
-def database_url() -> str:
-    return os.environ.get("ILACS_DATABASE_URL") or f"sqlite:///{ilacs_home() / 'ilacs.db'}"
 
 
 def make_engine(url: str) -> Engine:

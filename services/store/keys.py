@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
-from services.store.database import ilacs_home
+from pydantic import SecretStr
 
 
-def kept_secret(setting: str, filename: str) -> str:
-    """The value of the environment variable `setting`, else of ILACS_HOME/`filename`, which is made
-    (owner-only, never printed) the first time; two processes starting together agree on one value."""
-    if os.environ.get(setting):
-        return os.environ[setting]
-    path = ilacs_home() / filename
+def kept_secret(setting: SecretStr | None, path: Path) -> str:
+    """The secret a setting gives, else the one kept in `path`, which is made (owner-only, never
+    printed) the first time; two processes starting together agree on one value."""
+    if setting is not None:
+        return setting.get_secret_value()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{filename}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         draft.touch(mode=0o600)
         draft.write_text(secrets.token_urlsafe(48))
         try:

@@ -211,13 +211,12 @@ def shipped(name: str) -> str:
     return resources.files("models").joinpath(f"reference_data/{name}").read_text("utf-8")
 
 
-def load_fictional_demo_people(engine: Engine) -> None:
+def load_fictional_demo_people(session: Session) -> None:
     """The invented contacts and staff of the demonstration, into a store that has no contacts yet."""
-    with transaction(engine) as session:
-        if session.exec(select(func.count()).select_from(Contact)).one():
-            return
-        import_contacts(session, shipped("fictional-demo-contacts.csv"), source="fictional-demo-contacts.csv")
-        import_staff(session, shipped("fictional-demo-staff.csv"), source="fictional-demo-staff.csv")
+    if session.exec(select(func.count()).select_from(Contact)).one():
+        return
+    import_contacts(session, shipped("fictional-demo-contacts.csv"), source="fictional-demo-contacts.csv")
+    import_staff(session, shipped("fictional-demo-staff.csv"), source="fictional-demo-staff.csv")
 
 
 def ensure_reference_local_authorities(engine: Engine) -> None:

@@ -1,19 +1,26 @@
 """When the calendar changes (a new bank holiday, a closure day), find the open milestones whose dates
-move, and recompute them on request in one audited transaction (spec section 7)."""
+move, and recompute them on request in one audited transaction (spec section 7), telling the people of
+each activity whose dates moved."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
 from calendars import WorkingDayCalendar
 from models.records import Activity
+from models.states import ActivityStatus
 from models.templates import template_for_edition
 from models.timeline import plan
 from services.store import audit
+from services.tracking.events import ActivityChanged
 from services.tracking.lifecycle import dates_of, milestones, replan, snapshot_dates
+
+if TYPE_CHECKING:
+    from services.tracking.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,9 @@ class CalendarReview:
 
 
 def _open_activities(session: Session) -> list[Activity]:
-    return list(session.exec(select(Activity).where(Activity.status == "planned").order_by(Activity.id)))
+    return list(
+        session.exec(select(Activity).where(Activity.status == ActivityStatus.PLANNED).order_by(Activity.id))
+    )
 
 
 def review(session: Session, calendar: WorkingDayCalendar) -> CalendarReview:
@@ -61,8 +70,10 @@ def review(session: Session, calendar: WorkingDayCalendar) -> CalendarReview:
     return CalendarReview(calendar.version, changes, blocked)
 
 
-def apply(session: Session, calendar: WorkingDayCalendar, *, by: str, now: datetime) -> CalendarReview:
-    """Recompute every activity `review` finds changed, each with an audit entry of old and new dates."""
+def apply(uow: UnitOfWork, *, by: str, now: datetime) -> CalendarReview:
+    """Recompute, by the unit of work's calendar, every activity `review` finds changed, each with an
+    audit entry of old and new dates."""
+    session, calendar = uow.session, uow.calendar
     found_review = review(session, calendar)
     for activity_id in sorted({c.activity_id for c in found_review.changes}):
         found = session.get(Activity, activity_id)
@@ -76,4 +87,5 @@ def apply(session: Session, calendar: WorkingDayCalendar, *, by: str, now: datet
             before={row.key: before for row, before in moved},
             after={row.key: dates_of(row) for row, _ in moved},
         )  # fmt: skip
+        uow.collect(ActivityChanged(activity_id, "a change to the calendar of working days", now, moved))
     return found_review

@@ -1,17 +1,22 @@
 """Annex B: requests for further information the lead inspector logs during an inspection
 [003 ¶165-168, ¶254]. Each is also a dated milestone owned by the LA, so it is reminded and chased
-like any other."""
+like any other. Logging one sends the LA the request in writing; answering it stops its reminders."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
 from models.records import FurtherInformationRequest, Milestone
-from models.timeline import DONE, PLANNED
+from models.states import MilestoneStatus
 from services.store import audit
-from services.tracking.lifecycle import TrackingError, activity
+from services.tracking.events import ActivityChanged, FurtherInformationRequested
+from services.tracking.lifecycle import TrackingError, activity, dates_of
+
+if TYPE_CHECKING:
+    from services.tracking.unit_of_work import UnitOfWork
 
 REQUEST_TYPES = {  # Annex B's types of request
     "case-information": "case information",
@@ -33,7 +38,7 @@ def requests(session: Session, activity_id: int) -> list[FurtherInformationReque
 
 
 def add_request(
-    session: Session,
+    uow: UnitOfWork,
     *,
     activity_id: int,
     requested_by: str,
@@ -44,6 +49,7 @@ def add_request(
     now: datetime,
 ) -> FurtherInformationRequest:
     """Log a request and the LA-owned milestone that falls due at `required_by`."""
+    session = uow.session
     if request_type not in REQUEST_TYPES:
         raise TrackingError(f"request type {request_type!r} is not one of {', '.join(REQUEST_TYPES)}")
     if not request.strip() or not reason.strip():
@@ -58,7 +64,7 @@ def add_request(
     milestone = Milestone(
         activity_id=activity_id, position=max(positions, default=0) + 1, key=_key(number),
         title=f"Further information: {request}", owner="LA", source=SOURCE, target=required_by,
-        forecast=required_by, status=PLANNED, origin="annex_b", recorded_by=requested_by,
+        forecast=required_by, status=MilestoneStatus.PLANNED, origin="annex_b", recorded_by=requested_by,
     )  # fmt: skip
     session.add_all([logged, milestone])
     session.flush()
@@ -67,13 +73,15 @@ def add_request(
         subject=_key(number), reason=reason,
         after={"type": logged.request_type, "request": request, "required_by": required_by.isoformat()},
     )  # fmt: skip
+    uow.collect(FurtherInformationRequested(logged.id, now))
     return logged
 
 
 def answer_request(
-    session: Session, *, activity_id: int, number: int, response: str, at: datetime, by: str, now: datetime
+    uow: UnitOfWork, *, activity_id: int, number: int, response: str, at: datetime, by: str, now: datetime
 ) -> FurtherInformationRequest:
     """Record the LA's response: the request's milestone is done at `at`."""
+    session = uow.session
     logged = next((r for r in requests(session, activity_id) if r.milestone_key == _key(number)), None)
     if logged is None:
         raise TrackingError(f"activity {activity_id} has no further-information request {number}")
@@ -86,12 +94,16 @@ def answer_request(
         "response": logged.response,
         "responded_at": logged.responded_at and logged.responded_at.isoformat(),
     }
+    dates_before = dates_of(milestone)
     logged.response, logged.responded_at = response, at
-    milestone.actual, milestone.forecast, milestone.status, milestone.recorded_by = at, at, DONE, by
+    milestone.actual, milestone.forecast, milestone.recorded_by = at, at, by
+    milestone.status = MilestoneStatus.DONE
     session.add_all([logged, milestone])
     after = {"response": response, "responded_at": at.isoformat()}
     audit.append(
         session, at=now, actor=by, action="further_information_answered", activity_id=activity_id,
         subject=logged.milestone_key, before=before, after=after,
     )  # fmt: skip
+    answered = [(milestone, dates_before)]
+    uow.collect(ActivityChanged(activity_id, f"{logged.milestone_key} answered", now, answered))
     return logged

@@ -1,33 +1,26 @@
-"""Changes to activities: register, record what happened, undo, defer. Each is one transaction with
-its audit entries; a refusal raises TrackingError before anything is written."""
+"""Changes to activities: register, record what happened, undo, defer. Each writes its audit entries
+in the caller's transaction; record, undo and defer take the unit of work and tell it what moved, so
+the mail that follows is queued with them. A refusal raises TrackingError before anything is written."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
 from calendars import WorkingDayCalendar
 from models.checks import period_conflicts
 from models.records import Activity, Deferral, LocalAuthority, Milestone
+from models.states import ActivityStatus, MilestoneStatus
 from models.templates import ActivityTemplate, template_for_edition
 from models.timeline import MilestoneDate, Timeline, plan, require_working_day, template_in_force
 from services.store import audit
+from services.tracking.events import ActivityChanged
 
-DEFERRAL_REASONS = {  # the only reasons to defer [003 ¶16]
-    "weather": "serious weather conditions",
-    "power-failure": "a prolonged power or IT failure",
-    "serious-incident": "a serious incident",
-}
-REFUSED_DEFERRAL_REASONS = {
-    "staff-absence": "staff absence",
-    "dcs-absence": "the DCS's absence [003 ¶75: the start is not delayed]",
-    "dcs-unavailable": "the DCS being unavailable [003 ¶75: the start is not delayed]",
-}
-
-
-WITHDRAWN = "withdrawn"
+if TYPE_CHECKING:
+    from services.tracking.unit_of_work import UnitOfWork
 
 
 class TrackingError(ValueError):
@@ -64,7 +57,7 @@ def dates_of(row: Milestone) -> dict:
 
 
 def _check_clash(session: Session, la_id: int, onsite: date, end: date, *, ignore: int | None = None) -> None:
-    query = select(Activity).where(Activity.la_id == la_id, Activity.status != "cancelled")
+    query = select(Activity).where(Activity.la_id == la_id, Activity.status != ActivityStatus.CANCELLED)
     for other in session.exec(query):
         if other.id != ignore and other.onsite <= end and onsite <= other.fieldwork_end:
             raise TrackingError(
@@ -111,7 +104,9 @@ def register(
     session.add(new)
     session.flush()
     for position, dated in enumerate(timeline.milestones):
-        row = Milestone(activity_id=new.id, position=position, key=dated.key, title="", owner="", status="")
+        row = Milestone(
+            activity_id=new.id, position=position, key=dated.key, title="", owner="", status=dated.status
+        )
         _apply(row, dated)
         session.add(row)
     after = {
@@ -186,7 +181,12 @@ def replan(
         row = by_key.get(dated.key)
         if row is None:  # a milestone the activity has just gained (an outcome added a flag)
             row = Milestone(
-                activity_id=found.id, position=position, key=dated.key, title="", owner="", status=""
+                activity_id=found.id,
+                position=position,
+                key=dated.key,
+                title="",
+                owner="",
+                status=dated.status,
             )
             rows.append(row)
             snapshot[dated.key] = {"target": None, "forecast": None, "actual": None}
@@ -194,7 +194,7 @@ def replan(
     planned = {m.key for m in timeline.milestones}
     for row in rows:
         if row.origin == "template" and row.key not in planned:  # kept, never deleted
-            row.status, row.rule = WITHDRAWN, "no longer applies to this activity"
+            row.status, row.rule = MilestoneStatus.WITHDRAWN, "no longer applies to this activity"
             row.target = row.forecast = None
     moved = [(r, snapshot[r.key]) for r in rows if dates_of(r) != snapshot[r.key]]
     session.add_all(r for r, _ in moved)
@@ -206,15 +206,7 @@ def snapshot_dates(rows: Sequence[Milestone]) -> dict:
 
 
 def record_actual(
-    session: Session,
-    *,
-    activity_id: int,
-    key: str,
-    at: datetime,
-    by: str,
-    note: str,
-    now: datetime,
-    calendar: WorkingDayCalendar,
+    uow: UnitOfWork, *, activity_id: int, key: str, at: datetime, by: str, note: str, now: datetime
 ) -> list[tuple[Milestone, dict]]:
     """Record that milestone `key` happened at `at`; re-plan what follows. Returns what moved."""
     if at > now:
@@ -223,20 +215,13 @@ def record_actual(
     def record(row: Milestone) -> None:
         row.actual, row.recorded_by, row.note = at, by, note
 
-    return _change_and_replan(
-        session, activity_id, key, record, actor=by, action="record", reason=note, now=now, calendar=calendar
-    )
+    moved = _change_and_replan(uow, activity_id, key, record, actor=by, action="record", reason=note, now=now)
+    uow.collect(ActivityChanged(activity_id, f"{key} recorded", now, moved))
+    return moved
 
 
 def undo_actual(
-    session: Session,
-    *,
-    activity_id: int,
-    key: str,
-    by: str,
-    reason: str,
-    now: datetime,
-    calendar: WorkingDayCalendar,
+    uow: UnitOfWork, *, activity_id: int, key: str, by: str, reason: str, now: datetime
 ) -> list[tuple[Milestone, dict]]:
     """Take back a recorded actual: a new audited change, never a deletion."""
 
@@ -245,13 +230,13 @@ def undo_actual(
             raise TrackingError(f"activity {activity_id} has no recorded actual for {key!r} to undo")
         row.actual, row.recorded_by, row.note = None, by, reason
 
-    return _change_and_replan(
-        session, activity_id, key, undo, actor=by, action="undo", reason=reason, now=now, calendar=calendar
-    )
+    moved = _change_and_replan(uow, activity_id, key, undo, actor=by, action="undo", reason=reason, now=now)
+    uow.collect(ActivityChanged(activity_id, f"{key} corrected", now, moved))
+    return moved
 
 
 def _change_and_replan(
-    session: Session,
+    uow: UnitOfWork,
     activity_id: int,
     key: str,
     change: Callable[[Milestone], None],
@@ -260,9 +245,9 @@ def _change_and_replan(
     action: str,
     reason: str,
     now: datetime,
-    calendar: WorkingDayCalendar,
 ) -> list[tuple[Milestone, dict]]:
     """Apply `change` to one milestone, re-plan the activity and audit every date that moved."""
+    session = uow.session
     found = activity(session, activity_id)
     rows = milestones(session, activity_id)
     row = next((r for r in rows if r.key == key), None)
@@ -270,7 +255,7 @@ def _change_and_replan(
         raise TrackingError(f"activity {activity_id} ({found.activity_type}) has no milestone {key!r}")
     snapshot = snapshot_dates(rows)
     change(row)
-    moved = replan(session, found, rows, calendar, snapshot)
+    moved = replan(session, found, rows, uow.calendar, snapshot)
     audit_moves(
         session, found, moved, actor=actor, action=action, subject=f"milestone {key}", reason=reason, now=now
     )
@@ -295,37 +280,22 @@ def audit_moves(
 
 
 def defer(
-    session: Session,
-    *,
-    activity_id: int,
-    to: date,
-    reason: str,
-    by: str,
-    now: datetime,
-    calendar: WorkingDayCalendar,
-    override: str = "",
+    uow: UnitOfWork, *, activity_id: int, to: date, reason: str, by: str, now: datetime, override: str = ""
 ) -> list[tuple[Milestone, dict]]:
     """Move the activity's first day on site; only for the framework's reasons [003 ¶16]."""
-    if reason in REFUSED_DEFERRAL_REASONS:
-        raise TrackingError(
-            f"an inspection is not deferred for {REFUSED_DEFERRAL_REASONS[reason]}: only for "
-            f"{', '.join(DEFERRAL_REASONS.values())} [003 ¶16]"
-        )
-    if reason not in DEFERRAL_REASONS:
-        raise TrackingError(
-            f"deferral reason {reason!r} is not one of {', '.join(DEFERRAL_REASONS)} [003 ¶16]"
-        )
+    session, calendar = uow.session, uow.calendar
     found = activity(session, activity_id)
+    template = template_for_edition(found.activity_type, found.edition)
+    label = _deferral_label(template, reason)
     try:
         require_working_day(calendar, to)
     except ValueError as exc:
         raise TrackingError(str(exc)) from None
-    template = template_for_edition(found.activity_type, found.edition)
     old_onsite, old_end = found.onsite, found.fieldwork_end
     new_end = calendar.add_working_days(to, template.fieldwork_days - 1)
     _check_clash(session, found.la_id, to, new_end, ignore=found.id)
     _check_periods(template, to, frozenset(found.flags), override)
-    found.onsite, found.fieldwork_end, found.status = to, new_end, "planned"
+    found.onsite, found.fieldwork_end, found.status = to, new_end, ActivityStatus.PLANNED
     found.variant = _variant(template, to)
     session.add(found)
     session.add(
@@ -348,4 +318,23 @@ def defer(
         after={"onsite": to.isoformat(), "fieldwork_end": new_end.isoformat(),
                **{row.key: dates_of(row) for row, _ in moved}},
     )  # fmt: skip
+    uow.collect(ActivityChanged(found.id, f"deferred: {label}", now, moved))
     return moved
+
+
+def _deferral_label(template: ActivityTemplate, reason: str) -> str:
+    """The label of one of the edition's reasons to defer [003 ¶16]; any other reason is refused."""
+    reasons = {r.code: r for r in template.deferral_reasons}
+    allowed = [r for r in template.deferral_reasons if r.allowed]
+    if reason in reasons and not reasons[reason].allowed:
+        refused = reasons[reason]
+        why = f" [{refused.why}]" if refused.why else ""
+        raise TrackingError(
+            f"an inspection is not deferred for {refused.label}{why}: only for "
+            f"{', '.join(r.label for r in allowed)} [003 ¶16]"
+        )
+    if reason not in reasons:
+        raise TrackingError(
+            f"deferral reason {reason!r} is not one of {', '.join(r.code for r in allowed)} [003 ¶16]"
+        )
+    return reasons[reason].label

@@ -5,12 +5,15 @@ an area for priority action brings the draft and full action plans."""
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
 from models.records import GRADES, JUDGEMENT_AREAS, Judgement, Milestone
+from models.templates import template_for_edition
 from services.store import audit
+from services.tracking.events import ActivityChanged
 from services.tracking.lifecycle import (
     TrackingError,
     activity,
@@ -20,9 +23,35 @@ from services.tracking.lifecycle import (
     snapshot_dates,
 )
 
-GRADED = ("standard-inspection", "short-inspection")
+if TYPE_CHECKING:
+    from services.tracking.unit_of_work import UnitOfWork
+
 FLAG_FOR_INADEQUATE = "inadequate"
 FLAG_FOR_PRIORITY_ACTION = "priority_action"
+
+
+def record_outcome(
+    uow: UnitOfWork,
+    *,
+    activity_id: int,
+    grades: dict[str, str],
+    priority_action: bool,
+    by: str,
+    note: str,
+    now: datetime,
+) -> list[tuple[Milestone, dict]]:
+    """Judgements and/or a focused visit's area for priority action, and the milestones they add."""
+    moved = []
+    if grades:
+        moved += record_judgements(
+            uow.session, activity_id=activity_id, grades=grades, by=by, now=now, calendar=uow.calendar
+        )
+    if priority_action:
+        moved += record_priority_action(
+            uow.session, activity_id=activity_id, by=by, note=note, now=now, calendar=uow.calendar
+        )
+    uow.collect(ActivityChanged(activity_id, "outcome recorded", now, moved))
+    return moved
 
 
 def record_judgements(
@@ -37,7 +66,7 @@ def record_judgements(
     """Record (or correct) graded judgements [003 ¶96-97]; re-plan if overall effectiveness changes
     whether the section 2.5 milestones apply. Returns the milestones that moved or appeared."""
     found = activity(session, activity_id)
-    if found.activity_type not in GRADED:
+    if not template_for_edition(found.activity_type, found.edition).graded:
         raise TrackingError(f"activity {activity_id} is a {found.activity_type}: only inspections are graded")
     _after_fieldwork(session, found, now, "judgements")
     for area, grade in grades.items():
@@ -69,7 +98,7 @@ def record_priority_action(
 ) -> list[tuple[Milestone, dict]]:
     """A focused visit found an area for priority action [003 ¶109-110, ¶229]."""
     found = activity(session, activity_id)
-    if found.activity_type != "focused-visit":
+    if not template_for_edition(found.activity_type, found.edition).priority_action:
         raise TrackingError(f"activity {activity_id} is a {found.activity_type}: areas for priority action "
                             "come from focused visits [003 ¶109]")  # fmt: skip
     _after_fieldwork(session, found, now, "an area for priority action")

@@ -4,18 +4,14 @@ are saved in test-output/."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from calendars import LONDON, england_calendar
 from interfaces.service import start_dashboard
-from services.access import accounts
 from services.store import open_store
-from services.store.database import transaction
-from services.tracking import lifecycle
+from tests.dashboard import PASSWORD, add_staff_and_inspection
 from tests.helpers import day
 from tests.integration.smtp_server import free_port
 
@@ -31,7 +27,6 @@ FLAGS = [
     "--disable-sync",
 ]
 SHOTS = Path(__file__).resolve().parents[2] / "test-output"
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -39,22 +34,7 @@ def dashboard(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'ilacs.db'}"
     monkeypatch.setenv("ILACS_DATABASE_URL", url)
     monkeypatch.setenv("ILACS_SECRET_KEY", "browser-test-secret-key-0123456789")
-    engine = open_store(url)
-    now = datetime(2025, 1, 2, 9, 0, tzinfo=LONDON)
-    with transaction(engine) as session:
-        accounts.add_user(
-            session, username="bea", name="Bea Support", role="business_support", password=PASSWORD, now=now
-        )
-        lifecycle.schedule(
-            session,
-            activity_type="standard-inspection",
-            la_code="E09000002",
-            onsite=day("Monday 2027-06-07"),
-            lead="Ann Lead",
-            actor="Bea",
-            now=now,
-            calendar=england_calendar(),
-        )
+    add_staff_and_inspection(open_store(url), onsite=day("Monday 2027-06-07"))
     port = free_port()
     server, thread = start_dashboard(port)  # as `make run` serves it
     yield f"http://127.0.0.1:{port}"

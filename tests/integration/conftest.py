@@ -1,4 +1,6 @@
 import itertools
+import sqlite3
+from contextlib import closing
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -37,15 +39,42 @@ def database_url(request, tmp_path):
     return server.rsplit("/", 1)[0] + f"/{name}"
 
 
-@pytest.fixture
-def store(database_url, monkeypatch):
-    """The migrated store, also set as ILACS_DATABASE_URL for code (and commands) that open it."""
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A SQLite store migrated and loaded with the shipped LAs once, for `store` to copy: a copy costs
+    a few milliseconds, migrating a fifth of a second, and most tests open a store."""
     from services.store import open_store
 
+    path = tmp_path_factory.mktemp("migrated") / "ilacs.db"
+    open_store(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture
+def store(request, database_url, monkeypatch):
+    """The migrated store, also set as ILACS_DATABASE_URL for code (and commands) that open it. On
+    SQLite it starts as a copy of `migrated_sqlite`; opening it then anchors its own audit chain, as
+    opening a new store does."""
+    from services.store import open_store
+
+    if database_url.startswith("sqlite:///"):
+        source = sqlite3.connect(request.getfixturevalue("migrated_sqlite"))
+        with closing(source), closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as target:
+            source.backup(target)
     monkeypatch.setenv("ILACS_DATABASE_URL", database_url)
     engine = open_store(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def staff_and_inspection(store):
+    """The store with the dashboard tests' four staff and Ann Lead's standard inspection (activity 1,
+    on site Monday 9 June 2025): see tests/dashboard.py."""
+    from tests.dashboard import add_staff_and_inspection
+
+    add_staff_and_inspection(store)
+    return store
 
 
 @pytest.fixture

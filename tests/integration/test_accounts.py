@@ -18,17 +18,12 @@ from interfaces.cli import main
 from models.records import AuditEntry, User
 from services.access import accounts, sign_in
 from services.store.database import transaction
+from tests.dashboard import PASSWORD, add_staff
 
-PASSWORD = "correct horse battery staple"
+pytestmark = pytest.mark.slow  # each sign-in attempt checks an argon2 hash
+
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 SECOND, MINUTE = timedelta(seconds=1), timedelta(minutes=1)
-
-
-def add_ann(store) -> None:
-    with transaction(store) as session:
-        accounts.add_user(
-            session, username="ann", name="Ann Lead", role="inspector", password=PASSWORD, now=T0
-        )
 
 
 def attempt(store, password: str, *, at: datetime, username: str = "ann", address: str = "192.0.2.1"):
@@ -43,7 +38,7 @@ def lockouts_audited(store) -> list[tuple[str, dict]]:
 
 
 def test_five_failures_lock_an_account_and_each_later_failure_doubles_the_wait(store):
-    add_ann(store)
+    add_staff(store, "ann", now=T0)
     for n in range(4):
         assert attempt(store, "wrong", at=T0 + n * SECOND) == sign_in.Attempt(user=None, locked_until=None)
     assert attempt(store, "wrong", at=T0 + 4 * SECOND).locked_until == T0 + 4 * SECOND + MINUTE
@@ -60,7 +55,7 @@ def test_five_failures_lock_an_account_and_each_later_failure_doubles_the_wait(s
 
 
 def test_the_wait_stops_growing_at_an_hour_and_failures_are_forgotten_a_day_after_the_last(store):
-    add_ann(store)
+    add_staff(store, "ann", now=T0)
     at = T0
     for _ in range(12):
         at = attempt(store, "wrong", at=at).locked_until or at + SECOND
@@ -71,7 +66,7 @@ def test_the_wait_stops_growing_at_an_hour_and_failures_are_forgotten_a_day_afte
 
 
 def test_twenty_failures_from_one_address_lock_it_for_every_account(store):
-    add_ann(store)
+    add_staff(store, "ann", now=T0)
     for n in range(19):
         assert attempt(store, "wrong", username=f"guess{n}", at=T0 + n * SECOND).locked_until is None
     assert attempt(store, "wrong", username="guess19", at=T0 + 19 * SECOND).locked_until is not None
@@ -81,7 +76,7 @@ def test_twenty_failures_from_one_address_lock_it_for_every_account(store):
 
 
 def test_a_lock_out_shows_until_it_ends_and_clearing_it_is_audited_with_who(store):
-    add_ann(store)
+    add_staff(store, "ann", now=T0)
     for n in range(5):
         attempt(store, "wrong", at=T0 + n * SECOND)
     with transaction(store) as session:
@@ -96,7 +91,7 @@ def test_a_lock_out_shows_until_it_ends_and_clearing_it_is_audited_with_who(stor
 
 
 def test_a_session_ends_after_an_idle_hour_eight_hours_or_when_revoked(store):
-    add_ann(store)
+    add_staff(store, "ann", now=T0)
     with transaction(store) as session:
         ann = session.exec(select(User)).one()
         busy, idle, revoked = (accounts.start_session(session, ann, now=T0) for _ in range(3))
@@ -155,8 +150,7 @@ ADD = "user add ann --name 'Ann Lead' --role inspector --password-stdin"
     ],
 )
 def test_user_add_refuses_bad_input_in_one_line_writing_nothing(store, capsys, command, stdin, message):
-    with transaction(store) as session:
-        accounts.add_user(session, username="bea", name="Bea", role="viewer", password=PASSWORD, now=T0)
+    add_staff(store, "bea", now=T0)
     before = counts(store)
     status, out, err = run(capsys, command, None if stdin is None else io.StringIO(stdin))
     assert (status, out, err.count("\n")) == (2, "", 1) and err.startswith("ilacs: error: ")
@@ -199,7 +193,7 @@ def test_user_add_keeps_a_passphrase_with_spaces_as_typed(store, capsys):
 
 
 def test_user_password_changes_it_audited_and_refuses_bad_input(store, capsys):
-    add_ann(store)
+    add_staff(store, "ann", now=T0)
     assert run(capsys, "user password ann --password-stdin", io.StringIO("a brand new passphrase\n")) == (
         0,
         "changed the password of ann; 0 sessions ended\n",
@@ -226,7 +220,7 @@ def test_user_password_changes_it_audited_and_refuses_bad_input(store, capsys):
 
 
 def test_user_role_changes_it_audited_and_refuses_bad_input(store, capsys):
-    add_ann(store)
+    add_staff(store, "ann", now=T0)
     assert run(capsys, "user role ann --role viewer --by 'Bea Support'", None) == (
         0,
         "ann is now viewer; 0 sessions ended\n",
@@ -254,7 +248,7 @@ def test_user_role_changes_it_audited_and_refuses_bad_input(store, capsys):
 
 
 def test_user_unlock_clears_an_account_audited_with_who(store, capsys):
-    add_ann(store)
+    add_staff(store, "ann", now=T0)
     now = datetime.now(UTC)
     for n in range(5):
         attempt(store, "wrong", at=now + n * SECOND)

@@ -23,6 +23,8 @@ from models.records import AuditEntry
 from services.store import audit, open_store
 from services.store.database import make_engine, transaction
 
+pytestmark = pytest.mark.slow  # chains sealed, cut, rebuilt and re-verified through the command line
+
 SCHEDULE = "schedule standard-inspection --la E09000003 --lead Ann"
 MARQUESAS = timezone(timedelta(hours=-9, minutes=-30))
 
@@ -306,10 +308,10 @@ def test_a_broken_chain_is_never_anchored(store, capsys):
 
 
 def test_the_key_is_made_once_owner_only_and_never_printed(store, capsys):
-    from services.store.database import ilacs_home
+    from services.settings import get_settings
 
     five_entries_then_a_checkpoint(store, capsys)
-    key_file = ilacs_home() / "audit-key"
+    key_file = get_settings().home / "audit-key"
     key = key_file.read_text().strip()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and len(key) >= 32
     printed = "".join(run(capsys, command)[1] for command in ("audit verify", "audit checkpoint", "show 1"))

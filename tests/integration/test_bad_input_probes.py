@@ -22,6 +22,8 @@ from interfaces.cli import main
 from services.store import audit, open_store
 from services.store.database import transaction
 
+pytestmark = pytest.mark.slow  # hundreds of commands, each checked against a snapshot of the store
+
 BIG = "99999999999999999999999"
 # Each base command would succeed (or fail only for the rules, not the input) on the populated store.
 SCHEDULE = "schedule focused-visit --la E09000003 --onsite 2025-03-04 --lead Ann --as-of 2025-02-20"

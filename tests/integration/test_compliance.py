@@ -12,6 +12,8 @@ from sqlalchemy import text
 
 from interfaces.cli import main
 
+pytestmark = pytest.mark.slow  # a year of history imported and reported in every format
+
 # Five focused visits in 2025 (D a Tuesday, E the Wednesday): the draft letter is due E+5 at 17:00,
 # publication E+16 at 09:30, the LA's comments 2 working days after the draft arrives.
 HISTORY = """la_code,activity_type,onsite_start,fieldwork_end,draft_letter_sent,factual_accuracy_comments,\

@@ -12,45 +12,19 @@ from calendars import LONDON, england_calendar
 from services.access import accounts
 from services.store.database import transaction
 from services.tracking import lifecycle
+from tests.dashboard import PASSWORD, csrf_token, sign_in
 from tests.helpers import day
 
-PASSWORD = "correct horse battery staple"
+pytestmark = pytest.mark.slow  # every sign-in checks an argon2 hash, and the fixture makes four
 
 
 @pytest.fixture
-def site(store, database_url, monkeypatch):
+def site(staff_and_inspection, database_url, monkeypatch):
     from interfaces.web.app import create_app
 
     monkeypatch.setenv("ILACS_SECRET_KEY", "test-secret-key-for-the-dashboard-tests")
-    now = datetime(2025, 1, 2, 9, 0, tzinfo=LONDON)
-    with transaction(store) as session:
-        for username, name, role in (
-            ("bea", "Bea Support", "business_support"),
-            ("ann", "Ann Lead", "inspector"),
-            ("ian", "Ian Other", "inspector"),
-            ("vic", "Vic Viewer", "viewer"),
-        ):
-            accounts.add_user(session, username=username, name=name, role=role, password=PASSWORD, now=now)
-        lifecycle.schedule(
-            session,
-            activity_type="standard-inspection",
-            la_code="E09000002",
-            onsite=day("Monday 2025-06-09"),
-            lead="Ann Lead",
-            actor="Bea",
-            now=now,
-            calendar=england_calendar(),
-        )
     with TestClient(create_app(database_url=database_url, loopback=True)) as client:
         yield client
-
-
-def sign_in(client: TestClient, username: str) -> str:
-    page = client.get("/sign-in").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 200  # followed the redirect to Today
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
 
 
 def test_pages_need_a_signed_in_user(site):
@@ -59,8 +33,7 @@ def test_pages_need_a_signed_in_user(site):
 
 
 def test_a_wrong_password_shows_the_govuk_error_summary(site):
-    page = site.get("/sign-in").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token(site.get("/sign-in").text)
     response = site.post("/sign-in", data={"username": "bea", "password": "wrong", "csrf_token": token})
     assert response.status_code == 400
     assert (
@@ -217,7 +190,7 @@ def test_the_programme_page_shows_activities_by_region_and_month_and_capacity_us
 
 
 def attempt(client: TestClient, username: str, password: str):
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
+    token = csrf_token(client.get("/sign-in").text)
     return client.post("/sign-in", data={"username": username, "password": password, "csrf_token": token})
 
 

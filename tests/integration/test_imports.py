@@ -16,6 +16,8 @@ from sqlmodel import Session, SQLModel, select
 from models.records import Contact  # and so every table
 from tests.integration.test_store_commands import run
 
+pytestmark = pytest.mark.slow  # whole files through the importers and the command line
+
 HISTORY = """la_code,activity_type,onsite_start,fieldwork_end,draft_letter_sent,publication
 E09000002,focused-visit,2025-02-04,2025-02-05,2025-02-12,2025-02-27T09:00
 E09000003,focused-visit,2025-03-04,2025-03-05,2025-03-14,

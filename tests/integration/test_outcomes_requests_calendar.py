@@ -10,6 +10,7 @@ from calendars.england import build_england_calendar
 from models.records import AuditEntry
 from services.store.database import transaction
 from services.tracking import calendar_changes
+from services.tracking.unit_of_work import UnitOfWork
 from tests.helpers import day
 from tests.integration.test_store_commands import SCHEDULE, run
 
@@ -103,8 +104,8 @@ def test_a_new_closure_day_is_listed_then_applied_once_with_an_audit_entry(store
         day("Friday 2025-02-07"),
         day("Monday 2025-02-10"),
     )
-    with transaction(store) as session:
-        calendar_changes.apply(session, closed, by="Bea", now=draft.old_target)
+    with UnitOfWork(store, calendar=closed) as uow:
+        calendar_changes.apply(uow, by="Bea", now=draft.old_target)
     with transaction(store) as session:
         assert calendar_changes.review(session, closed).changes == []
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "calendar")).one()

@@ -8,6 +8,8 @@ import pytest
 
 from tests.integration.test_store_commands import run
 
+pytestmark = pytest.mark.slow  # programmes planned years ahead over every LA
+
 PLAN = "programme plan --from 2026-11-23 --years 3"
 
 

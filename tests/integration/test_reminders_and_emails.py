@@ -17,13 +17,18 @@ from sqlmodel import select
 from calendars import LONDON, england_calendar
 from models.records import Activity, Contact, OutboxMessage
 from models.reminders import shipped_policy
-from services.mail import outbox
 from services.mail.delivery import ESCALATE_AFTER, deliver_due
+from services.mail.outbox import QueueReport
+from services.mail.reminders import queue_reminders
+from services.mail.sweep import sweep as sweep_the_store
 from services.mail.transports import SmtpTransport
 from services.store.database import transaction
 from services.store.reference_data import import_contacts, import_staff
-from services.tracking import changes, lifecycle
+from services.tracking import lifecycle
+from services.tracking.unit_of_work import UnitOfWork
 from tests.helpers import day
+
+pytestmark = pytest.mark.slow  # timelines walked day by day against a real SMTP server
 
 BARKING = "E09000002"
 DCS = "dcs@barking.example.org"
@@ -69,9 +74,9 @@ def inspection(store):
         ).id
 
 
-def sweep(store, moment: datetime) -> outbox.SweepReport:
+def sweep(store, moment: datetime) -> QueueReport:
     with transaction(store) as session:
-        return outbox.sweep(session, as_of=moment, calendar=CALENDAR, policy=POLICY)
+        return sweep_the_store(session, as_of=moment, calendar=CALENDAR, policy=POLICY)
 
 
 def send(store, transport, moment: datetime):
@@ -79,11 +84,10 @@ def send(store, transport, moment: datetime):
 
 
 def record(store, activity_id: int, key: str, moment: datetime) -> None:
-    with transaction(store) as session:
-        changes.record_actual(
-            session, activity_id=activity_id, key=key, at=moment, by="Ann Lead", note="", now=moment,
-            calendar=CALENDAR, policy=POLICY,
-        )  # fmt: skip
+    with UnitOfWork(store, calendar=CALENDAR, policy=POLICY) as uow:
+        lifecycle.record_actual(
+            uow, activity_id=activity_id, key=key, at=moment, by="Ann Lead", note="", now=moment
+        )
 
 
 def summary(received) -> list[tuple[str, str]]:
@@ -232,11 +236,15 @@ def test_a_deferral_mid_timeline_sends_one_dates_changed_email_and_no_stale_remi
 ):
     record(store, inspection, "notification", at("2025-01-06T09:30"))
     sweep(store, at("2025-01-07T07:00"))  # child-level data and audits due today: queued for 08:00
-    with transaction(store) as session:
-        changes.defer(
-            session, activity_id=inspection, to=day("Monday 2025-01-20"), reason="weather", by="Bea Support",
-            now=at("2025-01-07T07:30"), calendar=CALENDAR, policy=POLICY,
-        )  # fmt: skip
+    with UnitOfWork(store, calendar=CALENDAR, policy=POLICY) as uow:
+        lifecycle.defer(
+            uow,
+            activity_id=inspection,
+            to=day("Monday 2025-01-20"),
+            reason="weather",
+            by="Bea Support",
+            now=at("2025-01-07T07:30"),
+        )
     send(store, smtp_transport, at("2025-01-07T08:00"))
     received = smtp_server.mailbox.take()
     subjects = summary(received)
@@ -258,9 +266,9 @@ def test_a_reminder_step_once_sent_is_never_sent_again(store, inspection, smtp_s
     send(store, smtp_transport, at("2025-01-02T08:00"))
     assert len(smtp_server.mailbox.take()) == 3
     with transaction(store) as session:  # even if something asks for the same step again
-        report = outbox.SweepReport()
+        report = QueueReport()
         activity = session.get(Activity, inspection)
-        outbox.queue_reminders(
+        queue_reminders(
             session, activity, as_of=at("2025-01-02T12:00"), calendar=CALENDAR, policy=POLICY, report=report
         )
     assert report.queued == []

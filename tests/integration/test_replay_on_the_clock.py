@@ -19,6 +19,8 @@ from models.records import OutboxMessage
 from services.store.database import transaction
 from tests.helpers import day
 
+pytestmark = pytest.mark.slow  # three weeks of commands, day by day, in each season
+
 SEASONS = {
     # (first day replayed, first day on site, last day replayed, London's offset from UTC)
     "summer": (day("Thursday 2026-06-04"), "2026-06-15", day("Friday 2026-06-26"), timedelta(hours=1)),

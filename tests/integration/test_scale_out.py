@@ -53,7 +53,7 @@ def test_a_worker_of_a_process_pool_runs_the_sweep_from_a_server_on_postgresql(
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    server = start_prefect_server(port, tmp_path / "server.log")
+    server = start_prefect_server(port, tmp_path / "server.log", env)
     try:
         prefect = [str(BIN / "prefect")]
         subprocess.run([*prefect, "work-pool", "create", "ilacs", "--type", "process"], env=env, check=True,

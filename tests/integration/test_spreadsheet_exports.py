@@ -7,17 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from calendars import LONDON
-from services.access import accounts
-from services.store.database import transaction
+from tests.dashboard import add_staff, sign_in
 from tests.integration.test_store_commands import run
+
+pytestmark = pytest.mark.slow  # hostile reference files imported, then an argon2 sign-in
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet program reads as the start of a formula
 HOSTILE = {  # London boroughs renamed by a hostile reference file
@@ -26,7 +25,6 @@ HOSTILE = {  # London boroughs renamed by a hostile reference file
     "E09000004": "-2+3+cmd|' /C calc'!A0",
     "E09000005": "@SUM(1+1)*cmd|' /C calc'!A0",
 }
-PASSWORD = "correct horse battery staple"
 
 
 def csv_cells(text_out: str) -> list[list[str]]:
@@ -73,14 +71,9 @@ def test_the_dashboard_exports_are_inert(hostile_las, database_url, monkeypatch)
     from interfaces.web.app import create_app
 
     monkeypatch.setenv("ILACS_SECRET_KEY", "test-secret-key-for-the-export-tests")
-    with transaction(hostile_las) as session:
-        accounts.add_user(
-            session, username="vic", name="Vic Viewer", role="viewer", password=PASSWORD,
-            now=datetime(2025, 1, 2, 9, 0, tzinfo=LONDON),
-        )  # fmt: skip
+    add_staff(hostile_las, "vic")
     with TestClient(create_app(database_url=database_url, loopback=True)) as site:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', site.get("/sign-in").text).group(1)
-        site.post("/sign-in", data={"username": "vic", "password": PASSWORD, "csrf_token": token})
+        sign_in(site, "vic")
         rows = csv_cells(site.get("/exports/due.csv").text)
         cells = xlsx_cells(site.get("/exports/due.xlsx").content)
     la = rows[0].index("la")

@@ -16,9 +16,11 @@ from sqlalchemy import JSON, Boolean, Date, Integer, insert, select, text
 from sqlmodel import SQLModel
 
 from calendars import LONDON
-from models.records import UTCDateTime
+from models.records import StateName, UTCDateTime
 from services.store import audit, open_store
 from services.store.database import transaction
+
+pytestmark = pytest.mark.slow  # hypothesis: many instants across the clock changes, through every column
 
 
 def _clock_changes(first: int, last: int) -> list[datetime]:
@@ -90,6 +92,8 @@ def _value(column, moment: datetime, parents: dict[str, int]):
     kind = column.type
     if isinstance(kind, UTCDateTime):
         return moment
+    if isinstance(kind, StateName):
+        return next(iter(kind.states))
     if isinstance(kind, Boolean):
         return False
     if isinstance(kind, Integer):

@@ -13,6 +13,7 @@ from models.records import Activity, AuditEntry, Deferral, LocalAuthority, Miles
 from services.store import audit, open_store
 from services.store.database import transaction
 from services.tracking import lifecycle
+from services.tracking.unit_of_work import UnitOfWork
 from tests.helpers import day, when
 
 BARKING = "E09000002"
@@ -85,16 +86,15 @@ def test_scheduling_stores_every_milestone_in_utc_and_audits_it(store):
 
 def test_recording_a_late_draft_moves_the_las_deadline_and_the_forecast_publication(store):
     activity_id = schedule(store)
-    with transaction(store) as session:
+    with UnitOfWork(store) as uow:
         lifecycle.record_actual(
-            session,
+            uow,
             activity_id=activity_id,
             key="draft_report_sent",
             at=datetime(2025, 2, 10, 11, 0, tzinfo=LONDON),
             by="Ann Lead",
             note="QA took longer",
             now=datetime(2025, 2, 10, 12, 0, tzinfo=UTC),
-            calendar=england_calendar(),
         )
     milestones = stored(store, activity_id)
     comments, publication = milestones["factual_accuracy_comments"], milestones["publication"]
@@ -112,27 +112,24 @@ def test_recording_a_late_draft_moves_the_las_deadline_and_the_forecast_publicat
 def test_undo_is_a_new_audited_entry_that_restores_the_dates(store):
     activity_id = schedule(store)
     planned = {k: (m.target, m.forecast) for k, m in stored(store, activity_id).items()}
-    calendar = england_calendar()
-    with transaction(store) as session:
+    with UnitOfWork(store) as uow:
         lifecycle.record_actual(
-            session,
+            uow,
             activity_id=activity_id,
             key="draft_report_sent",
             at=datetime(2025, 2, 10, 11, tzinfo=LONDON),
             by="Ann Lead",
             note="",
             now=datetime(2025, 2, 10, 12, tzinfo=UTC),
-            calendar=calendar,
         )
-    with transaction(store) as session:
+    with UnitOfWork(store) as uow:
         lifecycle.undo_actual(
-            session,
+            uow,
             activity_id=activity_id,
             key="draft_report_sent",
             by="Bea Support",
             reason="wrong activity",
             now=datetime(2025, 2, 10, 13, tzinfo=UTC),
-            calendar=calendar,
         )
     assert {k: (m.target, m.forecast) for k, m in stored(store, activity_id).items()} == planned
     with transaction(store) as session:
@@ -170,30 +167,28 @@ def test_a_focused_visit_in_august_needs_agreement(store):
 def test_deferral_for_a_reason_the_framework_does_not_allow_changes_nothing(store, reason):
     activity_id = schedule(store)
     before = everything(store)
-    with pytest.raises(lifecycle.TrackingError, match=r"003 ¶16"), transaction(store) as session:
+    with pytest.raises(lifecycle.TrackingError, match=r"003 ¶16"), UnitOfWork(store) as uow:
         lifecycle.defer(
-            session,
+            uow,
             activity_id=activity_id,
             to=day("Monday 2025-01-20"),
             reason=reason,
             by="Bea Support",
             now=NOW,
-            calendar=england_calendar(),
         )
     assert everything(store) == before
 
 
 def test_deferral_for_weather_replans_every_milestone_and_audits_old_and_new_dates(store):
     activity_id = schedule(store)
-    with transaction(store) as session:
+    with UnitOfWork(store) as uow:
         lifecycle.defer(
-            session,
+            uow,
             activity_id=activity_id,
             to=day("Monday 2025-01-20"),
             reason="weather",
             by="Bea Support",
             now=NOW,
-            calendar=england_calendar(),
         )
     milestones = stored(store, activity_id)
     assert when(milestones["notification"].target.astimezone(LONDON)) == "Monday 2025-01-13 09:30 +0000"
@@ -234,16 +229,15 @@ def test_a_tampered_audit_entry_is_caught_and_named(store):
 
 def test_an_actual_in_the_future_is_refused(store):
     activity_id = schedule(store)
-    with pytest.raises(lifecycle.TrackingError, match="in the future"), transaction(store) as session:
+    with pytest.raises(lifecycle.TrackingError, match="in the future"), UnitOfWork(store) as uow:
         lifecycle.record_actual(
-            session,
+            uow,
             activity_id=activity_id,
             key="notification",
             at=datetime(2025, 1, 6, 9, 30, tzinfo=LONDON),
             by="Ann Lead",
             note="",
             now=NOW,
-            calendar=england_calendar(),
         )
 
 
@@ -263,8 +257,8 @@ def test_two_changes_to_one_activity_queue_rather_than_interleave(store):
     activity_id = schedule(store)
     with transaction(store) as holder:
         lifecycle.activity(holder, activity_id)  # holds the activity's lock until this block ends
-        with pytest.raises(OperationalError, match="lock timeout"), transaction(store) as other:
-            other.execute(text("SET LOCAL lock_timeout = '300ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"), UnitOfWork(store) as other:
+            other.session.execute(text("SET LOCAL lock_timeout = '300ms'"))
             lifecycle.record_actual(
                 other,
                 activity_id=activity_id,
@@ -273,7 +267,6 @@ def test_two_changes_to_one_activity_queue_rather_than_interleave(store):
                 by="Ann Lead",
                 note="",
                 now=datetime(2025, 1, 6, 10, tzinfo=UTC),
-                calendar=england_calendar(),
             )
 
 

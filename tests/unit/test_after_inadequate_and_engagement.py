@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.timeline import NOT_APPLICABLE
+from models.states import MilestoneStatus
 from tests.helpers import day
 from tests.unit.timelines import targets, timeline
 
@@ -35,7 +35,7 @@ def test_annual_engagement_letter_is_within_a_calendar_month_rolled_back_to_a_wo
 
 def test_inadequate_authorities_are_not_asked_for_a_self_evaluation_in_their_first_year():
     tl = timeline("annual-engagement", day("Thursday 2025-10-16"), flags=frozenset({"inadequate_first_year"}))
-    assert tl["self_evaluation_shared"].status == NOT_APPLICABLE
+    assert tl["self_evaluation_shared"].status == MilestoneStatus.NOT_APPLICABLE
 
 
 AFTER_INADEQUATE = (

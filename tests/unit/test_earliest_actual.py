@@ -9,7 +9,8 @@ from datetime import datetime
 import pytest
 
 from calendars import LONDON
-from models.timeline import DONE, TimelineError
+from models.states import MilestoneStatus
+from models.timeline import TimelineError
 from tests.helpers import day
 from tests.unit.timelines import timeline
 
@@ -68,7 +69,7 @@ def test_an_actual_before_it_could_have_happened_is_refused(onsite, actuals, mes
 )
 def test_an_actual_at_or_after_its_earliest_moment_is_accepted(onsite, actuals):
     tl = timeline("standard-inspection", onsite, actuals={k: at(v) for k, v in actuals.items()})
-    assert all(tl[key].status == DONE for key in actuals)
+    assert all(tl[key].status == MilestoneStatus.DONE for key in actuals)
 
 
 def test_a_monitoring_visit_counts_from_its_data_request():

@@ -7,7 +7,8 @@ from datetime import date, datetime
 import pytest
 
 from calendars import LONDON
-from models.timeline import DONE, TimelineError
+from models.states import MilestoneStatus
+from models.timeline import TimelineError
 from tests.helpers import day
 from tests.unit.timelines import forecasts, targets, timeline
 
@@ -21,7 +22,7 @@ def at(text: str) -> datetime:
 def test_a_late_draft_rebases_the_factual_accuracy_target_and_pushes_the_rest_of_the_chain():
     tl = timeline("standard-inspection", D, actuals={"draft_report_sent": at("2025-02-10T11:00")})
     got, expected = targets(tl), forecasts(tl)
-    assert tl["draft_report_sent"].status == DONE
+    assert tl["draft_report_sent"].status == MilestoneStatus.DONE
     assert got["factual_accuracy_comments"] == "Thursday 2025-02-13 17:00 +0000"  # 3 days from receipt
     assert got["final_report_sent"] == "Wednesday 2025-02-19 17:00 +0000"  # fieldwork-anchored: fixed
     assert expected["final_report_sent"] == "Thursday 2025-02-20 17:00 +0000"  # the usual 5 days after

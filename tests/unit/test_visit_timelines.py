@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calendars import england_calendar
-from models.timeline import NOT_APPLICABLE, ON_EVENT, PLANNED
+from models.states import MilestoneStatus
 from tests.helpers import day
 from tests.unit.timelines import targets, timeline
 
@@ -49,7 +49,9 @@ def test_a_focused_visit_with_an_area_for_priority_action_owes_draft_and_full_ac
     got = targets(tl)
     assert got["draft_action_plan"] == "Tuesday 2025-03-25 17:00 +0000"  # 20 working days after the letter
     assert got["action_plan_due"] == "Monday 2025-06-09 17:00 +0100"  # 70, past Easter and two May holidays
-    assert tl["moderation_letter"].status == ON_EVENT and tl["moderation_letter"].target is None
+    assert (
+        tl["moderation_letter"].status == MilestoneStatus.ON_EVENT and tl["moderation_letter"].target is None
+    )
 
 
 MONITORING_MARCH_2025 = {
@@ -86,12 +88,13 @@ def test_audited_cases_are_shared_at_least_three_working_days_before_the_visit()
 
 def test_the_first_monitoring_visit_of_a_series_is_not_published():
     tl = timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=frozenset({"first_of_series"}))
-    assert tl["publication"].status == NOT_APPLICABLE
+    assert tl["publication"].status == MilestoneStatus.NOT_APPLICABLE
     assert "not published" in tl["publication"].not_applicable_rule
 
 
 def test_the_first_visit_of_a_second_set_of_monitoring_visits_is_published():
     flags = frozenset({"first_of_series", "second_set"})
     assert (
-        timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=flags)["publication"].status == PLANNED
+        timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=flags)["publication"].status
+        == MilestoneStatus.PLANNED
     )

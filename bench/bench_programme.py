@@ -11,8 +11,16 @@ from datetime import date, timedelta
 from calendars import england_calendar
 from models.programme import LocalAuthorityState, load_rules, plan_programme
 
-REGIONS = ["London", "North West", "South East", "South West", "West Midlands", "East Midlands",
-           "East of England", "North East, Yorkshire and the Humber"]  # fmt: skip
+REGIONS = [
+    "London",
+    "North West",
+    "South East",
+    "South West",
+    "West Midlands",
+    "East Midlands",
+    "East of England",
+    "North East, Yorkshire and the Humber",
+]
 GRADES = ["outstanding", "good", "good", "requires_improvement", "inadequate"]
 
 
@@ -21,11 +29,16 @@ def synthetic(count: int) -> list[LocalAuthorityState]:
     states = []
     for n in range(count):
         last = date(2023, 1, 6) + timedelta(weeks=rng.randint(0, 150))
-        states.append(LocalAuthorityState(
-            code=f"E{n:08d}", name=f"LA {n}", region=REGIONS[n % len(REGIONS)],
-            last_type=rng.choice(["short-inspection", "standard-inspection"]),
-            last_end=last - timedelta(days=last.weekday() - 4), grade=rng.choice(GRADES),
-        ))  # fmt: skip
+        states.append(
+            LocalAuthorityState(
+                code=f"E{n:08d}",
+                name=f"LA {n}",
+                region=REGIONS[n % len(REGIONS)],
+                last_type=rng.choice(["short-inspection", "standard-inspection"]),
+                last_end=last - timedelta(days=last.weekday() - 4),
+                grade=rng.choice(GRADES),
+            )
+        )
     return states
 
 
@@ -38,8 +51,9 @@ def main() -> None:
         times, result = [], None
         for _ in range(5):
             begin = time.perf_counter()
-            result = plan_programme(states, start=date(2026, 11, 23), end=date(2029, 11, 23), rules=rules,
-                                    calendar=calendar)  # fmt: skip
+            result = plan_programme(
+                states, start=date(2026, 11, 23), end=date(2029, 11, 23), rules=rules, calendar=calendar
+            )
             times.append(time.perf_counter() - begin)
         median = statistics.median(times)
         print(f"{count:>8,} {len(result.planned):>11,} {median:>9.3f} {median / count * 1000:>16.3f}")

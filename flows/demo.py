@@ -71,7 +71,13 @@ def demonstration(engine: Engine, now: datetime) -> Iterator[tuple[ActivityTempl
                 .where(LocalAuthority.ons_code == la_code, Activity.activity_type == activity_type)
             ).first()
         activity_id = existing or schedule_activity(
-            activity_type=activity_type, la_code=la_code, onsite=onsite, lead=lead, flags=[], override="",
-            actor="make run (demonstration)", now=now,
-        )  # fmt: skip
+            activity_type=activity_type,
+            la_code=la_code,
+            onsite=onsite,
+            lead=lead,
+            flags=[],
+            override="",
+            actor="make run (demonstration)",
+            now=now,
+        )
         yield template, activity_id

@@ -61,16 +61,28 @@ def to_table(report: Report) -> str:
         "",
     ]
     owners = dict(report.by_owner())
-    side = [f"{OWNERS[o]}: on time {_pct(owners[(o,)].on_time_rate)} "
-            f"({_pct(owners[(o,)].on_time_rate_with_justified)} with justified variances), "
-            f"due {owners[(o,)].due}" for o in OWNERS if (o,) in owners]  # fmt: skip
+    side = [
+        f"{OWNERS[o]}: on time {_pct(owners[(o,)].on_time_rate)} "
+        f"({_pct(owners[(o,)].on_time_rate_with_justified)} with justified variances), "
+        f"due {owners[(o,)].due}"
+        for o in OWNERS
+        if (o,) in owners
+    ]
     lines.append("   |   ".join(side) or "no milestones fall due in the period")
     header = ("owner", "milestone", *COLUMNS, "median late", "p90 late", "on time")
     table = [header]
     for (owner, key), tally in report.by_key():
         d = tally.as_dict()
-        table.append((OWNERS[owner], key, *(str(d[c]) for c in COLUMNS), _num(d["median_working_days_late"]),
-                      _num(d["p90_working_days_late"]), _pct(tally.on_time_rate)))  # fmt: skip
+        table.append(
+            (
+                OWNERS[owner],
+                key,
+                *(str(d[c]) for c in COLUMNS),
+                _num(d["median_working_days_late"]),
+                _num(d["p90_working_days_late"]),
+                _pct(tally.on_time_rate),
+            )
+        )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines += ["", *("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table)]
     for title, groups in (("By region", report.by_region()), ("By month", report.by_month())):
@@ -146,10 +158,10 @@ def to_html(report: Report) -> str:
         for row in data["milestones"]
     )
     images = "".join(
-        f"<h2>{esc(title)}</h2><img alt=\"{esc(title)}\" src=\"data:image/png;base64,"
-        f"{base64.b64encode(png).decode()}\">"
+        f'<h2>{esc(title)}</h2><img alt="{esc(title)}" src="data:image/png;base64,'
+        f'{base64.b64encode(png).decode()}">'
         for title, png in charts(report).items()
-    )  # fmt: skip
+    )
     status = "verifies" if report.integrity.verified else "is BROKEN"
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Milestone compliance</title>'
@@ -177,8 +189,11 @@ def to_xlsx(report: Report) -> bytes:
     about.title = "About"
     append_row(about, ["Milestone compliance", f"{report.start} to {report.end}"])
     append_row(about, ["Audit chain", integrity_line(report)])
-    for title, rows in (("Milestones", data["milestones"]), ("By region", data["by_region"]),
-                        ("By month", data["by_month"])):  # fmt: skip
+    for title, rows in (
+        ("Milestones", data["milestones"]),
+        ("By region", data["by_region"]),
+        ("By month", data["by_month"]),
+    ):
         sheet = book.create_sheet(title)
         if rows:
             append_row(sheet, list(rows[0].keys()))

@@ -48,15 +48,21 @@ def run_demo(sink) -> None:
     onsite = calendar.add_working_days(today, 11)  # a monitoring visit whose data request is made today
     with transaction(engine) as session:
         activity_id = session.exec(
-            select(Activity.id).join(LocalAuthority).where(LocalAuthority.ons_code == TODAYS_LA,
-                                                           Activity.onsite == onsite)
-        ).first()  # fmt: skip
+            select(Activity.id)
+            .join(LocalAuthority)
+            .where(LocalAuthority.ons_code == TODAYS_LA, Activity.onsite == onsite)
+        ).first()
     if activity_id is None:
         activity_id = schedule_activity(
-            activity_type="monitoring-visit", la_code=TODAYS_LA, onsite=onsite,
-            lead="Avery Example-london 1 (fictional inspector)", flags=["first_of_series"], override="",
-            actor="make run (demonstration)", now=now,
-        )  # fmt: skip
+            activity_type="monitoring-visit",
+            la_code=TODAYS_LA,
+            onsite=onsite,
+            lead="Avery Example-london 1 (fictional inspector)",
+            flags=["first_of_series"],
+            override="",
+            actor="make run (demonstration)",
+            now=now,
+        )
     print(
         f"\nToday, {today:%A %d %B %Y}: monitoring visit #{activity_id} at Haringey, on site {onsite:%d %B}."
     )
@@ -93,9 +99,13 @@ def show_programme(engine, now, region: str = "London", lines: int = 12) -> None
     with transaction(engine) as session:
         states = programme.starting_states(session, region=region, deteriorating=frozenset())
         plan = plan_programme(
-            states, start=start, end=start.replace(year=start.year + 3), rules=load_rules(),
-            calendar=calendar_in_force(), bookings=programme.bookings(session, start),
-        )  # fmt: skip
+            states,
+            start=start,
+            end=start.replace(year=start.year + 3),
+            rules=load_rules(),
+            calendar=calendar_in_force(),
+            bookings=programme.bookings(session, start),
+        )
     counts = f"{len(plan.planned)} activities, {len(plan.unplaced)} not placed"
     print(f"\nThe programme {region} faces ({counts}); the first {lines}:")
     for item in plan.planned[:lines]:

@@ -67,9 +67,11 @@ def start_prefect_server(port: int, log_file: Path, env: dict[str, str]) -> subp
     handle = log_file.open("ab")
     process = subprocess.Popen(
         [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=handle, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
         env={**env, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"},
-    )  # fmt: skip
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -105,8 +107,9 @@ def start_dashboard(port: int):
 
     from interfaces.web.app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(loopback=True), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(loopback=True), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

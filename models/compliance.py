@@ -103,14 +103,20 @@ class Tally:
     def as_dict(self) -> dict:
         days = self.days_late or []
         return {
-            "due": self.due, "met": self.met, "late": self.late, "late_justified": self.late_justified,
-            "overdue": self.overdue, "pending": self.pending, "not_applicable": self.not_applicable,
-            "waived": self.waived, "unknown": self.unknown,
+            "due": self.due,
+            "met": self.met,
+            "late": self.late,
+            "late_justified": self.late_justified,
+            "overdue": self.overdue,
+            "pending": self.pending,
+            "not_applicable": self.not_applicable,
+            "waived": self.waived,
+            "unknown": self.unknown,
             "median_working_days_late": statistics.median(days) if days else None,
             "p90_working_days_late": percentile_90(days),
             "on_time_rate": self.on_time_rate,
             "on_time_rate_with_justified": self.on_time_rate_with_justified,
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,12 @@ from models.templates import types_with
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
 ONSITE_WEEKDAY = {
-    "standard-inspection": 0, "short-inspection": 0, "focused-visit": 1, "monitoring-visit": 1, "jtai": 0,
-}  # fmt: skip
+    "standard-inspection": 0,
+    "short-inspection": 0,
+    "focused-visit": 1,
+    "monitoring-visit": 1,
+    "jtai": 0,
+}
 JTAI = "jtai"  # a joint targeted area inspection, which may take a focused visit's place [003 ¶21, ¶26]
 
 

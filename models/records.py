@@ -15,13 +15,25 @@ from models.states import ActivityStatus, MilestoneStatus, OutboxStatus
 
 CONTACT_ROLES = ("dcs", "link_person", "most_senior_manager", "chief_executive", "lead_member", "analyst")
 STAFF_ROLES = (
-    "lead_inspector", "team_inspector", "qa_manager", "senior_hmi", "regional_director",
-    "national_director", "analytical_officer", "business_support",
-)  # fmt: skip
+    "lead_inspector",
+    "team_inspector",
+    "qa_manager",
+    "senior_hmi",
+    "regional_director",
+    "national_director",
+    "analytical_officer",
+    "business_support",
+)
 OFSTED_REGIONS = (  # Ofsted's eight regions; it joins North East with Yorkshire and the Humber
-    "East Midlands", "East of England", "London", "North East, Yorkshire and the Humber", "North West",
-    "South East", "South West", "West Midlands",
-)  # fmt: skip
+    "East Midlands",
+    "East of England",
+    "London",
+    "North East, Yorkshire and the Humber",
+    "North West",
+    "South East",
+    "South West",
+    "West Midlands",
+)
 LA_STATUSES = ("current", "defunct")  # a defunct LA is kept so that its history can be joined
 JUDGEMENT_AREAS = {  # the four graded judgements [003 ¶96]
     "overall_effectiveness": "Overall effectiveness",

@@ -29,7 +29,14 @@ def save_new_activity(
     template = template_for_edition(timeline.activity_type, timeline.edition)
     with UnitOfWork(open_store()) as uow:
         activity = lifecycle.register(
-            uow.session, timeline=timeline, template=template, la_code=la_code, lead=lead,
-            flags=frozenset(flags), override=override, actor=actor, now=now,
-        )  # fmt: skip
+            uow.session,
+            timeline=timeline,
+            template=template,
+            la_code=la_code,
+            lead=lead,
+            flags=frozenset(flags),
+            override=override,
+            actor=actor,
+            now=now,
+        )
         return activity.id

@@ -153,9 +153,15 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         # A run of well under a second needs no crash-detection heartbeat, whose thread costs ~1 s to join.
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             activity_id = schedule_activity(
-                activity_type=args.activity_type, la_code=args.la, onsite=onsite, lead=args.lead,
-                flags=sorted(flags), override=args.override or "", actor=args.by or args.lead, now=now,
-            )  # fmt: skip
+                activity_type=args.activity_type,
+                la_code=args.la,
+                onsite=onsite,
+                lead=args.lead,
+                flags=sorted(flags),
+                override=args.override or "",
+                actor=args.by or args.lead,
+                now=now,
+            )
     else:  # no service: the same steps in this process, rather than wait for an embedded server
         with UnitOfWork(engine) as uow:
             activity_id = lifecycle.register(
@@ -313,11 +319,18 @@ def cmd_request_list(args: argparse.Namespace) -> int:
     with transaction(open_store()) as session:
         logged = further_information.requests(session, args.activity)
     rows = [
-        {"key": r.milestone_key, "requested_by": r.requested_by, "type": r.request_type, "request": r.request,
-         "reason": r.reason, "required_by": iso(r.required_by and r.required_by.astimezone(LONDON)),
-         "response": r.response, "responded_at": iso(r.responded_at and r.responded_at.astimezone(LONDON))}
+        {
+            "key": r.milestone_key,
+            "requested_by": r.requested_by,
+            "type": r.request_type,
+            "request": r.request,
+            "reason": r.reason,
+            "required_by": iso(r.required_by and r.required_by.astimezone(LONDON)),
+            "response": r.response,
+            "responded_at": iso(r.responded_at and r.responded_at.astimezone(LONDON)),
+        }
         for r in logged
-    ]  # fmt: skip
+    ]
     if args.json:
         print_json(rows)
     else:
@@ -340,12 +353,23 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         with transaction(open_store()) as session:
             found = calendar_changes.review(session, calendar_in_force())
     if args.json:
-        print_json({
-            "calendar_version": found.calendar_version, "blocked": found.blocked,
-            "changes": [{"activity": c.activity_id, "key": c.key, "old_target": iso(c.old_target),
-                         "new_target": iso(c.new_target), "old_forecast": iso(c.old_forecast),
-                         "new_forecast": iso(c.new_forecast)} for c in found.changes],
-        })  # fmt: skip
+        print_json(
+            {
+                "calendar_version": found.calendar_version,
+                "blocked": found.blocked,
+                "changes": [
+                    {
+                        "activity": c.activity_id,
+                        "key": c.key,
+                        "old_target": iso(c.old_target),
+                        "new_target": iso(c.new_target),
+                        "old_forecast": iso(c.old_forecast),
+                        "new_forecast": iso(c.new_forecast),
+                    }
+                    for c in found.changes
+                ],
+            }
+        )
         return 0
     verb = "recomputed" if args.calendar_command == "apply" else "would change"
     print(f"calendar {found.calendar_version}: {len(found.changes)} open milestones {verb}")

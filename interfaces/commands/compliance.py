@@ -65,10 +65,15 @@ def cmd_compliance(args: argparse.Namespace) -> int:
     with transaction(open_store()) as session:
         queries.Filters(region=args.region, activity_type=args.type).check(session)
         report = build_report(
-            session, start=parse_day(args.start, "--from"), end=parse_day(args.end, "--to"),
-            as_of=now_or_as_of(args), calendar=calendar_in_force(), region=args.region,
-            activity_type=args.type, owner=args.owner,
-        )  # fmt: skip
+            session,
+            start=parse_day(args.start, "--from"),
+            end=parse_day(args.end, "--to"),
+            as_of=now_or_as_of(args),
+            calendar=calendar_in_force(),
+            region=args.region,
+            activity_type=args.type,
+            owner=args.owner,
+        )
     output = render(report, args.format)
     if args.output is not None:
         write_whole_file(args.output, output if isinstance(output, bytes) else output.encode("utf-8"))

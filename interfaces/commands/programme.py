@@ -105,9 +105,14 @@ def _programme(session, args: argparse.Namespace, inputs: dict, **rule_overrides
         jtai=frozenset(args.jtai or ()),
     )
     return plan_programme(
-        states, start=inputs["start"], end=inputs["end"], rules=rules, calendar=calendar_in_force(),
-        bookings=programme.bookings(session, inputs["start"]), send_inspections=inputs["send"],
-    )  # fmt: skip
+        states,
+        start=inputs["start"],
+        end=inputs["end"],
+        rules=rules,
+        calendar=calendar_in_force(),
+        bookings=programme.bookings(session, inputs["start"]),
+        send_inspections=inputs["send"],
+    )
 
 
 def _capacity(session, pairs: list[str] | None) -> dict:
@@ -133,15 +138,24 @@ def _capacity(session, pairs: list[str] | None) -> dict:
 def _programme_json(plan) -> dict:
     def planned(p) -> dict:
         return {
-            "la": p.code, "name": p.name, "region": p.region, "activity_type": p.activity_type,
-            "onsite": p.onsite.isoformat(), "window": [d.isoformat() for d in p.window], "reasons": p.reasons,
-        }  # fmt: skip
+            "la": p.code,
+            "name": p.name,
+            "region": p.region,
+            "activity_type": p.activity_type,
+            "onsite": p.onsite.isoformat(),
+            "window": [d.isoformat() for d in p.window],
+            "reasons": p.reasons,
+        }
 
     def unplaced(u) -> dict:
         return {
-            "la": u.code, "name": u.name, "region": u.region, "activity_type": u.activity_type,
-            "window": [d.isoformat() for d in u.window], "reason": u.reason,
-        }  # fmt: skip
+            "la": u.code,
+            "name": u.name,
+            "region": u.region,
+            "activity_type": u.activity_type,
+            "window": [d.isoformat() for d in u.window],
+            "reason": u.reason,
+        }
 
     return {
         "planned": [planned(p) for p in plan.planned],

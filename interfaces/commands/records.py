@@ -69,10 +69,16 @@ def _filters(session, args: argparse.Namespace) -> queries.Filters:
 
 def _due_json(items: list[queries.DueMilestone]) -> list[dict]:
     return [
-        {"activity": i.activity.id, "activity_type": i.activity.activity_type, "la": i.la.ons_code,
-         "la_name": i.la.name, "region": i.la.ofsted_region, **milestone_json(i.milestone)}
+        {
+            "activity": i.activity.id,
+            "activity_type": i.activity.activity_type,
+            "la": i.la.ons_code,
+            "la_name": i.la.name,
+            "region": i.la.ofsted_region,
+            **milestone_json(i.milestone),
+        }
         for i in items
-    ]  # fmt: skip
+    ]
 
 
 def _due_table(items: list[queries.DueMilestone], *, when: str) -> str:
@@ -130,13 +136,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     with transaction(open_store()) as session:
         found, la, stored = queries.show(session, args.activity)
     if args.json:
-        print_json({
-            "id": found.id, "activity_type": found.activity_type, "la": la.ons_code, "la_name": la.name,
-            "region": la.ofsted_region, "onsite": found.onsite.isoformat(),
-            "fieldwork_end": found.fieldwork_end.isoformat(), "status": found.status,
-            "lead": found.lead_inspector, "flags": found.flags, "edition": found.edition,
-            "milestones": [milestone_json(m) for m in stored],
-        })  # fmt: skip
+        print_json(
+            {
+                "id": found.id,
+                "activity_type": found.activity_type,
+                "la": la.ons_code,
+                "la_name": la.name,
+                "region": la.ofsted_region,
+                "onsite": found.onsite.isoformat(),
+                "fieldwork_end": found.fieldwork_end.isoformat(),
+                "status": found.status,
+                "lead": found.lead_inspector,
+                "flags": found.flags,
+                "edition": found.edition,
+                "milestones": [milestone_json(m) for m in stored],
+            }
+        )
     else:
         print(f"#{found.id} {found.activity_type} at {la.name} ({la.ons_code}, {la.ofsted_region})")
         print(f"on site {found.onsite:%A %d %B %Y} to {found.fieldwork_end:%A %d %B %Y}")

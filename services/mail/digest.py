@@ -44,19 +44,35 @@ def queue_digests(
         ).all()
         person = Person(officer.name, officer.email, "business_support", la_facing=False)
         context = {
-            "recipient": person, "embargoed": None, "region": officer.ofsted_region or "all regions",
-            "today": today, "due_today": due_today, "due_soon": [i for i in soon if i not in due_today],
-            "overdue": queries.overdue(session, as_of=as_of, filters=filters), "failed": failing,
+            "recipient": person,
+            "embargoed": None,
+            "region": officer.ofsted_region or "all regions",
+            "today": today,
+            "due_today": due_today,
+            "due_soon": [i for i in soon if i not in due_today],
+            "overdue": queries.overdue(session, as_of=as_of, filters=filters),
+            "failed": failing,
             "audit_chain": chain,
-        }  # fmt: skip
+        }
         rendered = emails.render(
-            "digest", f"Daily summary, {emails.govuk_day(today)}: {context['region']}", context,
-            uid_prefix="digest", now=as_of,
-        )  # fmt: skip
+            "digest",
+            f"Daily summary, {emails.govuk_day(today)}: {context['region']}",
+            context,
+            uid_prefix="digest",
+            now=as_of,
+        )
         at_half_seven = datetime.combine(today, policy.digest_time, tzinfo=LONDON)
         queue(
-            session, activity=None, milestone_key=f"digest-{today.isoformat()}", stage="digest",
-            person=person, cc=[], rendered=rendered, not_before=at_half_seven, now=as_of, policy=policy,
+            session,
+            activity=None,
+            milestone_key=f"digest-{today.isoformat()}",
+            stage="digest",
+            person=person,
+            cc=[],
+            rendered=rendered,
+            not_before=at_half_seven,
+            now=as_of,
+            policy=policy,
             report=report,
-        )  # fmt: skip
+        )
     return report

@@ -98,17 +98,24 @@ def build_report(
     if activity_type:
         query = query.where(Activity.activity_type == activity_type)
     report = Report(
-        start=start, end=end, as_of=as_of, integrity=audit.verify(session),
+        start=start,
+        end=end,
+        as_of=as_of,
+        integrity=audit.verify(session),
         filters={"region": region, "type": activity_type, "owner": owner},
-    )  # fmt: skip
+    )
     for milestone, activity, la in session.exec(query.order_by(Milestone.target, Activity.id)):
         if owner and owner_class(milestone.owner) != owner:
             continue
         verdict = judge(
-            target=milestone.target, actual=milestone.actual, status=milestone.status,
-            precision=milestone.actual_precision, waived=bool(milestone.waived_reason), as_of=as_of,
+            target=milestone.target,
+            actual=milestone.actual,
+            status=milestone.status,
+            precision=milestone.actual_precision,
+            waived=bool(milestone.waived_reason),
+            as_of=as_of,
             calendar=calendar,
-        )  # fmt: skip
+        )
         report.rows.append(Judged(activity, la, milestone, verdict, justified(milestone.variance_reason)))
     return report
 
@@ -140,9 +147,16 @@ def record_variance(
     row.variance_reason = code
     session.add(row)
     audit.append(
-        session, at=now, actor=by, action="variance", activity_id=activity_id, subject=f"milestone {key}",
-        before={"variance_reason": before}, after={"variance_reason": code}, reason=reasons[code].title,
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=by,
+        action="variance",
+        activity_id=activity_id,
+        subject=f"milestone {key}",
+        before={"variance_reason": before},
+        after={"variance_reason": code},
+        reason=reasons[code].title,
+    )
 
 
 def waive(session: Session, *, activity_id: int, key: str, reason: str, by: str, now: datetime) -> None:
@@ -155,6 +169,12 @@ def waive(session: Session, *, activity_id: int, key: str, reason: str, by: str,
     row.waived_reason, row.waived_by = reason, by
     session.add(row)
     audit.append(
-        session, at=now, actor=by, action="waive", activity_id=activity_id, subject=f"milestone {key}",
-        after={"waived_reason": reason, "waived_by": by}, reason=reason,
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=by,
+        action="waive",
+        activity_id=activity_id,
+        subject=f"milestone {key}",
+        after={"waived_reason": reason, "waived_by": by},
+        reason=reason,
+    )

@@ -109,8 +109,13 @@ def _stored(session: Session, item: _Parsed, code: str, at_la: list[Activity]) -
     overlaps another activity's at the LA, is refused."""
     for other in at_la:
         if (other.activity_type, other.onsite) == (item.activity_type, item.onsite):
-            _agrees(session, other, item, f"the {item.activity_type} at {code} on site {item.onsite} is "
-                                          f"already stored as activity {other.id}")  # fmt: skip
+            _agrees(
+                session,
+                other,
+                item,
+                f"the {item.activity_type} at {code} on site {item.onsite} is "
+                f"already stored as activity {other.id}",
+            )
             return other
     for other in at_la:
         if other.onsite <= item.end and item.onsite <= other.fieldwork_end:
@@ -140,8 +145,12 @@ def _check_rows(session: Session, text: str, source: str, calendar: WorkingDayCa
     for line, row in csv_rows(text, COLUMNS, source):
         try:
             item = _parse(row, las, calendar)
-            repeats.check(line, row, (item.la_id, item.activity_type, item.onsite),
-                          f"the {item.activity_type} at {row['la_code']} on site {item.onsite}")  # fmt: skip
+            repeats.check(
+                line,
+                row,
+                (item.la_id, item.activity_type, item.onsite),
+                f"the {item.activity_type} at {row['la_code']} on site {item.onsite}",
+            )
             if found := _stored(session, item, row["la_code"], stored[item.la_id]):
                 skipped.append(found.id)
                 continue
@@ -167,10 +176,17 @@ def import_history(
     ids = []
     for item, timeline in planned:
         activity = Activity(
-            activity_type=item.activity_type, la_id=item.la_id, onsite=item.onsite, fieldwork_end=item.end,
-            status=ActivityStatus.HISTORIC, lead_inspector="(imported)", flags=[], edition=timeline.edition,
-            calendar_version=timeline.calendar_version, created_at=now,
-        )  # fmt: skip
+            activity_type=item.activity_type,
+            la_id=item.la_id,
+            onsite=item.onsite,
+            fieldwork_end=item.end,
+            status=ActivityStatus.HISTORIC,
+            lead_inspector="(imported)",
+            flags=[],
+            edition=timeline.edition,
+            calendar_version=timeline.calendar_version,
+            created_at=now,
+        )
         session.add(activity)
         session.flush()
         for position, dated in enumerate(timeline.milestones):
@@ -191,11 +207,15 @@ def import_history(
                     rule=dated.not_applicable_rule,
                     actual_precision="day" if dated.key in item.day_only else "time",
                     recorded_by=actor,
-                )  # fmt: skip
+                )
             )
         ids.append(activity.id)
     audit.append(
-        session, at=now, actor=actor, action="import_history", subject=source,
+        session,
+        at=now,
+        actor=actor,
+        action="import_history",
+        subject=source,
         after={"activities": ids, "rows": len(ids), "skipped": skipped},
-    )  # fmt: skip
+    )
     return Imported(ids, skipped)

@@ -93,8 +93,15 @@ def accept(
         if item.activity_type == JTAI:  # arranged with the other inspectorates, not an ILACS timeline
             continue
         activity = lifecycle.schedule(
-            session, activity_type=item.activity_type, la_code=item.code, onsite=item.onsite,
-            lead="(to be allocated)", actor=actor, now=now, calendar=calendar, flags=frozenset(item.flags),
-        )  # fmt: skip
+            session,
+            activity_type=item.activity_type,
+            la_code=item.code,
+            onsite=item.onsite,
+            lead="(to be allocated)",
+            actor=actor,
+            now=now,
+            calendar=calendar,
+            flags=frozenset(item.flags),
+        )
         ids.append(activity.id)
     return ids

@@ -89,10 +89,18 @@ def as_milestone_date(row: Milestone) -> MilestoneDate:
         return moment.astimezone(LONDON) if moment else None
 
     return MilestoneDate(
-        key=row.key, title=row.title, owner=row.owner, source=row.source, target=london(row.target),
-        forecast=london(row.forecast), actual=london(row.actual), status=row.status,
-        provisional=row.provisional, calendar_version=row.calendar_version, not_applicable_rule=row.rule,
-    )  # fmt: skip
+        key=row.key,
+        title=row.title,
+        owner=row.owner,
+        source=row.source,
+        target=london(row.target),
+        forecast=london(row.forecast),
+        actual=london(row.actual),
+        status=row.status,
+        provisional=row.provisional,
+        calendar_version=row.calendar_version,
+        not_applicable_rule=row.rule,
+    )
 
 
 def _open_milestones(session: Session, filters: Filters):

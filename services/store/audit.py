@@ -132,9 +132,18 @@ def append(
     last = session.exec(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
     prev_hash = last.hash if last else GENESIS
     entry = AuditEntry(
-        at=at, actor=actor, action=action, activity_id=activity_id, subject=subject,
-        before=before, after=after, reason=reason, prev_hash=prev_hash, hash="", seal=SEAL,
-    )  # fmt: skip
+        at=at,
+        actor=actor,
+        action=action,
+        activity_id=activity_id,
+        subject=subject,
+        before=before,
+        after=after,
+        reason=reason,
+        prev_hash=prev_hash,
+        hash="",
+        seal=SEAL,
+    )
     entry.hash = _seal(entry, prev_hash)
     session.add(entry)
     session.flush()
@@ -225,9 +234,13 @@ def checkpoint(session: Session, *, now: datetime) -> Checkpoint:
     if not check.verified:
         raise ChainBroken(str(check))
     point = Checkpoint(
-        store=store_label(session), entries=check.entries, head_id=check.head_id, head=check.head,
-        legacy=check.legacy, at=canonical_instant(now),
-    ).sign()  # fmt: skip
+        store=store_label(session),
+        entries=check.entries,
+        head_id=check.head_id,
+        head=check.head,
+        legacy=check.legacy,
+        at=canonical_instant(now),
+    ).sign()
     _write(point)
     return point
 
@@ -278,10 +291,11 @@ def verify(session: Session) -> ChainCheck:
     for point in points:
         if not point.is_signed():
             return ChainCheck(
-                verified=False, entries=0,
+                verified=False,
+                entries=0,
                 problem=f"the checkpoint of {point.when} is not signed with this store's audit key: "
                 "forged, or the key changed",
-            )  # fmt: skip
+            )
     walked = _walk(session, points)
     newest = max(points, key=lambda p: p.entries, default=None)
     if not walked.verified or not newest or walked.entries >= newest.entries:
@@ -328,6 +342,10 @@ def _walk(session: Session, points: list[Checkpoint]) -> ChainCheck:
             )
         prev_hash, head_id = entry.hash, entry.id
     return ChainCheck(
-        verified=True, entries=count, head_id=head_id, head=prev_hash, legacy=legacy,
+        verified=True,
+        entries=count,
+        head_id=head_id,
+        head=prev_hash,
+        legacy=legacy,
         checkpoint=points[-1] if points else None,
-    )  # fmt: skip
+    )

@@ -117,9 +117,12 @@ def _local_authority(row: dict[str, str]) -> LocalAuthority:
 def import_local_authorities(session: Session, text: str, *, source: str) -> int:
     """Add or update LAs by ONS code. Returns how many rows were read."""
     authorities = _parse_all(
-        csv_rows(text, LA_COLUMNS, source), _local_authority, source,
-        key=lambda la: la.ons_code, what=lambda row: f"ons_code {row['ons_code']}",
-    )  # fmt: skip
+        csv_rows(text, LA_COLUMNS, source),
+        _local_authority,
+        source,
+        key=lambda la: la.ons_code,
+        what=lambda row: f"ons_code {row['ons_code']}",
+    )
     existing = {la.ons_code: la for la in session.exec(select(LocalAuthority))}
     for la in authorities:
         current = existing.get(la.ons_code)
@@ -152,14 +155,21 @@ def import_contacts(session: Session, text: str, *, source: str) -> int:
         if valid_to and valid_to < valid_from:
             raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
         return Contact(
-            la_id=las[row["la_code"]], role=row["role"], name=name, email=email, valid_from=valid_from,
+            la_id=las[row["la_code"]],
+            role=row["role"],
+            name=name,
+            email=email,
+            valid_from=valid_from,
             valid_to=valid_to,
-        )  # fmt: skip
+        )
 
     contacts = _parse_all(
-        csv_rows(text, CONTACT_COLUMNS, source), contact, source, key=_contact_key,
+        csv_rows(text, CONTACT_COLUMNS, source),
+        contact,
+        source,
+        key=_contact_key,
         what=lambda row: f"the {row['role']} {row['email']} at {row['la_code']} from {row['valid_from']}",
-    )  # fmt: skip
+    )
     existing = {_contact_key(c): c for c in session.exec(select(Contact))}
     for c in contacts:
         current = existing.get(_contact_key(c))
@@ -186,9 +196,12 @@ def import_staff(session: Session, text: str, *, source: str) -> int:
         )
 
     staff = _parse_all(
-        csv_rows(text, STAFF_COLUMNS, source), member, source,
-        key=lambda m: m.name, what=lambda row: f"staff member {row['name']!r}",
-    )  # fmt: skip
+        csv_rows(text, STAFF_COLUMNS, source),
+        member,
+        source,
+        key=lambda m: m.name,
+        what=lambda row: f"staff member {row['name']!r}",
+    )
     existing = {m.name: m for m in session.exec(select(StaffMember))}
     for m in staff:
         current = existing.get(m.name)

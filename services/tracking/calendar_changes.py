@@ -82,10 +82,15 @@ def apply(uow: UnitOfWork, *, by: str, now: datetime) -> CalendarReview:
         before_version, found.calendar_version = found.calendar_version, calendar.version
         session.add(found)
         audit.append(
-            session, at=now, actor=by, action="calendar", activity_id=activity_id,
-            subject=f"calendar {calendar.version}", reason=f"calendar changed from {before_version}",
+            session,
+            at=now,
+            actor=by,
+            action="calendar",
+            activity_id=activity_id,
+            subject=f"calendar {calendar.version}",
+            reason=f"calendar changed from {before_version}",
             before={row.key: before for row, before in moved},
             after={row.key: dates_of(row) for row, _ in moved},
-        )  # fmt: skip
+        )
         uow.collect(ActivityChanged(activity_id, "a change to the calendar of working days", now, moved))
     return found_review

@@ -58,21 +58,39 @@ def add_request(
     number = len(requests(session, activity_id)) + 1
     positions = session.exec(select(Milestone.position).where(Milestone.activity_id == activity_id)).all()
     logged = FurtherInformationRequest(
-        activity_id=activity_id, milestone_key=_key(number), requested_by=requested_by,
-        request_type=REQUEST_TYPES[request_type], request=request, reason=reason, required_by=required_by,
-    )  # fmt: skip
+        activity_id=activity_id,
+        milestone_key=_key(number),
+        requested_by=requested_by,
+        request_type=REQUEST_TYPES[request_type],
+        request=request,
+        reason=reason,
+        required_by=required_by,
+    )
     milestone = Milestone(
-        activity_id=activity_id, position=max(positions, default=0) + 1, key=_key(number),
-        title=f"Further information: {request}", owner="LA", source=SOURCE, target=required_by,
-        forecast=required_by, status=MilestoneStatus.PLANNED, origin="annex_b", recorded_by=requested_by,
-    )  # fmt: skip
+        activity_id=activity_id,
+        position=max(positions, default=0) + 1,
+        key=_key(number),
+        title=f"Further information: {request}",
+        owner="LA",
+        source=SOURCE,
+        target=required_by,
+        forecast=required_by,
+        status=MilestoneStatus.PLANNED,
+        origin="annex_b",
+        recorded_by=requested_by,
+    )
     session.add_all([logged, milestone])
     session.flush()
     audit.append(
-        session, at=now, actor=requested_by, action="further_information", activity_id=found.id,
-        subject=_key(number), reason=reason,
+        session,
+        at=now,
+        actor=requested_by,
+        action="further_information",
+        activity_id=found.id,
+        subject=_key(number),
+        reason=reason,
         after={"type": logged.request_type, "request": request, "required_by": required_by.isoformat()},
-    )  # fmt: skip
+    )
     uow.collect(FurtherInformationRequested(logged.id, now))
     return logged
 
@@ -101,9 +119,15 @@ def answer_request(
     session.add_all([logged, milestone])
     after = {"response": response, "responded_at": at.isoformat()}
     audit.append(
-        session, at=now, actor=by, action="further_information_answered", activity_id=activity_id,
-        subject=logged.milestone_key, before=before, after=after,
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=by,
+        action="further_information_answered",
+        activity_id=activity_id,
+        subject=logged.milestone_key,
+        before=before,
+        after=after,
+    )
     answered = [(milestone, dates_before)]
     uow.collect(ActivityChanged(activity_id, f"{logged.milestone_key} answered", now, answered))
     return logged

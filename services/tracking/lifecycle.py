@@ -96,11 +96,18 @@ def register(
     _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
     _check_periods(template, timeline.onsite, flags, override)
     new = Activity(
-        activity_type=timeline.activity_type, la_id=la.id, onsite=timeline.onsite,
-        fieldwork_end=timeline.fieldwork_end, variant=_variant(template, timeline.onsite),
-        lead_inspector=lead, flags=sorted(flags), edition=timeline.edition,
-        calendar_version=timeline.calendar_version, override_reason=override, created_at=now,
-    )  # fmt: skip
+        activity_type=timeline.activity_type,
+        la_id=la.id,
+        onsite=timeline.onsite,
+        fieldwork_end=timeline.fieldwork_end,
+        variant=_variant(template, timeline.onsite),
+        lead_inspector=lead,
+        flags=sorted(flags),
+        edition=timeline.edition,
+        calendar_version=timeline.calendar_version,
+        override_reason=override,
+        created_at=now,
+    )
     session.add(new)
     session.flush()
     for position, dated in enumerate(timeline.milestones):
@@ -110,14 +117,24 @@ def register(
         _apply(row, dated)
         session.add(row)
     after = {
-        "type": new.activity_type, "la": la.ons_code, "onsite": new.onsite.isoformat(),
-        "fieldwork_end": new.fieldwork_end.isoformat(), "lead": lead, "flags": new.flags,
+        "type": new.activity_type,
+        "la": la.ons_code,
+        "onsite": new.onsite.isoformat(),
+        "fieldwork_end": new.fieldwork_end.isoformat(),
+        "lead": lead,
+        "flags": new.flags,
         "edition": new.edition,
-    }  # fmt: skip
+    }
     audit.append(
-        session, at=now, actor=actor, action="schedule", activity_id=new.id, subject=f"activity {new.id}",
-        after=after, reason=f"override: {override}" if override else "",
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=actor,
+        action="schedule",
+        activity_id=new.id,
+        subject=f"activity {new.id}",
+        after=after,
+        reason=f"override: {override}" if override else "",
+    )
     return new
 
 
@@ -155,9 +172,16 @@ def schedule(
     """Plan an activity by the edition in force and store it: `preview` then `register`."""
     template, timeline = preview(activity_type, onsite, flags=flags, calendar=calendar)
     return register(
-        session, timeline=timeline, template=template, la_code=la_code, lead=lead, flags=flags,
-        override=override, actor=actor, now=now,
-    )  # fmt: skip
+        session,
+        timeline=timeline,
+        template=template,
+        la_code=la_code,
+        lead=lead,
+        flags=flags,
+        override=override,
+        actor=actor,
+        now=now,
+    )
 
 
 def replan(
@@ -274,9 +298,16 @@ def audit_moves(
     now: datetime,
 ) -> None:
     audit.append(
-        session, at=now, actor=actor, action=action, activity_id=found.id, subject=subject, reason=reason,
-        before={row.key: before for row, before in moved}, after={row.key: dates_of(row) for row, _ in moved},
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=actor,
+        action=action,
+        activity_id=found.id,
+        subject=subject,
+        reason=reason,
+        before={row.key: before for row, before in moved},
+        after={row.key: dates_of(row) for row, _ in moved},
+    )
 
 
 def defer(
@@ -311,13 +342,24 @@ def defer(
     rows = milestones(session, activity_id)
     moved = replan(session, found, rows, calendar, snapshot_dates(rows))
     audit.append(
-        session, at=now, actor=by, action="defer", activity_id=found.id, subject=f"activity {found.id}",
+        session,
+        at=now,
+        actor=by,
+        action="defer",
+        activity_id=found.id,
+        subject=f"activity {found.id}",
         reason=f"{reason}" + (f"; override: {override}" if override else ""),
-        before={"onsite": old_onsite.isoformat(), "fieldwork_end": old_end.isoformat(),
-                **{row.key: before for row, before in moved}},
-        after={"onsite": to.isoformat(), "fieldwork_end": new_end.isoformat(),
-               **{row.key: dates_of(row) for row, _ in moved}},
-    )  # fmt: skip
+        before={
+            "onsite": old_onsite.isoformat(),
+            "fieldwork_end": old_end.isoformat(),
+            **{row.key: before for row, before in moved},
+        },
+        after={
+            "onsite": to.isoformat(),
+            "fieldwork_end": new_end.isoformat(),
+            **{row.key: dates_of(row) for row, _ in moved},
+        },
+    )
     uow.collect(ActivityChanged(found.id, f"deferred: {label}", now, moved))
     return moved
 

@@ -85,9 +85,15 @@ def record_judgements(
     overall = grades.get("overall_effectiveness", before.get("overall_effectiveness"))
     moved = _set_flag(session, found, FLAG_FOR_INADEQUATE, on=overall == "inadequate", calendar=calendar)
     audit.append(
-        session, at=now, actor=by, action="judgements", activity_id=activity_id, subject="judgements",
-        before=before, after={**before, **grades},
-    )  # fmt: skip
+        session,
+        at=now,
+        actor=by,
+        action="judgements",
+        activity_id=activity_id,
+        subject="judgements",
+        before=before,
+        after={**before, **grades},
+    )
     if moved:
         audit_moves(session, found, moved, actor=by, action="replan", subject="outcome", reason="", now=now)
     return moved
@@ -99,8 +105,10 @@ def record_priority_action(
     """A focused visit found an area for priority action [003 ¶109-110, ¶229]."""
     found = activity(session, activity_id)
     if not template_for_edition(found.activity_type, found.edition).priority_action:
-        raise TrackingError(f"activity {activity_id} is a {found.activity_type}: areas for priority action "
-                            "come from focused visits [003 ¶109]")  # fmt: skip
+        raise TrackingError(
+            f"activity {activity_id} is a {found.activity_type}: areas for priority action "
+            "come from focused visits [003 ¶109]"
+        )
     _after_fieldwork(session, found, now, "an area for priority action")
     moved = _set_flag(session, found, FLAG_FOR_PRIORITY_ACTION, on=True, calendar=calendar)
     audit_moves(

@@ -35,26 +35,47 @@ def service(tmp_path, request):
     prefect_port, sink_port, web_port = free_port(), free_port(), free_port()
     ready = tmp_path / "ready"
     env = {
-        **os.environ, "ILACS_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
-        "ILACS_SENDER_INTERVAL_SECONDS": "3600", "PREFECT_API_URL": "",
-    }  # fmt: skip
+        **os.environ,
+        "ILACS_HOME": str(tmp_path / "home"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "ILACS_SENDER_INTERVAL_SECONDS": "3600",
+        "PREFECT_API_URL": "",
+    }
     env.pop("ILACS_DATABASE_URL", None)
     log = (tmp_path / "service.log").open("wb")
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ilacs")), "serve", "--prefect-port", str(prefect_port),
-         "--sink-port", str(sink_port), "--web-port", str(web_port), "--ready-file", str(ready), *demo],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        [
+            str(Path(sys.executable).with_name("ilacs")),
+            "serve",
+            "--prefect-port",
+            str(prefect_port),
+            "--sink-port",
+            str(sink_port),
+            "--web-port",
+            str(web_port),
+            "--ready-file",
+            str(ready),
+            *demo,
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
         # as a shell's background job starts it: SIGINT ignored; Ctrl-C must still stop the service
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )  # fmt: skip
+    )
     try:
         wait_for(lambda: ready.exists() or process.poll() is not None, 120, "the service to start")
         assert process.poll() is None, (tmp_path / "service.log").read_text()
         yield {
-            "process": process, "server_pid": int(ready.read_text()), "api": f"http://127.0.0.1:{prefect_port}/api",
-            "env": env, "sink": tmp_path / "home" / "mail-sink", "log": tmp_path / "service.log",
+            "process": process,
+            "server_pid": int(ready.read_text()),
+            "api": f"http://127.0.0.1:{prefect_port}/api",
+            "env": env,
+            "sink": tmp_path / "home" / "mail-sink",
+            "log": tmp_path / "service.log",
             "web": f"http://127.0.0.1:{web_port}",
-        }  # fmt: skip
+        }
     finally:
         if process.poll() is None:
             process.kill()

@@ -60,6 +60,8 @@ def postgres_server() -> Iterator[str]:
     finally:
         subprocess.run(
             [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            check=False, capture_output=True, cwd=root,
-        )  # fmt: skip
+            check=False,
+            capture_output=True,
+            cwd=root,
+        )
         shutil.rmtree(root, ignore_errors=True)

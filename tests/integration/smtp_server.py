@@ -39,8 +39,9 @@ class Mailbox:
 
 def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        USER.encode(), PASSWORD.encode(),
-    )  # fmt: skip
+        USER.encode(),
+        PASSWORD.encode(),
+    )
     return AuthResult(success=ok)
 
 
@@ -64,9 +65,14 @@ class SmtpServer:
 
     def start(self) -> None:
         self.controller = Controller(
-            self.mailbox, hostname="127.0.0.1", port=self.port, tls_context=self.server_tls,
-            require_starttls=True, authenticator=_authenticate, auth_require_tls=True,
-        )  # fmt: skip
+            self.mailbox,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=self.server_tls,
+            require_starttls=True,
+            authenticator=_authenticate,
+            auth_require_tls=True,
+        )
         self.controller.start()
 
     def stop(self) -> None:

@@ -81,9 +81,15 @@ def test_the_schedule_flow_stores_what_the_in_process_path_stores(store):
 
     now = datetime(2025, 1, 2, 9, 0, tzinfo=LONDON)
     activity_id = schedule_activity(
-        activity_type="monitoring-visit", la_code="E09000002", onsite=day("Tuesday 2025-03-11"), lead="Ann",
-        flags=["first_of_series"], override="", actor="Bea", now=now,
-    )  # fmt: skip
+        activity_type="monitoring-visit",
+        la_code="E09000002",
+        onsite=day("Tuesday 2025-03-11"),
+        lead="Ann",
+        flags=["first_of_series"],
+        override="",
+        actor="Bea",
+        now=now,
+    )
     expected = timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=frozenset({"first_of_series"}))
     with transaction(store) as session:
         rows = lifecycle.milestones(session, activity_id)
@@ -119,7 +125,14 @@ def schedule_activity_in_process(engine) -> None:
 
     with transaction(engine) as session:
         lifecycle.schedule(
-            session, activity_type="focused-visit", la_code="E09000002", onsite=day("Tuesday 2025-06-03"),
-            lead="Ann", flags=frozenset(), override="", actor="Bea",
-            now=datetime(2025, 4, 21, 12, tzinfo=LONDON), calendar=england_calendar(),
-        )  # fmt: skip
+            session,
+            activity_type="focused-visit",
+            la_code="E09000002",
+            onsite=day("Tuesday 2025-06-03"),
+            lead="Ann",
+            flags=frozenset(),
+            override="",
+            actor="Bea",
+            now=datetime(2025, 4, 21, 12, tzinfo=LONDON),
+            calendar=england_calendar(),
+        )

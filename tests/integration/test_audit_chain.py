@@ -103,9 +103,16 @@ def _old_code_wrote(connection, entries: list[tuple[datetime, str]]) -> None:
     """What the store's earlier code did: a plain SHA-256 over the time as it was given."""
     prev = audit.GENESIS
     for at, actor in entries:
-        content = {"at": at.isoformat(), "actor": actor, "action": "schedule", "activity_id": None,
-                   "subject": "", "before": None, "after": {"onsite": "2026-10-05"},
-                   "reason": ""}  # fmt: skip
+        content = {
+            "at": at.isoformat(),
+            "actor": actor,
+            "action": "schedule",
+            "activity_id": None,
+            "subject": "",
+            "before": None,
+            "after": {"onsite": "2026-10-05"},
+            "reason": "",
+        }
         payload = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256(f"{prev}\n{payload}".encode()).hexdigest()
         connection.execute(
@@ -113,9 +120,14 @@ def _old_code_wrote(connection, entries: list[tuple[datetime, str]]) -> None:
                 "INSERT INTO audit_entry (at, actor, action, subject, after, reason, prev_hash, hash) "
                 "VALUES (:at, :actor, 'schedule', '', :after, '', :prev, :hash)"
             ),
-            {"at": at.astimezone(UTC).replace(tzinfo=None) if connection.dialect.name == "sqlite" else at,
-             "actor": actor, "after": json.dumps(content["after"]), "prev": prev, "hash": digest},
-        )  # fmt: skip
+            {
+                "at": at.astimezone(UTC).replace(tzinfo=None) if connection.dialect.name == "sqlite" else at,
+                "actor": actor,
+                "after": json.dumps(content["after"]),
+                "prev": prev,
+                "hash": digest,
+            },
+        )
         prev = digest
 
 
@@ -137,7 +149,7 @@ def test_entries_the_old_code_sealed_in_summer_verify_and_are_never_resealed(dat
                 (datetime(2026, 2, 1, 9, 0, tzinfo=UTC), "winter, UTC"),
                 (datetime(2026, 8, 3, 9, 0, 0, 250000, tzinfo=MARQUESAS), "Marquesas, with microseconds"),
             ],
-        )  # fmt: skip
+        )
     with engine.connect() as connection:
         before = connection.execute(text("SELECT id, hash, prev_hash FROM audit_entry ORDER BY id")).all()
     engine.dispose()
@@ -216,8 +228,10 @@ def test_a_chain_rebuilt_without_the_key_fails_at_the_first_edit(store, capsys):
     rebuild(store, edit_id=2, actor="Mallory", seal=guessed_key)
     check = verified(store)
     assert (check.verified, check.first_broken, check.problem) == (
-        False, 2, "its content no longer matches its seal: edited",
-    )  # fmt: skip
+        False,
+        2,
+        "its content no longer matches its seal: edited",
+    )
 
 
 def test_a_chain_rebuilt_with_the_key_is_caught_by_the_checkpoint(store, capsys):

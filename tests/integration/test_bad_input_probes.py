@@ -177,19 +177,28 @@ def _schedule():
 
 def _ids():
     commands = (
-        "done @ notification --by Ann", "undo @ notification --by Ann --reason x", "show @",
-        "defer @ --to 2025-01-20 --reason weather --by Bea", "outcome @ --overall good --by Ann",
-        "request list @", "request answer @ 1 --response x --by Dee", f"{REQUEST.replace(' 1 ', ' @ ')}",
-        "email preview @ notification letter", "variance @ notification --reason severe-weather --by Ann",
+        "done @ notification --by Ann",
+        "undo @ notification --by Ann --reason x",
+        "show @",
+        "defer @ --to 2025-01-20 --reason weather --by Bea",
+        "outcome @ --overall good --by Ann",
+        "request list @",
+        "request answer @ 1 --response x --by Dee",
+        f"{REQUEST.replace(' 1 ', ' @ ')}",
+        "email preview @ notification letter",
+        "variance @ notification --reason severe-weather --by Ann",
         "waive @ notification --reason agreed --by Ann",
-    )  # fmt: skip
+    )
     for (name, (value, says)), command in itertools.product(IDS.items(), commands):
         argv = [value if word == "@" else word for word in shlex.split(command)]
         yield pytest.param(
             argv, says, id=f"{' '.join(argv[: 2 if argv[0] in ('request', 'email') else 1])} id {name}"
         )
-    for number, says in (("0", "not a whole number of 1 or more"), ("x", "not a whole number of 1 or more"),
-                         (BIG, f"{BIG} is too large (at most 2147483647)")):  # fmt: skip
+    for number, says in (
+        ("0", "not a whole number of 1 or more"),
+        ("x", "not a whole number of 1 or more"),
+        (BIG, f"{BIG} is too large (at most 2147483647)"),
+    ):
         answer = ("--response", "x", "--by", "Dee")
         yield probe(f"request answer number {number}", "request answer 1", says, number, *answer)
     for key in ("Notification", "draft report", "", "key\x00"):
@@ -340,9 +349,17 @@ def _as_of():
 
 
 PROBES = [
-    *_arguments(), *_timeline(), *_schedule(), *_ids(), *_changes(), *_filters(), *_outcomes_and_requests(),
-    *_compliance(), *_programme(), *_as_of(),
-]  # fmt: skip
+    *_arguments(),
+    *_timeline(),
+    *_schedule(),
+    *_ids(),
+    *_changes(),
+    *_filters(),
+    *_outcomes_and_requests(),
+    *_compliance(),
+    *_programme(),
+    *_as_of(),
+]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

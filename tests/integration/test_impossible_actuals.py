@@ -44,12 +44,20 @@ def test_a_draft_report_dated_before_fieldwork_is_refused_and_moves_nothing(stor
 @pytest.mark.parametrize(
     ("schedule", "too_early", "first_allowed", "message"),
     [
-        (WINTER, "2025-01-23T17:00", "2025-01-24T00:00",
-         "not before the last day of fieldwork, Friday 24 January 2025"),
-        (SUMMER, "2025-06-26T23:59", "2025-06-27T00:00",  # BST: 22:59 and 23:00 UTC
-         "not before the last day of fieldwork, Friday 27 June 2025"),
+        (
+            WINTER,
+            "2025-01-23T17:00",
+            "2025-01-24T00:00",
+            "not before the last day of fieldwork, Friday 24 January 2025",
+        ),
+        (
+            SUMMER,
+            "2025-06-26T23:59",
+            "2025-06-27T00:00",  # BST: 22:59 and 23:00 UTC
+            "not before the last day of fieldwork, Friday 27 June 2025",
+        ),
     ],
-)  # fmt: skip
+)
 def test_judgements_come_at_the_end_of_fieldwork(store, capsys, schedule, too_early, first_allowed, message):
     assert run(capsys, schedule)[0] == 0
     before = everything(store)

@@ -77,8 +77,10 @@ def test_an_annex_b_request_is_an_la_milestone_until_answered(store, capsys):
     _, out, _ = run(capsys, "request list 1 --json")
     (logged,) = json.loads(out)
     assert (logged["type"], logged["response"], logged["responded_at"]) == (
-        "case information", "sent", "2025-01-15T11:00:00+00:00",
-    )  # fmt: skip
+        "case information",
+        "sent",
+        "2025-01-15T11:00:00+00:00",
+    )
     assert milestones(capsys, 1)["further_information_1"]["status"] == "done"
     run(capsys, "outcome 1 --overall good --by Ann")  # re-planning keeps Annex B milestones as they are
     assert milestones(capsys, 1)["further_information_1"]["status"] == "done"

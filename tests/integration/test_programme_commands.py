@@ -97,8 +97,16 @@ def test_accepting_a_first_monitoring_visit_registers_it_as_the_first_of_its_ser
     from services.reports import programme
     from services.store.database import transaction
 
-    visit = Planned("E09000003", "Barnet", "London", "monitoring-visit", date(2027, 3, 9),
-                    (date(2027, 2, 9), date(2027, 4, 9)), ["pathway 3"], ("first_of_series",))  # fmt: skip
+    visit = Planned(
+        "E09000003",
+        "Barnet",
+        "London",
+        "monitoring-visit",
+        date(2027, 3, 9),
+        (date(2027, 2, 9), date(2027, 4, 9)),
+        ["pathway 3"],
+        ("first_of_series",),
+    )
     with transaction(store) as session:
         now = datetime(2026, 12, 1, tzinfo=LONDON)
         plan = Programme([visit], [], [])

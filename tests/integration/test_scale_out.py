@@ -56,10 +56,21 @@ def test_a_worker_of_a_process_pool_runs_the_sweep_from_a_server_on_postgresql(
     server = start_prefect_server(port, tmp_path / "server.log", env)
     try:
         prefect = [str(BIN / "prefect")]
-        subprocess.run([*prefect, "work-pool", "create", "ilacs", "--type", "process"], env=env, check=True,
-                       capture_output=True, timeout=120)  # fmt: skip
-        deployed = subprocess.run([*prefect, "--no-prompt", "deploy", "--all"], env=env, cwd=ROOT,
-                                  capture_output=True, text=True, timeout=300)  # fmt: skip
+        subprocess.run(
+            [*prefect, "work-pool", "create", "ilacs", "--type", "process"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        deployed = subprocess.run(
+            [*prefect, "--no-prompt", "deploy", "--all"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
 
         for args in (["import", "contacts"], ["import", "staff"]):

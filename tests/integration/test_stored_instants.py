@@ -81,8 +81,15 @@ def test_every_date_time_column_of_every_table_is_kept_in_utc():
     ]
     assert plain == []  # a bare DateTime column would keep whatever offset it was handed
     names = {f"{t.name}.{c.name}" for t, c in _datetime_columns()}
-    assert {"milestone.target", "milestone.actual", "deferral.deferred_at", "outbox_message.not_before",
-            "outbox_message.sent_at", "audit_entry.at", "app_user.created_at"} <= names  # fmt: skip
+    assert {
+        "milestone.target",
+        "milestone.actual",
+        "deferral.deferred_at",
+        "outbox_message.not_before",
+        "outbox_message.sent_at",
+        "audit_entry.at",
+        "app_user.created_at",
+    } <= names
 
 
 def _value(column, moment: datetime, parents: dict[str, int]):

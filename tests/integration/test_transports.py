@@ -89,10 +89,16 @@ def test_the_directory_transport_writes_whole_files(tmp_path):
     [
         ({}, SmtpTransport),
         ({"ILACS_MAIL_TRANSPORT": "directory", "ILACS_MAIL_DIR": "/tmp/x"}, DirectoryTransport),
-        ({"ILACS_MAIL_TRANSPORT": "notify", "ILACS_NOTIFY_API_KEY": API_KEY, "ILACS_NOTIFY_TEMPLATE_ID": "t"},
-         NotifyTransport),
+        (
+            {
+                "ILACS_MAIL_TRANSPORT": "notify",
+                "ILACS_NOTIFY_API_KEY": API_KEY,
+                "ILACS_NOTIFY_TEMPLATE_ID": "t",
+            },
+            NotifyTransport,
+        ),
     ],
-)  # fmt: skip
+)
 def test_one_setting_chooses_the_transport(monkeypatch, settings, kind):
     for name in (
         "ILACS_MAIL_TRANSPORT",

@@ -39,9 +39,14 @@ def test_inadequate_authorities_are_not_asked_for_a_self_evaluation_in_their_fir
 
 
 AFTER_INADEQUATE = (
-    "apv_confirmation_letter", "action_planning_visit", "apv_agenda_circulated", "apv_outcome_record",
-    "action_plan_review_letter", "first_monitoring_visit_by", "reinspection_by",
-)  # fmt: skip
+    "apv_confirmation_letter",
+    "action_planning_visit",
+    "apv_agenda_circulated",
+    "apv_outcome_record",
+    "action_plan_review_letter",
+    "first_monitoring_visit_by",
+    "reinspection_by",
+)
 
 
 @pytest.mark.parametrize("inspection", ["standard-inspection", "short-inspection"])

@@ -24,8 +24,10 @@ def test_json_gives_every_milestone_with_london_offsets(capsys):
     assert (status, err) == (0, "")
     data = json.loads(out)
     assert (data["activity_type"], data["onsite"], data["fieldwork_end"]) == (
-        "standard-inspection", "2025-01-13", "2025-01-24",
-    )  # fmt: skip
+        "standard-inspection",
+        "2025-01-13",
+        "2025-01-24",
+    )
     assert data["edition"] == "2018-12"
     keys = [m["key"] for m in data["milestones"]]
     assert keys == list(STANDARD_JANUARY_2025)

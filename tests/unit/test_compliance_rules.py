@@ -18,9 +18,14 @@ def verdict(
     calendar, target, actual, *, precision="time", status="planned", waived=False, as_of="2026-01-01T00:00"
 ):
     return judge(
-        target=at(target), actual=at(actual) if actual else None, status=status, precision=precision,
-        waived=waived, as_of=at(as_of), calendar=calendar,
-    )  # fmt: skip
+        target=at(target),
+        actual=at(actual) if actual else None,
+        status=status,
+        precision=precision,
+        waived=waived,
+        as_of=at(as_of),
+        calendar=calendar,
+    )
 
 
 @pytest.mark.parametrize(

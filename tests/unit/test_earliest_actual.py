@@ -27,29 +27,50 @@ def at(text: str) -> datetime:
     ("onsite", "actuals", "message"),
     [
         # a draft report before fieldwork had even begun (the reported case)
-        (WINTER, {"draft_report_sent": "2025-01-01T17:00"},
-         "draft_report_sent cannot have happened at Wednesday 1 January 2025 17:00 GMT: "
-         "not before the last day of fieldwork, Friday 24 January 2025"),
+        (
+            WINTER,
+            {"draft_report_sent": "2025-01-01T17:00"},
+            "draft_report_sent cannot have happened at Wednesday 1 January 2025 17:00 GMT: "
+            "not before the last day of fieldwork, Friday 24 January 2025",
+        ),
         # the evening before the first day on site
-        (WINTER, {"fieldwork_start": "2025-01-12T23:59"},
-         "not before fieldwork starts, Monday 13 January 2025"),
+        (
+            WINTER,
+            {"fieldwork_start": "2025-01-12T23:59"},
+            "not before fieldwork starts, Monday 13 January 2025",
+        ),
         # an LA return before the notification's day, the notification not yet recorded
-        (WINTER, {"child_level_data": "2025-01-03T17:00"},
-         "not before the day of the notification, Monday 6 January 2025"),
+        (
+            WINTER,
+            {"child_level_data": "2025-01-03T17:00"},
+            "not before the day of the notification, Monday 6 January 2025",
+        ),
         # a call the framework has no 'after' for, before the recorded notification
-        (WINTER, {"notification": "2025-01-06T09:30", "analyst_call": "2025-01-06T09:00"},
-         "not before the notification, recorded at Monday 6 January 2025 09:30 GMT"),
+        (
+            WINTER,
+            {"notification": "2025-01-06T09:30", "analyst_call": "2025-01-06T09:00"},
+            "not before the notification, recorded at Monday 6 January 2025 09:30 GMT",
+        ),
         # the LA's comments on a draft not yet sent: not before the draft could have been
-        (WINTER, {"factual_accuracy_comments": "2025-01-20T12:00"},
-         "not before the last day of fieldwork, Friday 24 January 2025"),
+        (
+            WINTER,
+            {"factual_accuracy_comments": "2025-01-20T12:00"},
+            "not before the last day of fieldwork, Friday 24 January 2025",
+        ),
         # summer: 23:59 BST on Sunday 15 June is 22:59 UTC, still the day before fieldwork
-        (SUMMER, {"fieldwork_start": "2025-06-15T22:59:00+00:00"},
-         "fieldwork_start cannot have happened at Sunday 15 June 2025 23:59 BST: "
-         "not before fieldwork starts, Monday 16 June 2025"),
-        (SUMMER, {"publication": "2025-06-26T09:30"},
-         "not before the last day of fieldwork, Friday 27 June 2025"),
+        (
+            SUMMER,
+            {"fieldwork_start": "2025-06-15T22:59:00+00:00"},
+            "fieldwork_start cannot have happened at Sunday 15 June 2025 23:59 BST: "
+            "not before fieldwork starts, Monday 16 June 2025",
+        ),
+        (
+            SUMMER,
+            {"publication": "2025-06-26T09:30"},
+            "not before the last day of fieldwork, Friday 27 June 2025",
+        ),
     ],
-)  # fmt: skip
+)
 def test_an_actual_before_it_could_have_happened_is_refused(onsite, actuals, message):
     with pytest.raises(TimelineError) as refused:
         timeline("standard-inspection", onsite, actuals={k: at(v) for k, v in actuals.items()})

@@ -33,9 +33,13 @@ def test_the_december_2018_edition_ships_with_every_activity_type():
     (edition,) = shipped_editions()
     assert edition.edition == "2018-12"
     assert set(edition.templates) == {
-        "standard-inspection", "short-inspection", "focused-visit",
-        "monitoring-visit", "action-planning-visit", "annual-engagement",
-    }  # fmt: skip
+        "standard-inspection",
+        "short-inspection",
+        "focused-visit",
+        "monitoring-visit",
+        "action-planning-visit",
+        "annual-engagement",
+    }
 
 
 def test_an_activity_notified_before_a_new_edition_keeps_the_old_one(editions, calendar):

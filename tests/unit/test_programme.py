@@ -31,9 +31,13 @@ def la(
 def plan(states, start="Monday 2026-01-05", years=3, rules=RULES, **kw):
     first = day(start)
     return plan_programme(
-        states, start=first, end=date(first.year + years, first.month, first.day), rules=rules,
-        calendar=england_calendar(), **kw,
-    )  # fmt: skip
+        states,
+        start=first,
+        end=date(first.year + years, first.month, first.day),
+        rules=rules,
+        calendar=england_calendar(),
+        **kw,
+    )
 
 
 def dated(programme) -> list[tuple[str, str, date]]:
@@ -58,8 +62,10 @@ def test_pathway_1_with_significant_deterioration_is_a_standard_inspection():
 
 
 def test_pathway_2_two_focused_visits_then_a_standard_inspection():
-    result = plan([la(grade="requires_improvement", last="Friday 2025-01-24", kind="standard-inspection")],
-                  start="Monday 2025-02-03")  # fmt: skip
+    result = plan(
+        [la(grade="requires_improvement", last="Friday 2025-01-24", kind="standard-inspection")],
+        start="Monday 2025-02-03",
+    )
     assert dated(result) == [
         ("E09000002", "focused-visit", day("Tuesday 2026-01-20")),  # 12 months: Saturday 24 January's week
         ("E09000002", "focused-visit", day("Tuesday 2027-01-19")),  # 24 months
@@ -69,8 +75,10 @@ def test_pathway_2_two_focused_visits_then_a_standard_inspection():
 
 def test_pathway_3_monitoring_visits_then_re_inspection():
     # E = Friday 24 January 2025; the action plan is due 88 working days later, Tuesday 3 June 2025
-    result = plan([la(grade="inadequate", last="Friday 2025-01-24", kind="standard-inspection")],
-                  start="Monday 2025-02-03")  # fmt: skip
+    result = plan(
+        [la(grade="inadequate", last="Friday 2025-01-24", kind="standard-inspection")],
+        start="Monday 2025-02-03",
+    )
     assert dated(result) == [
         ("E09000002", "monitoring-visit", day("Tuesday 2025-07-29")),  # by 3 September (3 months)
         ("E09000002", "monitoring-visit", day("Tuesday 2025-11-04")),

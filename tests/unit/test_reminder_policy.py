@@ -42,9 +42,12 @@ def test_the_ladders_are_the_spec_section_6_table():
     assert POLICY.steps_for("action_plan_due")[-1].to == ("senior_hmi", "regional_director")
     ofsted = [(s.offset, s.to) for s in POLICY.steps_for("draft_report_sent")]
     assert ofsted == [
-        (-2, ("owner",)), (0, ("owner",)), (1, ("owner", "business_support")),
-        (3, ("qa_manager", "senior_hmi")), (5, ("regional_director",)),
-    ]  # fmt: skip
+        (-2, ("owner",)),
+        (0, ("owner",)),
+        (1, ("owner", "business_support")),
+        (3, ("qa_manager", "senior_hmi")),
+        (5, ("regional_director",)),
+    ]
     assert [s.stage for s in POLICY.steps_for("further_information_7")] == ["due", "overdue+1", "overdue+3"]
     assert POLICY.steps_for("fieldwork_start") == ()
 

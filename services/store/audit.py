@@ -90,9 +90,10 @@ def _payload(entry: AuditEntry, at_text: str) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _seal(entry: AuditEntry, prev_hash: str) -> str:
+def _seal(entry: AuditEntry, prev_hash: str, key: bytes | None = None) -> str:
+    """The entry's seal; `key` lets a walk over the whole chain look the key up once."""
     payload = prev_hash.encode() + b"\n" + _payload(entry, canonical_instant(entry.at))
-    return hmac.new(_entry_key(), payload, "sha256").hexdigest()
+    return hmac.new(key or _entry_key(), payload, "sha256").hexdigest()
 
 
 def _legacy_texts(at: datetime) -> Iterable[str]:
@@ -315,6 +316,7 @@ def _walk(session: Session, points: list[Checkpoint]) -> ChainCheck:
     legacy_allowed = points[0].legacy if points else None
     expected_heads = {point.entries: point for point in points}
     prev_hash, count, legacy, keyed, head_id = GENESIS, 0, 0, False, None
+    key = _entry_key()
 
     def broken(entry: AuditEntry, problem: str) -> ChainCheck:
         return ChainCheck(verified=False, entries=count, first_broken=entry.id, problem=problem)
@@ -332,7 +334,7 @@ def _walk(session: Session, points: list[Checkpoint]) -> ChainCheck:
             sealed = _legacy_matches(entry, prev_hash)
         else:
             keyed = True
-            sealed = entry.seal == SEAL and hmac.compare_digest(_seal(entry, prev_hash), entry.hash)
+            sealed = entry.seal == SEAL and hmac.compare_digest(_seal(entry, prev_hash, key), entry.hash)
         if not sealed:
             return broken(entry, "its content no longer matches its seal: edited")
         anchor = expected_heads.get(count)

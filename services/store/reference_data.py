@@ -123,16 +123,23 @@ def import_local_authorities(session: Session, text: str, *, source: str) -> int
         key=lambda la: la.ons_code,
         what=lambda row: f"ons_code {row['ons_code']}",
     )
-    existing = {la.ons_code: la for la in session.exec(select(LocalAuthority))}
-    for la in authorities:
-        current = existing.get(la.ons_code)
-        if current:
-            for field in LocalAuthority.model_fields:
-                if field != "id":
-                    setattr(current, field, getattr(la, field))
-        else:
-            session.add(la)
-    return len(authorities)
+    fields = [name for name in LocalAuthority.model_fields if name != "id"]
+    return _upsert(session, LocalAuthority, authorities, key=lambda la: la.ons_code, fields=fields)
+
+
+def _upsert(session: Session, model: type, rows: list, *, key: Callable, fields: Iterable[str]) -> int:
+    """Store each parsed row: one already stored under the same key takes the row's `fields`, a new
+    one is added; so an import can be run twice. Returns how many rows were read."""
+    existing = {key(stored): stored for stored in session.exec(select(model))}
+    fields = tuple(fields)
+    for row in rows:
+        current = existing.get(key(row))
+        if current is None:
+            session.add(row)
+            continue
+        for name in fields:
+            setattr(current, name, getattr(row, name))
+    return len(rows)
 
 
 def _contact_key(contact: Contact) -> tuple:
@@ -170,14 +177,7 @@ def import_contacts(session: Session, text: str, *, source: str) -> int:
         key=_contact_key,
         what=lambda row: f"the {row['role']} {row['email']} at {row['la_code']} from {row['valid_from']}",
     )
-    existing = {_contact_key(c): c for c in session.exec(select(Contact))}
-    for c in contacts:
-        current = existing.get(_contact_key(c))
-        if current:
-            current.name, current.email, current.valid_to = c.name, c.email, c.valid_to
-        else:
-            session.add(c)
-    return len(contacts)
+    return _upsert(session, Contact, contacts, key=_contact_key, fields=("name", "email", "valid_to"))
 
 
 def import_staff(session: Session, text: str, *, source: str) -> int:
@@ -202,14 +202,9 @@ def import_staff(session: Session, text: str, *, source: str) -> int:
         key=lambda m: m.name,
         what=lambda row: f"staff member {row['name']!r}",
     )
-    existing = {m.name: m for m in session.exec(select(StaffMember))}
-    for m in staff:
-        current = existing.get(m.name)
-        if current:
-            current.role, current.email, current.ofsted_region = m.role, m.email, m.ofsted_region
-        else:
-            session.add(m)
-    return len(staff)
+    return _upsert(
+        session, StaffMember, staff, key=lambda m: m.name, fields=("role", "email", "ofsted_region")
+    )
 
 
 def read_csv_file(path: Path) -> str:

@@ -17,11 +17,13 @@ install: $(STAMP)
 # GOV.UK Frontend's CSS, JavaScript, fonts and images for the dashboard, from the npm registry, pinned to
 # the version govuk-frontend-jinja 3.4.0 targets.
 GOVUK_FRONTEND := 5.7.1
-WEB_ASSETS := .web/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css
+# axe-core checks every page the browser tests visit for WCAG 2.0/2.1/2.2 A and AA violations.
+AXE_CORE := 4.10.3
+WEB_ASSETS := .web/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css .web/node_modules/axe-core/axe.min.js
 
-$(WEB_ASSETS):
+$(WEB_ASSETS) &:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
-	npm install --prefix .web --silent --no-audit --no-fund govuk-frontend@$(GOVUK_FRONTEND)
+	npm install --prefix .web --silent --no-audit --no-fund govuk-frontend@$(GOVUK_FRONTEND) axe-core@$(AXE_CORE)
 
 $(STAMP): pyproject.toml constraints.txt $(WEB_ASSETS)
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"' \

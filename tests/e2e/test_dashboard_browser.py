@@ -4,29 +4,15 @@ are saved in test-output/."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import sync_playwright
 
 from interfaces.service import start_dashboard
 from services.store import open_store
 from tests.dashboard import PASSWORD, add_staff_and_inspection
+from tests.e2e.browser import check_page, launch
 from tests.helpers import day
 from tests.integration.smtp_server import free_port
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path(__file__).resolve().parents[2] / "test-output"
 
 
 @pytest.fixture
@@ -43,10 +29,8 @@ def dashboard(tmp_path, monkeypatch):
 
 
 def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path):
-    assert Path(CHROMIUM).exists(), "Debian's chromium is needed (make test installs it)"
-    SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        browser = launch(playwright)
         page = browser.new_context(accept_downloads=True).new_page()
         console = []
         page.on("console", lambda message: console.append(message.text))
@@ -64,7 +48,7 @@ def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path
         body = page.evaluate("document.body.className")
         assert "js-enabled" in body and "govuk-frontend-supported" in body
         page.wait_for_selector("button[data-module=govuk-button][data-govuk-button-init]", state="attached")
-        page.screenshot(path=str(SHOTS / "01-today.png"), full_page=True)
+        check_page(page, "01-today")
 
         page.goto(f"{dashboard}/activities/1")
         fieldwork = page.locator(".ilacs-day--fieldwork").first
@@ -74,7 +58,7 @@ def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path
         page.click("button:has-text('Record')")
         page.wait_for_selector(".govuk-notification-banner")
         assert "Recorded: notification" in page.inner_text(".govuk-notification-banner")
-        page.screenshot(path=str(SHOTS / "02-recorded.png"), full_page=True)
+        check_page(page, "02-recorded")
 
         page.fill("#to", "2027-06-14")
         page.check("input[name=reason][value=dcs-absence]")
@@ -82,7 +66,7 @@ def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path
         summary = page.wait_for_selector(".govuk-error-summary")
         assert "An inspection is not deferred for the DCS" in summary.inner_text()
         assert page.input_value("#to") == "2027-06-14"  # what was typed is kept
-        page.screenshot(path=str(SHOTS / "03-deferral-refused.png"), full_page=True)
+        check_page(page, "03-deferral-refused")
 
         page.fill("#to", "2027-06-14")
         page.check("input[name=reason][value=weather]")
@@ -96,6 +80,6 @@ def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path
         saved = tmp_path / "key-dates.ics"
         download.value.save_as(saved)
         assert "BEGIN:VCALENDAR" in saved.read_text() and "SUMMARY:Report published" in saved.read_text()
-        page.screenshot(path=str(SHOTS / "04-deferred.png"), full_page=True)
+        check_page(page, "04-deferred")
         browser.close()
     assert not [text for text in console if "Content Security Policy" in text], console

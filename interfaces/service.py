@@ -12,6 +12,7 @@ its own process group, which is ended on the way out (and is told to stop if thi
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import logging
 import os
 import signal
@@ -22,9 +23,7 @@ import urllib.request
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from pydantic import SecretStr
-
-from services.settings import MailTransport, Settings, child_environment, get_settings
+from services.settings import MailTransport, Secret, Settings, child_environment, get_settings
 
 log = logging.getLogger("ilacs.service")
 
@@ -120,16 +119,15 @@ def start_dashboard(port: int):
 
 def local_settings(settings: Settings) -> Settings:
     """The service proper's settings: the system's mail goes to the sink, Prefect to the local server."""
-    return settings.model_copy(
-        update={
-            "prefect_api_url": f"http://127.0.0.1:{settings.prefect_port}/api",
-            "mail_transport": MailTransport.SMTP,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": settings.sink_port,
-            "smtp_starttls": False,
-            "smtp_user": "",
-            "smtp_password": SecretStr(""),
-        }
+    return dataclasses.replace(
+        settings,
+        prefect_api_url=f"http://127.0.0.1:{settings.prefect_port}/api",
+        mail_transport=MailTransport.SMTP,
+        smtp_host="127.0.0.1",
+        smtp_port=settings.sink_port,
+        smtp_starttls=False,
+        smtp_user="",
+        smtp_password=Secret(""),
     )
 
 

@@ -1,0 +1,62 @@
+"""What keeps a command's start-up cheap: a store at the newest schema is opened without Alembic, the
+calendar loads the United Kingdom's holiday rules alone, and a secret setting is never shown."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from services.settings import Secret, settings_from
+from services.store.database import HEAD, MIGRATIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    return done.stdout.strip()
+
+
+def test_the_head_known_without_alembic_is_alembics_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_a_new_store_is_migrated_and_a_current_one_is_opened_without_loading_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ilacs.db'}"
+    opened = (
+        "import sys; from services.store import open_store; "
+        f"from services.store.database import revision; print(revision(open_store({url!r})), "
+        "'alembic' in sys.modules)"
+    )
+    assert _run(opened) == f"{HEAD} True"  # new: Alembic made the schema
+    assert _run(opened) == f"{HEAD} False"  # at the head: one query, no Alembic
+
+
+def test_the_calendar_loads_only_the_united_kingdoms_rules_and_leaves_holidays_whole():
+    loaded = _run(
+        "import sys; from calendars import england_calendar; england_calendar(); "
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))"
+    )
+    assert loaded == "['holidays.countries.united_kingdom']"
+    others = _run(
+        "from datetime import date; from calendars import england_calendar; import holidays; "
+        "england_calendar(); print(date(2025, 7, 14) in holidays.country_holidays('FR', years=2025), "
+        "date(2025, 8, 25) in holidays.UK(subdiv='ENG', years=2025))"
+    )
+    assert others == "True True"  # Bastille Day in France, the August bank holiday in England
+
+
+def test_a_secret_setting_is_never_shown():
+    settings = settings_from({"ILACS_SMTP_PASSWORD": "hunter2", "ILACS_AUDIT_KEY": "k" * 40})
+    assert settings.smtp_password.get_secret_value() == "hunter2"
+    for shown in (str(settings), repr(settings), str(settings.smtp_password), f"{settings.audit_key!r}"):
+        assert "hunter2" not in shown and "k" * 40 not in shown
+    assert Secret("a") == Secret("a") != Secret("b")

@@ -144,7 +144,7 @@ def serve(settings: Settings, *, demo: bool, ready_file: Path | None = None) -> 
     signal.signal(signal.SIGTERM, _stop)
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
-    sink = MailSink(home / "mail-sink")
+    sink = MailSink(settings.mail_sink_directory)
     controller = Controller(sink, hostname="127.0.0.1", port=settings.sink_port)
     local = local_settings(settings)
     log_file = home / "prefect-server.log"
@@ -180,7 +180,7 @@ def run_service(*, demo: bool, ready_file: Path | None, server_pid: int | None) 
     """The service proper, in the child `serve` starts: its settings come from the environment given."""
     signal.signal(signal.SIGTERM, _stop)  # until Prefect's runner installs its own clean exit
     settings = get_settings()
-    sink = MailSink(settings.home / "mail-sink")
+    sink = MailSink(settings.mail_sink_directory)
     dashboard = None
     try:
         from prefect import serve as prefect_serve

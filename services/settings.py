@@ -215,6 +215,37 @@ class Settings:
     def mail_directory(self) -> Path:
         return self.mail_dir or self.home / "mail"
 
+    @property
+    def audit_key_file(self) -> Path:
+        """Where the audit key made without ILACS_AUDIT_KEY is kept."""
+        return self.home / "audit-key"
+
+    @property
+    def secret_key_file(self) -> Path:
+        """Where the dashboard's session key made without ILACS_SECRET_KEY is kept."""
+        return self.home / "secret-key"
+
+    @property
+    def mail_sink_directory(self) -> Path:
+        """Where the local service's mail sink keeps each message it receives."""
+        return self.home / "mail-sink"
+
+    @property
+    def store_shown(self) -> str:
+        """The store's URL with any password hidden, fit to print."""
+        return hide_password(self.store_url)
+
+
+def hide_password(url: str) -> str:
+    """`url` with the password of its `user:password@` part replaced by `***` (as SQLAlchemy shows it,
+    without importing SQLAlchemy: `ilacs --help` prints the store)."""
+    scheme, separator, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    credentials, at, host = authority.rpartition("@")
+    if not (separator and at and ":" in credentials):
+        return url
+    return f"{scheme}://{credentials.partition(':')[0]}:***@{host}{slash}{path}"
+
 
 def setting_fields() -> list[dataclasses.Field]:
     """The settings' fields, each with its default and its `meaning` and `variable` in its metadata."""

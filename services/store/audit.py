@@ -62,12 +62,12 @@ def _keys(setting: Secret | None, key_file: Path) -> tuple[bytes, bytes]:
 
 def _entry_key() -> bytes:
     settings = get_settings()
-    return _keys(settings.audit_key, settings.home / "audit-key")[0]
+    return _keys(settings.audit_key, settings.audit_key_file)[0]
 
 
 def _checkpoint_key() -> bytes:
     settings = get_settings()
-    return _keys(settings.audit_key, settings.home / "audit-key")[1]
+    return _keys(settings.audit_key, settings.audit_key_file)[1]
 
 
 def canonical_instant(at: datetime) -> str:

@@ -1,7 +1,8 @@
 """The tracking store's engine: SQLite by default, PostgreSQL by one setting, always migrated.
 
-Settings: ILACS_DATABASE_URL (any SQLAlchemy URL); without it, a SQLite file in ILACS_HOME
-(default ~/.ilacs), both read by `services.settings`. `services.store.open_store` opens a store.
+Settings: ILACS_DATABASE_URL (any SQLAlchemy URL); without it, a SQLite file in ILACS_HOME (the
+checkout's .ilacs, else ~/.ilacs), both read by `services.settings`. `services.store.open_store` opens
+a store.
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_timeline.py
 	$(BIN)/python bench/bench_programme.py
 	$(BIN)/python bench/bench_cli.py
+	$(BIN)/python bench/bench_cli.py --postgresql
 
 clean:
 	rm -rf $(VENV) .web .prefect .ilacs .pytest_cache .ruff_cache .hypothesis

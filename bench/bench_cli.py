@@ -56,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", help="a SQLite file or a database URL (default: a new one-activity store)")
     parser.add_argument("--postgresql", action="store_true", help="a one-activity store on PostgreSQL")
+    parser.add_argument("--audit-key", help="the key the given store's audit chain is sealed with")
     parser.add_argument("--as-of", default="2025-01-06", help="the day due and overdue are asked about")
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args()
@@ -65,6 +66,8 @@ def main() -> None:
         env["ILACS_HOME"] = home
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env.pop("PREFECT_API_URL", None)  # schedule in this process, not as a flow run on a server
+        if args.audit_key:  # else the first open cannot anchor the chain, and every later one tries again
+            env["ILACS_AUDIT_KEY"] = args.audit_key
         if args.store is None:
             if args.postgresql:
                 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -273,9 +273,10 @@ def _build(variables: tuple[tuple[str, str], ...]) -> Settings:
 
 
 def settings_from(environment: Mapping[str, str]) -> Settings:
-    """The settings an environment gives (an empty value is unset), or one SettingsError naming every
-    bad variable and its value (never a secret's)."""
+    """The settings an environment gives (names in any case; an empty value is unset), or one
+    SettingsError naming every bad variable and its value (never a secret's)."""
     values, problems = {}, []
+    environment = {key.upper(): value for key, value in environment.items()}  # as pydantic-settings read it
     for field in setting_fields():
         name = variable(field.name)
         text = environment.get(name, "")

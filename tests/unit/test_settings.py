@@ -195,3 +195,15 @@ def test_no_module_but_the_settings_reads_the_environment():
         if path != ROOT / "services" / "settings.py"
     }
     assert readers == set()
+
+
+def test_a_variable_is_read_whatever_the_case_of_its_name_and_unknown_fields_stay_defaults():
+    from services.settings import settings_from
+
+    settings = settings_from({"ilacs_smtp_host": "mail.example.org", "Ilacs_Smtp_Port": "2525"})
+    assert (settings.smtp_host, settings.smtp_port, settings.given) == (
+        "mail.example.org",
+        2525,
+        {"smtp_host", "smtp_port"},
+    )
+    assert settings_from({}).smtp_host == "localhost" and settings_from({}).given == frozenset()

@@ -197,7 +197,7 @@ def test_no_module_but_the_settings_reads_the_environment():
     assert readers == set()
 
 
-def test_a_variable_is_read_whatever_the_case_of_its_name_and_unknown_fields_stay_defaults():
+def test_a_variable_is_read_whatever_the_case_of_its_name_and_unset_ones_keep_their_defaults():
     from services.settings import settings_from
 
     settings = settings_from({"ilacs_smtp_host": "mail.example.org", "Ilacs_Smtp_Port": "2525"})

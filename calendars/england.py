@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import tomllib
 import types
 from datetime import date
@@ -23,6 +24,7 @@ from calendars.working_days import WorkingDayCalendar
 FIRST_YEAR = 2000
 LAST_YEAR = 2060
 DEFAULT_CLOSURES_FILE = Path(__file__).with_name("ofsted-closures.toml")
+_STAND_IN = threading.Lock()
 
 
 def govuk_bank_holidays() -> dict[date, str]:
@@ -51,16 +53,17 @@ def _united_kingdom(holidays: types.ModuleType) -> type:
     same folder is used for the one import and then dropped, so a later `import holidays.countries`
     (or `holidays.UK`) still gets the real package."""
     package = "holidays.countries"
-    if package in sys.modules:
-        return sys.modules[package].UnitedKingdom
-    stand_in = types.ModuleType(package)
-    stand_in.__path__ = [str(Path(holidays.__file__).with_name("countries"))]
-    sys.modules[package] = stand_in
-    try:
-        from holidays.countries.united_kingdom import UnitedKingdom
-    finally:
-        del sys.modules[package]
-    return UnitedKingdom
+    with _STAND_IN:  # two threads building a calendar must not see each other's stand-in
+        if package in sys.modules:
+            return sys.modules[package].UnitedKingdom
+        stand_in = types.ModuleType(package)
+        stand_in.__path__ = [str(Path(holidays.__file__).with_name("countries"))]
+        sys.modules[package] = stand_in
+        try:
+            from holidays.countries.united_kingdom import UnitedKingdom
+        finally:
+            del sys.modules[package]
+        return UnitedKingdom
 
 
 def build_england_calendar(closures: dict[date, str] | None = None) -> WorkingDayCalendar:

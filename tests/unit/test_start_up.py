@@ -52,6 +52,12 @@ def test_the_calendar_loads_only_the_united_kingdoms_rules_and_leaves_holidays_w
         "date(2025, 8, 25) in holidays.UK(subdiv='ENG', years=2025))"
     )
     assert others == "True True"  # Bastille Day in France, the August bank holiday in England
+    together = _run(
+        "from concurrent.futures import ThreadPoolExecutor; from calendars.england import "
+        "build_england_calendar as build\nwith ThreadPoolExecutor(4) as pool: "
+        "print(len({c.version for c in pool.map(lambda _: build(), range(8))}))"
+    )
+    assert together == "1"  # threads building calendars at once all get England's
 
 
 def test_a_secret_setting_is_never_shown():

@@ -30,33 +30,34 @@ def test_the_head_known_without_alembic_is_alembics_head():
 
 
 def test_a_new_store_is_migrated_and_a_current_one_is_opened_without_loading_alembic(tmp_path):
+    from services.store import open_store
+    from services.store.database import revision
+
     url = f"sqlite:///{tmp_path / 'ilacs.db'}"
+    engine = open_store(url)  # new: Alembic makes the schema
+    assert revision(engine) == HEAD
+    engine.dispose()
     opened = (
         "import sys; from services.store import open_store; "
-        f"from services.store.database import revision; print(revision(open_store({url!r})), "
-        "'alembic' in sys.modules)"
+        f"open_store({url!r}); print('alembic' in sys.modules)"
     )
-    assert _run(opened) == f"{HEAD} True"  # new: Alembic made the schema
-    assert _run(opened) == f"{HEAD} False"  # at the head: one query, no Alembic
+    assert _run(opened) == "False"  # at the head: one query, no Alembic
 
 
 def test_the_calendar_loads_only_the_united_kingdoms_rules_and_leaves_holidays_whole():
-    loaded = _run(
-        "import sys; from calendars import england_calendar; england_calendar(); "
-        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))"
-    )
+    loaded, others, together = _run(
+        "import sys; from datetime import date; from concurrent.futures import ThreadPoolExecutor\n"
+        "from calendars.england import build_england_calendar as build\n"
+        "with ThreadPoolExecutor(4) as pool:\n"
+        "    versions = {c.version for c in pool.map(lambda _: build(), range(8))}\n"
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))\n"
+        "import holidays\n"
+        "print(date(2025, 7, 14) in holidays.country_holidays('FR', years=2025), "
+        "date(2025, 8, 25) in holidays.UK(subdiv='ENG', years=2025))\n"
+        "print(len(versions))"
+    ).splitlines()
     assert loaded == "['holidays.countries.united_kingdom']"
-    others = _run(
-        "from datetime import date; from calendars import england_calendar; import holidays; "
-        "england_calendar(); print(date(2025, 7, 14) in holidays.country_holidays('FR', years=2025), "
-        "date(2025, 8, 25) in holidays.UK(subdiv='ENG', years=2025))"
-    )
     assert others == "True True"  # Bastille Day in France, the August bank holiday in England
-    together = _run(
-        "from concurrent.futures import ThreadPoolExecutor; from calendars.england import "
-        "build_england_calendar as build\nwith ThreadPoolExecutor(4) as pool: "
-        "print(len({c.version for c in pool.map(lambda _: build(), range(8))}))"
-    )
     assert together == "1"  # threads building calendars at once all get England's
 
 

@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PREFECT_HOME ?= $(CURDIR)/.prefect
-export ILACS_HOME ?= $(CURDIR)/.ilacs
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
@@ -62,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_timeline.py
 	$(BIN)/python bench/bench_programme.py
 	$(BIN)/python bench/bench_cli.py
+	$(BIN)/python bench/bench_cli.py --postgresql
 
 clean:
 	rm -rf $(VENV) .web .prefect .ilacs .pytest_cache .ruff_cache .hypothesis

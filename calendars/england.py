@@ -10,19 +10,21 @@ References:
 from __future__ import annotations
 
 import json
+import sys
+import threading
 import tomllib
+import types
 from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-import holidays
 
 from calendars.working_days import WorkingDayCalendar
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2060
 DEFAULT_CLOSURES_FILE = Path(__file__).with_name("ofsted-closures.toml")
+_STAND_IN = threading.Lock()
 
 
 def govuk_bank_holidays() -> dict[date, str]:
@@ -45,10 +47,32 @@ def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _united_kingdom(holidays: types.ModuleType) -> type:
+    """`holidays`' United Kingdom class, importing that one country's module: `holidays.countries`'
+    own `__init__` imports all ~250 (0.15 s, most of a command's start-up). A stand-in package with the
+    same folder is used for the one import and then dropped, so a later `import holidays.countries`
+    (or `holidays.UK`) still gets the real package."""
+    package = "holidays.countries"
+    with _STAND_IN:  # two threads building a calendar must not see each other's stand-in
+        if package in sys.modules:
+            return sys.modules[package].UnitedKingdom
+        stand_in = types.ModuleType(package)
+        stand_in.__path__ = [str(Path(holidays.__file__).with_name("countries"))]
+        sys.modules[package] = stand_in
+        try:
+            from holidays.countries.united_kingdom import UnitedKingdom
+        finally:
+            del sys.modules[package]
+        return UnitedKingdom
+
+
 def build_england_calendar(closures: dict[date, str] | None = None) -> WorkingDayCalendar:
     """England's working-day calendar with the given closure days (none if omitted)."""
+    import holidays  # here, not at the top: commands that count no days do not pay for it
+
     published = govuk_bank_holidays()
-    names: dict[date, str] = dict(holidays.UK(subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1)))
+    rules = _united_kingdom(holidays)(subdiv="ENG", years=range(FIRST_YEAR, LAST_YEAR + 1))
+    names: dict[date, str] = dict(rules)
     names.update(published)
     for day, name in (closures or {}).items():
         names.setdefault(day, name)

@@ -10,16 +10,21 @@ import logging
 import os
 import sys
 
-from interfaces.commands import accounts, activities, compliance, flows, mail, programme, records
+from interfaces.commands import accounts, activities, compliance, flows, mail, programme, records, where
 from interfaces.parsing import _Parser
 from services.settings import get_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
     """`ilacs --help` lists the sub-commands in this order of modules."""
-    parser = _Parser(prog="ilacs", description="ILACS inspection timelines")
+    parser = _Parser(
+        prog="ilacs",
+        description="ILACS inspection timelines",
+        epilog=f"Store: {get_settings().store_shown}. `ilacs where` says which store, home, mail and key "
+        "files commands use, and which setting or default chose each.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for commands in (flows, activities, records, mail, compliance, programme, accounts):
+    for commands in (flows, activities, records, mail, compliance, programme, accounts, where):
         commands.register(sub)
     return parser
 

@@ -12,6 +12,7 @@ its own process group, which is ended on the way out (and is told to stop if thi
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import logging
 import os
 import signal
@@ -22,9 +23,7 @@ import urllib.request
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from pydantic import SecretStr
-
-from services.settings import MailTransport, Settings, child_environment, get_settings
+from services.settings import MailTransport, Secret, Settings, child_environment, get_settings
 
 log = logging.getLogger("ilacs.service")
 
@@ -120,16 +119,15 @@ def start_dashboard(port: int):
 
 def local_settings(settings: Settings) -> Settings:
     """The service proper's settings: the system's mail goes to the sink, Prefect to the local server."""
-    return settings.model_copy(
-        update={
-            "prefect_api_url": f"http://127.0.0.1:{settings.prefect_port}/api",
-            "mail_transport": MailTransport.SMTP,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": settings.sink_port,
-            "smtp_starttls": False,
-            "smtp_user": "",
-            "smtp_password": SecretStr(""),
-        }
+    return dataclasses.replace(
+        settings,
+        prefect_api_url=f"http://127.0.0.1:{settings.prefect_port}/api",
+        mail_transport=MailTransport.SMTP,
+        smtp_host="127.0.0.1",
+        smtp_port=settings.sink_port,
+        smtp_starttls=False,
+        smtp_user="",
+        smtp_password=Secret(""),
     )
 
 
@@ -146,7 +144,7 @@ def serve(settings: Settings, *, demo: bool, ready_file: Path | None = None) -> 
     signal.signal(signal.SIGTERM, _stop)
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
-    sink = MailSink(home / "mail-sink")
+    sink = MailSink(settings.mail_sink_directory)
     controller = Controller(sink, hostname="127.0.0.1", port=settings.sink_port)
     local = local_settings(settings)
     log_file = home / "prefect-server.log"
@@ -182,7 +180,7 @@ def run_service(*, demo: bool, ready_file: Path | None, server_pid: int | None) 
     """The service proper, in the child `serve` starts: its settings come from the environment given."""
     signal.signal(signal.SIGTERM, _stop)  # until Prefect's runner installs its own clean exit
     settings = get_settings()
-    sink = MailSink(settings.home / "mail-sink")
+    sink = MailSink(settings.mail_sink_directory)
     dashboard = None
     try:
         from prefect import serve as prefect_serve

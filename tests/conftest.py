@@ -9,7 +9,7 @@ from calendars import england_calendar
 
 def pytest_configure(config):
     """The tests keep their keys, checkpoints and mail in a folder of their own, never in ~/.ilacs or
-    the checkout's .ilacs (the Makefile points ILACS_HOME there)."""
+    the checkout's .ilacs (the default home when the code runs from a checkout)."""
     os.environ["ILACS_HOME"] = tempfile.mkdtemp(prefix="ilacs-tests-")
     os.environ.pop("ILACS_AUDIT_KEY", None)
     os.environ.pop("ILACS_AUDIT_CHECKPOINTS", None)

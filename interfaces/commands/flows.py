@@ -5,6 +5,7 @@ the two that run flows, so a preview answers at once."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -95,6 +96,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from interfaces.service import serve
 
     ports = {name: getattr(args, name) for name in ("prefect_port", "sink_port", "web_port")}
-    settings = get_settings().model_copy(update={name: port for name, port in ports.items() if port})
+    settings = dataclasses.replace(get_settings(), **{name: port for name, port in ports.items() if port})
     ready = Path(args.ready_file) if args.ready_file else None
     return serve(settings, demo=args.demo, ready_file=ready)

@@ -111,7 +111,7 @@ def create_app(*, database_url: str | None = None, loopback: bool = False) -> Fa
         yield
 
     app = FastAPI(title="ILACS timelines", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    key = kept_secret(settings.secret_key, settings.home / "secret-key")
+    key = kept_secret(settings.secret_key, settings.secret_key_file)
     app.state.secret_key = key
     app.state.templates = templates()
     app.add_middleware(

@@ -26,13 +26,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from calendars import LONDON
 from models.records import AuditEntry
-from services.settings import get_settings
+from services.settings import Secret, get_settings
 from services.store.database import transaction
 from services.store.keys import kept_secret
 
@@ -52,7 +51,7 @@ class ChainBroken(Exception):
 
 
 @lru_cache(maxsize=4)
-def _keys(setting: SecretStr | None, key_file: Path) -> tuple[bytes, bytes]:
+def _keys(setting: Secret | None, key_file: Path) -> tuple[bytes, bytes]:
     """Cached per key, so that sealing and verifying many entries reads the key file once."""
     master = kept_secret(setting, key_file).encode()
     return (
@@ -63,12 +62,12 @@ def _keys(setting: SecretStr | None, key_file: Path) -> tuple[bytes, bytes]:
 
 def _entry_key() -> bytes:
     settings = get_settings()
-    return _keys(settings.audit_key, settings.home / "audit-key")[0]
+    return _keys(settings.audit_key, settings.audit_key_file)[0]
 
 
 def _checkpoint_key() -> bytes:
     settings = get_settings()
-    return _keys(settings.audit_key, settings.home / "audit-key")[1]
+    return _keys(settings.audit_key, settings.audit_key_file)[1]
 
 
 def canonical_instant(at: datetime) -> str:

@@ -6,10 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import SecretStr
+from services.settings import Secret
 
 
-def kept_secret(setting: SecretStr | None, path: Path) -> str:
+def kept_secret(setting: Secret | None, path: Path) -> str:
     """The secret a setting gives, else the one kept in `path`, which is made (owner-only, never
     printed) the first time; two processes starting together agree on one value."""
     if setting is not None:

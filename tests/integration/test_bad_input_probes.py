@@ -130,6 +130,7 @@ def _arguments():
     for option in ("--prefect-port 0", "--sink-port 65536", "--web-port x"):
         yield probe(f"serve {option}", f"serve {option}", "65535")
     yield probe("web --port", "web --port 99999", "99999 is too large (at most 65535)")
+    yield probe("where extra", "where extra", "unrecognized arguments: extra")
 
 
 def _timeline():

@@ -10,6 +10,8 @@ import sys
 from interfaces.cli import build_parser
 
 HEAVY = (
+    "pydantic",  # the settings are a plain dataclass
+    "holidays",  # imported when a calendar is built, not to parse arguments
     "sqlalchemy",
     "sqlmodel",
     "alembic",

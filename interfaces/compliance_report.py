@@ -105,7 +105,7 @@ def to_json(report: Report) -> dict:
 
 def _drift_json(d: Drift) -> dict:
     return {
-        "activity_type": d.activity_type,
+        "activity_types": list(d.activity_types),
         "key": d.key,
         "year": d.year,
         "activities": d.activities,
@@ -116,11 +116,20 @@ def _drift_json(d: Drift) -> dict:
     }
 
 
+def _kinds(d: Drift) -> str:
+    """ "short-inspection", "standard-inspection" as "short and standard inspections"."""
+    words = [t.replace("-", " ") for t in d.activity_types]
+    if len(words) == 1:
+        return words[0]
+    last = words[-1].split(" ")[-1] + "s"
+    return " and ".join(w.rsplit(" ", 1)[0] for w in words) + " " + last
+
+
 def _drift_rows(report: Report) -> list[list]:
     """Practice beside the rule, for each group large enough to judge; flagged ones say so."""
     return [
         [
-            d.activity_type.replace("-", " ").capitalize(),
+            _kinds(d),
             d.title,
             d.year,
             d.activities,
@@ -134,7 +143,7 @@ def _drift_rows(report: Report) -> list[list]:
 
 
 DRIFT_HEADINGS = [
-    "Activity",
+    "Activities of type",
     "Milestone",
     "Year",
     "Activities",
@@ -210,7 +219,7 @@ def to_table(report: Report) -> str:
         lines += ["", "Practice drifting from the rules"]
         for d in drifted:
             lines.append(
-                f"  {d.title} ({d.activity_type.replace('-', ' ')}), {d.year}: median "
+                f"  {d.title} ({_kinds(d)}), {d.year}: median "
                 f"{d.median_working_days:g} working days against the rule's {d.rule_working_days}, "
                 f"over {d.activities} activities"
             )

@@ -44,9 +44,11 @@ def _epoch_postgresql(element, compiler, **kw):
 
 @dataclass(frozen=True)
 class Drift:
-    """How far practice is from a rule: the median working days from its anchor to the actual."""
+    """How far practice is from a rule: the median working days from its anchor to the actual, over
+    the activities of every type whose rule for the key is the same (publication is E+21 for both
+    standard and short inspections)."""
 
-    activity_type: str
+    activity_types: tuple[str, ...]
     key: str
     title: str
     year: int
@@ -303,8 +305,8 @@ def _notes(connection, report: Report, category, ids, key, activity_id, rule, ta
 def _drift(
     calendar, *, key, activity_id, types, edition, onsite, fieldwork_end, target_day, actual_day, titles
 ):
-    """Per activity type, milestone key and year of the target: the median working days from the
-    rule's anchor to the actual, beside the rule. Only rules of whole working days from the first day
+    """Per milestone key, rule and year of the target: the median working days from the rule's anchor
+    to the actual, beside the rule. Only rules of whole working days from the first day
     on site (D), the last (E) or another milestone recorded in the period are compared."""
     import numpy as np
 
@@ -332,14 +334,16 @@ def _drift(
         return []
     observed = calendar.working_days_between_bulk(anchors[usable], actual_day[usable])
     year = target_day[usable].astype("datetime64[Y]").astype(int) + 1970
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple, tuple[set, list[int]]] = {}
     for t, k, y, rule_days, seen in zip(
         types[usable], key[usable], year, offsets[usable], observed, strict=True
     ):
-        groups.setdefault((t, k, int(y), int(rule_days)), []).append(int(seen))
+        kinds, days = groups.setdefault((k, int(rule_days), int(y)), (set(), []))
+        kinds.add(t)
+        days.append(int(seen))
     return [
-        Drift(t, k, titles[k], y, len(seen), rule_days, float(np.median(seen)))
-        for (t, k, y, rule_days), seen in sorted(groups.items())
+        Drift(tuple(sorted(kinds)), k, titles[k], y, len(days), rule_days, float(np.median(days)))
+        for (k, rule_days, y), (kinds, days) in sorted(groups.items())
     ]
 
 

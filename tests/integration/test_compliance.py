@@ -247,3 +247,59 @@ def test_the_workbook_has_named_sheets_readable_headings_dates_and_filters(year,
     titles = [c.value for c in milestones["A"][1:]]
     assert "Draft letter sent for factual accuracy" in titles and "draft_letter_sent" not in titles
     assert milestones.column_dimensions["A"].width >= len("Draft letter sent for factual accuracy")
+
+
+def test_drift_is_worked_out_from_the_rules_anchor_in_working_days(store, capsys, tmp_path):
+    one = tmp_path / "dorset.csv"
+    one.write_text(
+        "la_code,activity_type,onsite_start,fieldwork_end,publication\n"
+        "E06000059,short-inspection,2025-03-17,2025-03-21,2025-05-09\n",
+        encoding="utf-8",
+    )
+    assert run(capsys, f"import history {one}")[0] == 0
+    data = json.loads(run(capsys, f"{REPORT} --format json")[1])
+    # from Fri 21 March (E) to Fri 9 May 2025: 5 + 5 + 5 + 4 (Good Friday) + 4 (Easter Monday) + 5
+    # + 4 (Early May bank holiday) = 32 working days, against the rule's E+21; one activity is no drift
+    assert data["drift"] == [
+        {
+            "activity_types": ["short-inspection"],
+            "key": "publication",
+            "year": 2025,
+            "activities": 1,
+            "rule_working_days": 21,
+            "median_working_days": 32.0,
+            "difference": 11.0,
+            "drift": False,
+        }
+    ]
+
+
+def test_the_published_history_shows_publication_moving_from_21_to_30_to_27_working_days(store, capsys):
+    """Ofsted's real publication days, shipped as reference data: about 21 working days after fieldwork
+    until 2020, about 30 from 2021 to 2023, fewer again in 2025."""
+    from pathlib import Path
+
+    history = Path(__file__).parents[2] / "models" / "reference_data" / "published-ilacs-history.csv"
+    status, out, err = run(capsys, f"import history {history} --as-of 2026-08-31")
+    assert status == 0, err
+    assert out.startswith("imported 318 past activities")
+    report = "compliance report --from 2018-01-01 --to 2026-08-31 --as-of 2026-08-31"
+    drift = {
+        d["year"]: d
+        for d in json.loads(run(capsys, f"{report} --format json")[1])["drift"]
+        if d["key"] == "publication"
+    }
+    practice = {
+        year: (d["median_working_days"], d["drift"]) for year, d in drift.items() if d["activities"] >= 20
+    }
+    assert practice[2018] == practice[2019] == (21.0, False)
+    assert practice[2022] == practice[2023] == (30.0, True)
+    assert practice[2025] == (28.0, True)
+    assert all(d["rule_working_days"] == 21 for d in drift.values())
+    table = run(capsys, report)[1]
+    assert (
+        "Report published (short and standard inspections), 2022: median 30 working days "
+        "against the rule's 21, over 47 activities" in table
+    )
+    page = run(capsys, f"{report} --format html")[1]
+    assert "Practice against the rules" in page and "<td class=n>30</td>" in page

@@ -67,7 +67,10 @@ def headline(report: Report) -> list[str]:
         if tally is None:
             continue
         if not tally.due:
-            lines.append(f"{name}: none of its {tally.in_period:,} milestones has fallen due yet")
+            lines.append(
+                f"{name}: none of its {tally.in_period:,} milestones counts towards a rate "
+                f"({tally.pending:,} not yet due; the rest not applicable, waived or with no record)"
+            )
             continue
         lines.append(
             f"{name}: {tally.met:,} of {tally.due:,} due on time ({_pct(tally.on_time_rate)}); "
@@ -200,14 +203,19 @@ def to_table(report: Report) -> str:
         [row[0], row[1], *(_shown(h, v) for (h, _), v in zip(READABLE[:8], row[2:10], strict=True))]
         for row in _milestone_rows(report)
     ]
-    widths = [max(len(r[i]) for r in table) for i in range(len(headings))]
-    lines += ["", *("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table)]
     if len(table) > 1:
+        widths = [max(len(r[i]) for r in table) for i in range(len(headings))]
+        lines += [
+            "",
+            *("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table),
+        ]
         lines.append(NOT_COUNTED)
     for title, groups, label in (
         ("By region", report.by_region(), str),
         ("By month", report.by_month(), _month),
     ):
+        if not groups:
+            continue
         lines += ["", title]
         for row in _side_by_side(groups, label):
             lines.append(
@@ -317,7 +325,10 @@ figure{margin:0}img{max-width:100%;height:auto}
 
 
 def _html_table(caption: str, headings: list[str], rows: list[list], rates: set[str] = RATES) -> str:
+    """An accessible table (caption, column and row headers), or nothing when it has no rows."""
     esc = html.escape
+    if not rows:
+        return ""
 
     def cell(heading: str, value, *, first: bool) -> str:
         numeric = not isinstance(value, str)
@@ -335,6 +346,68 @@ def _html_table(caption: str, headings: list[str], rows: list[list], rates: set[
     return (
         f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+def _html_body(report: Report) -> list[str]:
+    """The region, month and milestone tables, the charts with their figures, and drift."""
+    esc = html.escape
+    parts: list[str] = []
+    side_rates = {h for h in SIDE_HEADINGS if "rate" in h}
+    parts += [
+        "<h2>By region</h2>",
+        _html_table(
+            "Milestones due and on time, by region",
+            ["Region", *SIDE_HEADINGS],
+            _side_by_side(report.by_region(), str),
+            side_rates,
+        ),
+    ]
+    pictures = {title: (png, alt) for title, png, alt in charts(report)}
+
+    def figure(title: str) -> str:
+        png, alt = pictures[title]
+        return (
+            f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+            "</figure>"
+        )
+
+    parts.append("<h2>By month of the target</h2>")
+    if "On-time rate by month" in pictures:  # the chart, then its figures
+        parts.append(figure("On-time rate by month"))
+    parts.append(
+        _html_table(
+            "Milestones due and on time, by month",
+            ["Month", *SIDE_HEADINGS],
+            _side_by_side(report.by_month(), _month),
+            side_rates,
+        )
+    )
+    late = "How late the late milestones were"
+    if late in pictures:
+        parts += [
+            f"<h2>{late}</h2>",
+            figure(late),
+            _html_table(f"{late}: the figures", ["Working days late", "Milestones"], _lateness_rows(report)),
+        ]
+    else:
+        parts.append("<p>No milestone in the period was late.</p>")
+    parts += [
+        "<h2>By milestone</h2>",
+        _html_table(
+            "Each milestone's record",
+            ["Milestone", "Owner", *(h for h, _ in READABLE)],
+            _milestone_rows(report),
+        ),
+        f"<p>{esc(NOT_COUNTED)}</p>",
+    ]
+    drift = _drift_rows(report)
+    if drift:
+        parts += [
+            "<h2>Practice against the rules</h2>",
+            f"<p>{esc(DRIFT_NOTE)}</p>",
+            _html_table("Observed practice beside each rule, by year", DRIFT_HEADINGS, drift, set()),
+        ]
+    return parts
 
 
 def to_html(report: Report) -> str:
@@ -369,54 +442,8 @@ def to_html(report: Report) -> str:
                 rates=RATES | {"On-time rate counting justified variances"},
             )
         )
-    side_rates = {h for h in SIDE_HEADINGS if "rate" in h}
-    parts += [
-        "<h2>By region</h2>",
-        _html_table(
-            "Milestones due and on time, by region",
-            ["Region", *SIDE_HEADINGS],
-            _side_by_side(report.by_region(), str),
-            side_rates,
-        ),
-        "<h2>By month of the target</h2>",
-        _html_table(
-            "Milestones due and on time, by month",
-            ["Month", *SIDE_HEADINGS],
-            _side_by_side(report.by_month(), _month),
-            side_rates,
-        ),
-    ]
-    for title, png, alt in charts(report):
-        parts.append(
-            f'<h2>{esc(title)}</h2><figure><img alt="{esc(alt)}" '
-            f'src="data:image/png;base64,{base64.b64encode(png).decode()}"></figure>'
-        )
-        if title.startswith("How late"):
-            parts.append(
-                _html_table(
-                    f"{title}: the figures", ["Working days late", "Milestones"], _lateness_rows(report)
-                )
-            )
-        else:
-            parts.append("<p>The figures are in the table by month above.</p>")
-    if report.columns and not _lateness_rows(report):
-        parts.append("<p>No milestone in the period was late.</p>")
-    parts += [
-        "<h2>By milestone</h2>",
-        _html_table(
-            "Each milestone's record",
-            ["Milestone", "Owner", *(h for h, _ in READABLE)],
-            _milestone_rows(report),
-        ),
-        f"<p>{esc(NOT_COUNTED)}</p>",
-    ]
-    drift = _drift_rows(report)
-    if drift:
-        parts += [
-            "<h2>Practice against the rules</h2>",
-            f"<p>{esc(DRIFT_NOTE)}</p>",
-            _html_table("Observed practice beside each rule, by year", DRIFT_HEADINGS, drift, set()),
-        ]
+    if report.columns:  # the tables and charts, when any milestone falls in the period
+        parts += _html_body(report)
     if report.rules():
         parts.append("<h2>Not applicable and waived</h2><ul>")
         parts += [f"<li>{esc(what)}: {esc(why)}</li>" for what, why in report.rules().items()]

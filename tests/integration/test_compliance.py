@@ -303,3 +303,10 @@ def test_the_published_history_shows_publication_moving_from_21_to_30_to_27_work
     )
     page = run(capsys, f"{report} --format html")[1]
     assert "Practice against the rules" in page and "<td class=n>30</td>" in page
+
+
+def test_a_period_with_no_milestone_says_so_in_every_readable_format(store, capsys, tmp_path):
+    table = run(capsys, REPORT)[1].splitlines()
+    assert table[3:] == ["No milestone has a target in the period."]
+    page = run(capsys, f"{REPORT} --format html")[1]
+    assert "No milestone has a target in the period." in page and "<table" not in page and "<img" not in page

@@ -172,7 +172,11 @@ def test_a_bad_history_row_names_its_line_and_imports_nothing(store, capsys, tmp
     assert data["milestones"] == []
     bad.write_text(HISTORY.replace("2025-02-17", "2025-02-10"), encoding="utf-8")  # comments before the draft
     status, _, err = run(capsys, f"import history {bad}")
-    assert status == 2 and "line 2: factual_accuracy_comments cannot have happened" in err
+    assert (
+        status == 2
+        and "line 2: Factual accuracy comments returned (factual_accuracy_comments) cannot have happened"
+        in err
+    )
 
 
 def test_history_fieldwork_end_wins_over_the_template(store, capsys, tmp_path):

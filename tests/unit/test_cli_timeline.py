@@ -109,7 +109,7 @@ FOCUSED = "timeline focused-visit --onsite 2025-02-04"
         (
             f"{FOCUSED} --actual draft_letter_sent=2025-02-12T10:00 "
             "--actual factual_accuracy_comments=2025-02-11",
-            "factual_accuracy_comments cannot have happened",
+            "(factual_accuracy_comments) cannot have happened",
         ),
         (f"{FOCUSED} --actual notification", "use KEY=ISO_DATETIME"),
         (f"{FOCUSED} --actual notification=soon", "not an ISO date-time"),

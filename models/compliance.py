@@ -196,6 +196,9 @@ def justified(code: str, reasons: dict[str, Reason] | None = None) -> bool:
     return bool(code) and code in reasons and reasons[code].justified
 
 
+LA_OWNER = "LA"  # the owner of the local authority's own milestones; any other owner is Ofsted's side
+
+
 def owner_class(owner: str) -> str:
     """ "la" for the local authority's milestones, "ofsted" for everything Ofsted (or its people) owns."""
-    return "la" if owner == "LA" else "ofsted"
+    return "la" if owner == LA_OWNER else "ofsted"

@@ -15,7 +15,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
-from models.compliance import CATEGORIES, Tally, judge_many, owner_class, variance_reasons
+from models.compliance import CATEGORIES, LA_OWNER, Tally, judge_many, owner_class, variance_reasons
 from models.records import Activity, LocalAuthority, Milestone
 from models.states import ActivityStatus
 from models.templates import shipped_editions
@@ -159,9 +159,9 @@ def _period_query(columns, *, start: date, end: date, region, activity_type, own
     if activity_type:
         query = query.where(Activity.activity_type == activity_type)
     if owner == "la":
-        query = query.where(Milestone.owner == "LA")
+        query = query.where(Milestone.owner == LA_OWNER)
     elif owner == "ofsted":
-        query = query.where(Milestone.owner != "LA")
+        query = query.where(Milestone.owner != LA_OWNER)
     return query
 
 

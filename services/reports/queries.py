@@ -12,6 +12,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
+from models.compliance import LA_OWNER
 from models.records import Activity, LocalAuthority, Milestone
 from models.states import ActivityStatus, MilestoneStatus
 from models.templates import activity_types, shipped_editions
@@ -205,7 +206,7 @@ def overdue_page(
 ) -> Page:
     """Open milestones whose target has passed: overdue is judged against targets (spec section 3)."""
     where = (Milestone.target < as_of,)
-    sections = {"ofsted": Milestone.owner != "LA", "la": Milestone.owner == "LA"}  # as owner_class has it
+    sections = {"ofsted": Milestone.owner != LA_OWNER, "la": Milestone.owner == LA_OWNER}  # as owner_class
     order = (Milestone.target, Milestone.activity_id, Milestone.position)
     return _page(session, filters, where, order, sections, limit, offset)
 

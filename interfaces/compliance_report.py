@@ -6,7 +6,6 @@ headings. Programs read json and csv: milestone keys and field names, every coun
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import json
@@ -48,9 +47,14 @@ def _shown(heading: str, value, rates: set[str] = RATES) -> str:
     return f"{value:,}" if isinstance(value, int) else _num(value)
 
 
+def _first_of(month: str) -> date:
+    """The first day of a month given as "2025-04"."""
+    return date.fromisoformat(month + "-01")
+
+
 def _month(text: str) -> str:
-    """ "2025-04" as "April 2025"."""
-    return f"{date.fromisoformat(text + '-01'):%B %Y}"
+    """A month given as "2025-04", as "April 2025"."""
+    return f"{_first_of(text):%B %Y}"
 
 
 def integrity_line(report: Report) -> str:
@@ -248,53 +252,94 @@ def to_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def charts(report: Report) -> list[tuple[str, bytes, str]]:
-    """PNG charts, each with its title and a text alternative that says what it shows: the on-time
-    rate by month (one label a month; no bar where nothing fell due), and how late late milestones
-    were (only drawn when something was late)."""
-    import matplotlib
+COLOURS = {"Ofsted": "#1d70b8", "LA": "#f47738"}  # GOV.UK blue and orange
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+def _svg_bars(
+    title: str, alt: str, labels: list[str], series: dict[str, list[float | None]], *, top: float, unit: str
+) -> str:
+    """A bar chart drawn as inline SVG (sharp when printed, no plotting library to load): one group of
+    bars a label, one bar a series, none where a value is None; its title and text alternative are
+    the SVG's own, so a screen reader announces them."""
+    esc = html.escape
+    width, height, left, bottom, right = 720, 260, 48, 56, 10
+    plot_w, plot_h = width - left - right, height - bottom - 20
+    group = plot_w / max(1, len(labels))
+    bar = group * 0.8 / max(1, len(series))
+    every = max(1, round(len(labels) / 24))  # at most about 24 labels
+    ticks = [top * i / 4 for i in range(5)]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width}px" aria-label="{esc(title)}">',
+        f"<title>{esc(title)}</title><desc>{esc(alt)}</desc>",
+    ]
+    for tick in ticks:
+        y = 20 + plot_h - tick / top * plot_h
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b1b4b6"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{tick:g}{unit}</text>'
+        )
+    for i, label in enumerate(labels):
+        for j, (name, values) in enumerate(series.items()):
+            value = values[i]
+            if value is None:
+                continue
+            h = value / top * plot_h
+            x = left + i * group + group * 0.1 + j * bar
+            parts.append(
+                f'<rect x="{x:.1f}" y="{20 + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{COLOURS.get(name, "#1d70b8")}"/>'
+            )
+        if i % every == 0:
+            x = left + (i + 0.5) * group
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - bottom + 14}" font-size="11" text-anchor="end" '
+                f'transform="rotate(-40 {x:.1f} {height - bottom + 14})">{esc(label)}</text>'
+            )
+    if len(series) > 1:
+        for j, name in enumerate(series):
+            x = left + 10 + j * 90
+            parts.append(
+                f'<rect x="{x}" y="2" width="12" height="12" fill="{COLOURS.get(name, "#1d70b8")}"/>'
+                f'<text x="{x + 16}" y="12" font-size="12">{esc(name)}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def charts(report: Report) -> list[tuple[str, str]]:
+    """The charts, each its title and SVG with a text alternative that says what it shows: the
+    on-time rate by month (one label a month; no bar where nothing fell due), and how late late
+    milestones were (only drawn when something was late)."""
     pictures = []
-
-    def save(fig, title: str, alt: str) -> None:
-        buffer = io.BytesIO()
-        fig.tight_layout()
-        fig.savefig(buffer, format="png", dpi=100)
-        plt.close(fig)
-        pictures.append((title, buffer.getvalue(), alt))
-
     months = _side_by_side(report.by_month(), _month)
     if months:
-        fig, ax = plt.subplots(figsize=(8, 3.5))
-        for offset, (index, name) in ((-0.2, (2, "Ofsted")), (0.2, (5, "LA"))):
-            points = [(i, row[index]) for i, row in enumerate(months) if row[index] is not None]
-            ax.bar([i + offset for i, _ in points], [r * 100 for _, r in points], width=0.4, label=name)
-        ax.set_xticks(range(len(months)), [row[0] for row in months], rotation=45, ha="right")
-        ax.set_ylabel("on time (%)")
-        ax.set_ylim(0, 100)
-        ax.legend()
         described = "; ".join(f"{row[0]}: Ofsted {_pct(row[2])}, LA {_pct(row[5])}" for row in months)
-        save(
-            fig,
-            "On-time rate by month",
+        title = "On-time rate by month"
+        alt = (
             f"Bar chart of the share of milestones due each month that were met on time, Ofsted's and "
-            f"the LA's side by side ({described}; – where none fell due). The table below gives the figures.",
+            f"the LA's side by side ({described}; – where none fell due). The table below gives the figures."
         )
-    days = sorted(int(d) for d in report.columns["days_late"] if d > 0) if report.columns else []
-    if days:
-        fig, ax = plt.subplots(figsize=(8, 3))
-        ax.hist(days, bins=range(1, max(days) + 2), color="#1d70b8", rwidth=0.9, align="left")
-        ax.set_xlabel("working days late")
-        ax.set_ylabel("milestones")
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        save(
-            fig,
-            "How late the late milestones were",
-            f"Histogram of the {len(days):,} late milestones by working days late, from {days[0]} to "
-            f"{days[-1]}, most often {max(set(days), key=days.count)}. The table below gives the figures.",
+        rates = {
+            name: [None if row[i] is None else row[i] * 100 for row in months]
+            for name, i in (("Ofsted", 2), ("LA", 5))
+        }
+        labels = [row[0] for row in _side_by_side(report.by_month(), lambda m: f"{_first_of(m):%b %Y}")]
+        pictures.append((title, _svg_bars(title, alt, labels, rates, top=100, unit="%")))
+    lateness = _lateness_rows(report)
+    if lateness:
+        days = dict(lateness)
+        most = max(days, key=days.get)
+        title = "How late the late milestones were"
+        alt = (
+            f"Histogram of the {sum(days.values()):,} late milestones by working days late, from "
+            f"{min(days)} to {max(days)}, most often {most}. The table below gives the figures."
+        )
+        span = list(range(1, max(days) + 1))
+        counts = [days.get(n) for n in span]
+        top = max(4, -(-max(days.values()) // 4) * 4)  # a round top, so the ticks are whole numbers
+        pictures.append(
+            (title, _svg_bars(title, alt, [str(n) for n in span], {"Milestones": counts}, top=top, unit=""))
         )
     return pictures
 
@@ -312,7 +357,7 @@ caption{text-align:left;font-weight:bold;padding:0.3em 0}
 td,th{border-bottom:1px solid #b1b4b6;padding:6px 10px;text-align:left;vertical-align:top}
 th{font-weight:bold}td.n,th.n{text-align:right}
 .headline{font-size:1.2em;border-left:5px solid #1d70b8;padding-left:15px}
-figure{margin:0}img{max-width:100%;height:auto}
+figure{margin:0 0 1em}svg{height:auto}
 .audit-broken{color:#d4351c;font-weight:bold}
 @media print{
   @page{size:A4;margin:15mm}
@@ -362,14 +407,10 @@ def _html_body(report: Report) -> list[str]:
             side_rates,
         ),
     ]
-    pictures = {title: (png, alt) for title, png, alt in charts(report)}
+    pictures = dict(charts(report))
 
     def figure(title: str) -> str:
-        png, alt = pictures[title]
-        return (
-            f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-            "</figure>"
-        )
+        return f"<figure>{pictures[title]}</figure>"
 
     parts.append("<h2>By month of the target</h2>")
     if "On-time rate by month" in pictures:  # the chart, then its figures
@@ -508,7 +549,7 @@ def to_xlsx(report: Report) -> bytes:
     sheet(
         "By month",
         ["Month", *SIDE_HEADINGS],
-        _side_by_side(report.by_month(), lambda m: date.fromisoformat(m + "-01")),
+        _side_by_side(report.by_month(), _first_of),
         side_rates,
         {"Month"},
     )

@@ -126,6 +126,20 @@ class WorkingDayCalendar:
         k = np.clip(k, 0, len(self._days) - 1)  # n == 0 rows, whose k is unused
         return (np.where(n == 0, i, tables["days"][k]) + tables["epoch_offset"]).astype("datetime64[D]")
 
+    def working_days_between_bulk(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """`working_days_between` over arrays of datetime64[D], same shape: the same edge cases."""
+        import numpy as np
+
+        tables = self._arrays()
+        i = start.astype("datetime64[D]").astype(np.int64) - tables["epoch_offset"]
+        j = end.astype("datetime64[D]").astype(np.int64) - tables["epoch_offset"]
+        both = np.concatenate([i, j])
+        if both.size and (both.min() < 0 or both.max() >= len(self._working)):
+            raise OutsideCalendarError(f"a day is outside the calendar ({self.first_year}-{self.last_year})")
+        return np.where(
+            j >= i, tables["up_to"][j] - tables["up_to"][i], tables["before"][j] - tables["before"][i]
+        )
+
     def _arrays(self) -> dict:
         import numpy as np
 

@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         debug = get_settings().debug  # every setting is checked before any command runs
         args = build_parser().parse_args(argv)
         return args.handler(args)
+    except BrokenPipeError:
+        return _reader_went_away()
     except ValueError as exc:  # one line even if the message quotes a value with a line break in it
         message = str(exc).replace("\r", "\\r").replace("\n", "\\n")
         print(f"ilacs: error: {message}", file=sys.stderr)
@@ -49,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         first_line = (str(exc).strip().splitlines() or [""])[0]
         print(f"ilacs: error: {type(exc).__name__}: {first_line}", file=sys.stderr)
         return 1
+
+
+def _reader_went_away() -> int:
+    """The reader of our output closed it (`ilacs ... | head`): stop quietly, as Unix tools do (exit
+    status 128 + SIGPIPE), with stdout pointed at /dev/null so that Python's last flush cannot complain."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

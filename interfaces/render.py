@@ -53,24 +53,44 @@ def _heading(timeline: Timeline, template: ActivityTemplate) -> str:
         span = f"{template.anchor_label} {timeline.onsite:%A %d %B %Y}"
     else:
         span = f"on site {timeline.onsite:%A %d %B %Y} to {timeline.fieldwork_end:%A %d %B %Y}"
-    return f"{template.title}: {span} (edition {timeline.edition}, times Europe/London)"
+    return f"{template.title}: {span}\n(edition {timeline.edition}, times Europe/London)"
+
+
+WIDTH = 100  # a terminal's columns the table keeps within
+TITLE_WIDTH = 32  # a milestone's title wraps at this width
 
 
 def milestones_table(milestones: Iterable[MilestoneDate]) -> str:
-    """A fixed-width table: milestone, owner, target, forecast and actual (weekday, date, London time)."""
+    """A table within 100 columns: milestone title (wrapped), owner, target (weekday, date, London time),
+    and what is now expected or happened: the actual once recorded, else the forecast where it has moved
+    from the target. Keys are for --json."""
+    import textwrap
+
     milestones = list(milestones)
-    rows = [("Milestone", "Owner", "Target", "Forecast", "Actual")]
+    rows = [("Milestone", "Owner", "Target", "Now")]
     for m in milestones:
         if m.status == MilestoneStatus.NOT_APPLICABLE:
-            rows.append((m.key, m.owner, "not applicable", m.not_applicable_rule, ""))
+            rows.append((m.title, m.owner, "not applicable", m.not_applicable_rule))
         elif m.status == MilestoneStatus.ON_EVENT and not m.actual:
-            rows.append((m.key, m.owner, m.not_applicable_rule, "", ""))
+            rows.append((m.title, m.owner, m.not_applicable_rule, ""))
         else:
             mark = " *" if m.provisional else ""
-            forecast = _when(m.forecast) if m.forecast != m.target else "on target"
-            rows.append((m.key, m.owner, _when(m.target) + mark, forecast, _when(m.actual)))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+            if m.actual:
+                now = f"done {_when(m.actual)}"
+            else:
+                now = f"forecast {_when(m.forecast)}" if m.forecast != m.target else ""
+            rows.append((m.title, m.owner, _when(m.target) + mark, now))
+    widths = [min(TITLE_WIDTH, max(len(r[0]) for r in rows))] + [max(len(r[i]) for r in rows) for i in (1, 2)]
+    lines = []
+    for title, owner, target, now in rows:
+        first, *rest = textwrap.wrap(title, widths[0]) or [""]
+        lead = "  ".join((first.ljust(widths[0]), owner.ljust(widths[1]), target.ljust(widths[2])))
+        room = WIDTH - len(lead) - 2
+        wrapped_now = textwrap.wrap(now, max(room, 20)) or [""]
+        lines.append(f"{lead}  {wrapped_now[0]}".rstrip())
+        indent = " " * (len(lead) + 2)
+        lines += [f"{indent}{more}" for more in wrapped_now[1:]]
+        lines += [more for more in rest]
     if any(m.provisional for m in milestones):
         lines.append("* provisional: beyond the bank holidays GOV.UK has published")
     return "\n".join(lines)

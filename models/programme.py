@@ -170,13 +170,16 @@ def _around_anniversary(state: LocalAuthorityState, label: str, path: str, rules
     years = rules.anniversary_years
     why = f"{label}: {kind.replace('-', ' ')} around the {years}-year anniversary {anniversary}"
     if state.deteriorating:
-        why += " (standard, not short: significant deterioration reported [003 ¶19])"
+        why += " (standard, not short: significant deterioration reported (framework paragraph 19))"
     out, jtai = [(kind, anniversary, window, why, 0, ())], state.jtai
     for months in rules.focused_visits[f"pathway-{path}"]:
         ideal = _months(state.last_end, months)
         around = (ideal - timedelta(weeks=12), ideal + timedelta(weeks=12))
         if jtai and ideal >= start:
-            why = f"{label}: a JTAI in place of the focused visit about {months} months after [003 ¶21, ¶26]"
+            why = (
+                f"{label}: a JTAI in place of the focused visit about {months} months after "
+                "(framework paragraphs 21 and 26)"
+            )
             out.append((JTAI, ideal, around, why, 2, ()))
             jtai = False
         else:
@@ -257,11 +260,11 @@ def _conflict(
     md = (onsite.month, onsite.day)
     (cs, ce) = rules.christmas
     if demand.activity_type in types_with("graded") and (md >= cs or md <= ce):
-        return "no standard or short inspection begins over Christmas and New Year [003 ¶14]"
+        return "no standard or short inspection begins over Christmas and New Year (framework paragraph 14)"
     if onsite.month == 8 and demand.activity_type != "monitoring-visit":
-        return "August is for monitoring visits and agreed focused visits only [003 ¶14]"
+        return "August is for monitoring visits and agreed focused visits only (framework paragraph 14)"
     if demand.activity_type == JTAI and book.jtais[onsite.year] >= rules.jtai_per_year:
-        return f"the {rules.jtai_per_year} JTAIs of {onsite.year} are taken [003 ¶26]"
+        return f"the {rules.jtai_per_year} JTAIs of {onsite.year} are taken (framework paragraph 26)"
     spacing = timedelta(weeks=rules.min_spacing_weeks)
     if any(abs(monday - other) < spacing for other in book.by_la[demand.code]):
         return f"within {rules.min_spacing_weeks} weeks of another ILACS activity at {demand.name}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlmodel import AutoString, Field, SQLModel
 
 from models.states import ActivityStatus, MilestoneStatus, OutboxStatus
@@ -143,7 +143,21 @@ class Activity(SQLModel, table=True):
 
 class Milestone(SQLModel, table=True):
     __tablename__ = "milestone"
-    __table_args__ = (UniqueConstraint("activity_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("activity_id", "key"),
+        # the open milestones by target, with what the overdue counts need, so that they are counted
+        # from the index alone (migration 0013)
+        Index(
+            "ix_milestone_open_target",
+            "target",
+            "activity_id",
+            "position",
+            "owner",
+            "status",
+            sqlite_where=text("actual IS NULL"),
+            postgresql_where=text("actual IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
     position: int

@@ -162,6 +162,11 @@ def _forecast_day(
     return latest
 
 
+def _named(milestone, key: str = "") -> str:
+    """A milestone as people read it, by its title, with the key a command takes in brackets."""
+    return f"{milestone.title} ({milestone.key})" if milestone else key
+
+
 def check_actuals(template: ActivityTemplate, actuals: Mapping[str, datetime], flags: frozenset[str]) -> None:
     """Refuse an actual for a milestone the activity does not have, or one earlier than a predecessor's."""
     rules = {r.key: r for r in template.rules_for(flags)}
@@ -173,8 +178,8 @@ def check_actuals(template: ActivityTemplate, actuals: Mapping[str, datetime], f
         for before in rules[key].depends_on:
             if before in actuals and actuals[before] > moment:
                 raise TimelineError(
-                    f"{key} cannot have happened ({moment.isoformat()}) before {before} "
-                    f"({actuals[before].isoformat()})"
+                    f"{_named(rules[key])} cannot have happened ({moment.isoformat()}) before "
+                    f"{_named(rules.get(before), before)} ({actuals[before].isoformat()})"
                 )
 
 
@@ -241,7 +246,7 @@ def assemble(
         earliest = earliest_actual(template, timeline, milestone.key)
         if earliest and milestone.actual < earliest[0]:
             raise TimelineError(
-                f"{milestone.key} cannot have happened at {_spoken(milestone.actual)}: "
+                f"{_named(milestone)} cannot have happened at {_spoken(milestone.actual)}: "
                 f"not before {earliest[1]}"
             )
     return timeline

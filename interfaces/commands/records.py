@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from services.reports import queries
 
 
+PAGE_SIZE = 50  # rows a page of `due` and `overdue`, unless --limit says otherwise
+SECTIONS = {"today": "due today", "later": "later", "ofsted": "Ofsted's", "la": "the LA's"}
+
+
 def register(sub) -> None:
     for name, handler, text in (
         ("due", cmd_due, "open milestones forecast in the next N working days"),
@@ -32,6 +36,8 @@ def register(sub) -> None:
         query.add_argument("--la", type=la_code, help="ONS code")
         query.add_argument("--owner", help="e.g. LA or Ofsted")
         query.add_argument("--type")
+        query.add_argument("--limit", type=whole_number(1, 10_000), default=PAGE_SIZE, help="rows a page")
+        query.add_argument("--page", type=whole_number(1), default=1, help="which page (default 1)")
         query.add_argument("--json", action="store_true")
         add_as_of(query)
         query.set_defaults(handler=handler)
@@ -67,31 +73,54 @@ def _filters(session, args: argparse.Namespace) -> queries.Filters:
     return filters.check(session)
 
 
-def _due_json(items: list[queries.DueMilestone]) -> list[dict]:
-    return [
-        {
-            "activity": i.activity.id,
-            "activity_type": i.activity.activity_type,
-            "la": i.la.ons_code,
-            "la_name": i.la.name,
-            "region": i.la.ofsted_region,
-            **milestone_json(i.milestone),
-        }
-        for i in items
+def _page_json(page: queries.Page) -> dict:
+    """The counts first, then the page's rows (keys, not titles: for other tools)."""
+    return {
+        "total": page.total,
+        "sections": page.sections,
+        "page": page.number,
+        "pages": page.pages,
+        "limit": page.limit,
+        "items": [
+            {
+                "activity": i.activity.id,
+                "activity_type": i.activity.activity_type,
+                "la": i.la.ons_code,
+                "la_name": i.la.name,
+                "region": i.la.ofsted_region,
+                **milestone_json(i.milestone),
+            }
+            for i in page.items
+        ],
+    }
+
+
+def _page_table(page: queries.Page, *, what: str, when: str) -> str:
+    """The counts on the first line, then one line a milestone, by its title."""
+    if not page.total:
+        return f"{what}: nothing"
+    sections = ", ".join(f"{SECTIONS[name]} {n:,}" for name, n in page.sections.items())
+    first, last = page.offset + 1, page.offset + len(page.items)
+    more = f"; --page {page.number + 1} for more" if page.number < page.pages else ""
+    lines = [
+        f"{what}: {page.total:,} ({sections}); rows {first:,} to {last:,}, "
+        f"page {page.number:,} of {page.pages:,}{more}"
     ]
-
-
-def _due_table(items: list[queries.DueMilestone], *, when: str) -> str:
-    if not items:
-        return "nothing"
-    lines = []
-    for i in items:
+    for i in page.items:
         moment = getattr(i.milestone, when)
+        kind = i.activity.activity_type.replace("-", " ")
         lines.append(
-            f"{moment:%a %d %b %Y %H:%M}  #{i.activity.id} {i.la.name} ({i.activity.activity_type})  "
-            f"{i.milestone.key}  [{i.milestone.owner}]"
+            f"{moment:%a %d %b %Y %H:%M}  #{i.activity.id} {i.la.name} ({kind})  "
+            f"{i.milestone.title}  [{i.milestone.owner}]"
         )
     return "\n".join(lines)
+
+
+def _print_page(args: argparse.Namespace, page: queries.Page, *, what: str, when: str) -> None:
+    if args.json:
+        print_json(_page_json(page))
+    else:
+        print(_page_table(page, what=what, when=when))
 
 
 def cmd_due(args: argparse.Namespace) -> int:
@@ -100,17 +129,19 @@ def cmd_due(args: argparse.Namespace) -> int:
     from services.store.database import transaction
 
     with transaction(open_store()) as session:
-        items = queries.due(
+        page = queries.due_page(
             session,
             as_of=now_or_as_of(args),
             within=args.within,
             calendar=calendar_in_force(),
             filters=_filters(session, args),
+            limit=args.limit,
+            offset=(args.page - 1) * args.limit,
         )
-    if args.json:
-        print_json(_due_json(items))
-    else:
-        print(_due_table(items, when="forecast"))
+    days = {0: "today", 1: "by the end of the next working day"}.get(
+        args.within, f"in the next {args.within} working days"
+    )
+    _print_page(args, page, what=f"due {days}", when="forecast")
     return 0
 
 
@@ -120,11 +151,14 @@ def cmd_overdue(args: argparse.Namespace) -> int:
     from services.store.database import transaction
 
     with transaction(open_store()) as session:
-        items = queries.overdue(session, as_of=now_or_as_of(args), filters=_filters(session, args))
-    if args.json:
-        print_json(_due_json(items))
-    else:
-        print(_due_table(items, when="target"))
+        page = queries.overdue_page(
+            session,
+            as_of=now_or_as_of(args),
+            filters=_filters(session, args),
+            limit=args.limit,
+            offset=(args.page - 1) * args.limit,
+        )
+    _print_page(args, page, what="overdue", when="target")
     return 0
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import lru_cache
 
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
+from models.compliance import LA_OWNER
 from models.records import Activity, LocalAuthority, Milestone
 from models.states import ActivityStatus, MilestoneStatus
 from models.templates import activity_types, shipped_editions
@@ -103,17 +105,21 @@ def as_milestone_date(row: Milestone) -> MilestoneDate:
     )
 
 
-def _open_milestones(session: Session, filters: Filters):
+def _open_milestones(filters: Filters, *columns, with_la: bool = False):
+    """Open milestones of live activities, the filters applied in SQL. The LA is joined only when a
+    filter or a column needs it, so that counts can come from the milestone index alone."""
     query = (
-        select(Milestone, Activity, LocalAuthority)
+        select(*columns)
+        .select_from(Milestone)
         .join(Activity, Milestone.activity_id == Activity.id)
-        .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
         .where(
             Milestone.actual.is_(None),
             Milestone.status == MilestoneStatus.PLANNED,
             Activity.status != ActivityStatus.CANCELLED,
         )
     )
+    if with_la or filters.region or filters.la_code:
+        query = query.join(LocalAuthority, Activity.la_id == LocalAuthority.id)
     if filters.region:
         query = query.where(LocalAuthority.ofsted_region == filters.region)
     if filters.la_code:
@@ -125,25 +131,96 @@ def _open_milestones(session: Session, filters: Filters):
     return query
 
 
-def due(
-    session: Session, *, as_of: datetime, within: int, calendar: WorkingDayCalendar, filters: Filters
-) -> list[DueMilestone]:
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, with the counts of the whole list: `total`, and `sections` (for due: "today"
+    and "later"; for overdue: "ofsted" and "la", by who owns the milestone)."""
+
+    items: list[DueMilestone]
+    total: int
+    sections: dict[str, int]
+    limit: int | None
+    offset: int
+
+    @property
+    def number(self) -> int:
+        return self.offset // self.limit + 1 if self.limit else 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+
+def _counted(session: Session, filters: Filters, where, sections: dict) -> tuple[int, dict[str, int]]:
+    """The total and each section's count in one aggregate query."""
+    columns = [func.count()] + [func.sum(case((test, 1), else_=0)) for test in sections.values()]
+    total, *counts = session.exec(_open_milestones(filters, *columns).where(*where)).one()
+    return total, {name: int(n or 0) for name, n in zip(sections, counts, strict=True)}
+
+
+def _page(session: Session, filters: Filters, where, order, sections, limit, offset) -> Page:
+    if limit is not None and limit < 1:
+        raise InvalidInput(f"limit {limit}: show at least 1 row a page")
+    if offset < 0:
+        raise InvalidInput(f"offset {offset}: cannot be negative")
+    total, counts = _counted(session, filters, where, sections)
+    if offset and offset >= total:
+        last = max(1, -(-total // limit)) if limit else 1
+        raise InvalidInput(f"page {offset // (limit or 1) + 1} is past the last page ({last})")
+    # the page's milestones picked from the index, then only those loaded whole
+    chosen = (
+        _open_milestones(filters, Milestone.id).where(*where).order_by(*order).offset(offset).limit(limit)
+    )
+    query = _open_milestones(filters, Milestone, Activity, LocalAuthority, with_la=True)
+    rows = session.exec(query.where(Milestone.id.in_(chosen.scalar_subquery())).order_by(*order))
+    items = [DueMilestone(a, la, as_milestone_date(m)) for m, a, la in rows]
+    return Page(items, total, counts, limit, offset)
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON)
+
+
+def due_page(
+    session: Session,
+    *,
+    as_of: datetime,
+    within: int,
+    calendar: WorkingDayCalendar,
+    filters: Filters,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Page:
     """Open milestones forecast from `as_of` to the end of the `within`-th working day after it
     (0: the rest of today), soonest first. Forecasts, not targets: when they will now happen."""
     today = as_of.astimezone(LONDON).date()
-    horizon = datetime.combine(calendar.add_working_days(today, within), time(23, 59, 59), tzinfo=LONDON)
-    query = _open_milestones(session, filters).where(
-        Milestone.forecast >= as_of, Milestone.forecast <= horizon
-    )
-    rows = session.exec(query.order_by(Milestone.forecast, Activity.id, Milestone.position))
-    return [DueMilestone(a, la, as_milestone_date(m)) for m, a, la in rows]
+    horizon = _end_of(calendar.add_working_days(today, within))
+    where = (Milestone.forecast >= as_of, Milestone.forecast <= horizon)
+    sections = {"today": Milestone.forecast <= _end_of(today), "later": Milestone.forecast > _end_of(today)}
+    order = (Milestone.forecast, Milestone.activity_id, Milestone.position)
+    return _page(session, filters, where, order, sections, limit, offset)
+
+
+def overdue_page(
+    session: Session, *, as_of: datetime, filters: Filters, limit: int | None = None, offset: int = 0
+) -> Page:
+    """Open milestones whose target has passed: overdue is judged against targets (spec section 3)."""
+    where = (Milestone.target < as_of,)
+    sections = {"ofsted": Milestone.owner != LA_OWNER, "la": Milestone.owner == LA_OWNER}  # as owner_class
+    order = (Milestone.target, Milestone.activity_id, Milestone.position)
+    return _page(session, filters, where, order, sections, limit, offset)
+
+
+def due(
+    session: Session, *, as_of: datetime, within: int, calendar: WorkingDayCalendar, filters: Filters
+) -> list[DueMilestone]:
+    """Every milestone `due_page` would list."""
+    return due_page(session, as_of=as_of, within=within, calendar=calendar, filters=filters).items
 
 
 def overdue(session: Session, *, as_of: datetime, filters: Filters) -> list[DueMilestone]:
-    """Open milestones whose target has passed: overdue is judged against targets (spec section 3)."""
-    query = _open_milestones(session, filters).where(Milestone.target < as_of)
-    rows = session.exec(query.order_by(Milestone.target, Activity.id, Milestone.position))
-    return [DueMilestone(a, la, as_milestone_date(m)) for m, a, la in rows]
+    """Every milestone `overdue_page` would list."""
+    return overdue_page(session, as_of=as_of, filters=filters).items
 
 
 def show(session: Session, activity_id: int) -> tuple[Activity, LocalAuthority, list[MilestoneDate]]:

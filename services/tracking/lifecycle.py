@@ -233,10 +233,10 @@ def record_actual(
     uow: UnitOfWork, *, activity_id: int, key: str, at: datetime, by: str, note: str, now: datetime
 ) -> list[tuple[Milestone, dict]]:
     """Record that milestone `key` happened at `at`; re-plan what follows. Returns what moved."""
-    if at > now:
-        raise TrackingError(f"{key} cannot be recorded as done in the future ({at.isoformat()})")
 
     def record(row: Milestone) -> None:
+        if at > now:  # said with the milestone's title: staff read it on the dashboard too
+            raise TrackingError(f"{row.title} cannot be recorded as done in the future ({at.isoformat()})")
         row.actual, row.recorded_by, row.note = at, by, note
 
     moved = _change_and_replan(uow, activity_id, key, record, actor=by, action="record", reason=note, now=now)
@@ -370,13 +370,14 @@ def _deferral_label(template: ActivityTemplate, reason: str) -> str:
     allowed = [r for r in template.deferral_reasons if r.allowed]
     if reason in reasons and not reasons[reason].allowed:
         refused = reasons[reason]
-        why = f" [{refused.why}]" if refused.why else ""
+        why = f" ({refused.why})" if refused.why else ""
         raise TrackingError(
             f"an inspection is not deferred for {refused.label}{why}: only for "
-            f"{', '.join(r.label for r in allowed)} [003 ¶16]"
+            f"{', '.join(r.label for r in allowed)} (framework paragraph 16)"
         )
     if reason not in reasons:
         raise TrackingError(
-            f"deferral reason {reason!r} is not one of {', '.join(r.code for r in allowed)} [003 ¶16]"
+            f"deferral reason {reason!r} is not one of {', '.join(r.code for r in allowed)} "
+            "(framework paragraph 16)"
         )
     return reasons[reason].label

@@ -73,7 +73,7 @@ def record_judgements(
         if area not in JUDGEMENT_AREAS:
             raise TrackingError(f"{area!r} is not a graded judgement: {', '.join(JUDGEMENT_AREAS)}")
         if grade not in GRADES:
-            raise TrackingError(f"grade {grade!r} is not one of {', '.join(GRADES)} [003 ¶97]")
+            raise TrackingError(f"grade {grade!r} is not one of {', '.join(GRADES)} (framework paragraph 97)")
     existing = {
         j.area: j for j in session.exec(select(Judgement).where(Judgement.activity_id == activity_id))
     }
@@ -107,7 +107,7 @@ def record_priority_action(
     if not template_for_edition(found.activity_type, found.edition).priority_action:
         raise TrackingError(
             f"activity {activity_id} is a {found.activity_type}: areas for priority action "
-            "come from focused visits [003 ¶109]"
+            "come from focused visits (framework paragraph 109)"
         )
     _after_fieldwork(session, found, now, "an area for priority action")
     moved = _set_flag(session, found, FLAG_FOR_PRIORITY_ACTION, on=True, calendar=calendar)

@@ -33,7 +33,8 @@ def test_a_draft_report_dated_before_fieldwork_is_refused_and_moves_nothing(stor
     status, out, err = run(capsys, "done 1 draft_report_sent --at 2025-01-01 --by Bea --as-of 2025-02-10")
     assert (status, out) == (2, "")
     assert err == (
-        "ilacs: error: draft_report_sent cannot have happened at Wednesday 1 January 2025 17:00 GMT: "
+        "ilacs: error: Draft report sent for factual accuracy (draft_report_sent) "
+        "cannot have happened at Wednesday 1 January 2025 17:00 GMT: "
         "not before the last day of fieldwork, Friday 24 January 2025\n"
     )
     assert everything(store) == before

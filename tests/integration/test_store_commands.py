@@ -43,9 +43,9 @@ def test_done_moves_the_chain_and_due_and_overdue_follow(store, capsys):
     assert status == 0
     assert "factual_accuracy_comments: target 2025-02-12T17:00:00+00:00 -> 2025-02-13T17:00:00+00:00" in out
     _, out, _ = run(capsys, "due --within 3 --as-of 2025-02-11 --owner LA --json")
-    assert [(d["activity"], d["key"]) for d in json.loads(out)] == [(1, "factual_accuracy_comments")]
+    assert [(d["activity"], d["key"]) for d in json.loads(out)["items"]] == [(1, "factual_accuracy_comments")]
     _, out, _ = run(capsys, "overdue --as-of 2025-02-11 --json")
-    overdue = [d["key"] for d in json.loads(out)]
+    overdue = [d["key"] for d in json.loads(out)["items"]]
     assert "notification" in overdue and "draft_report_sent" not in overdue
 
 
@@ -113,3 +113,62 @@ def test_bad_store_input_is_one_line_and_exit_status_2(store, capsys, command, m
     status, out, err = run(capsys, command)
     assert (status, out) == (2, "")
     assert err.count("\n") == 1 and message in err
+
+
+# Two standard inspections: Barking and Dagenham on site Mon 13 Jan 2025 (GMT), Barnet Mon 9 Jun 2025 (BST).
+# Each is notified the Monday before (09:30, confirmation 12:00, set-up call 14:00, owned "Ofsted + LA"),
+# the child-level data and audits are due Tuesday 17:00, the management information Wednesday 17:00.
+SUMMER = "schedule standard-inspection --la E09000003 --onsite 2025-06-09 --lead Ann --as-of 2025-05-01"
+
+
+def test_overdue_counts_first_then_pages_by_target_with_titles(store, capsys):
+    run(capsys, SCHEDULE)
+    run(capsys, SUMMER)
+    # Thu 9 Jan 12:00 GMT: Monday's three (Ofsted's), Tuesday's two and Wednesday's one (the LA's)
+    status, out, _ = run(capsys, "overdue --as-of 2025-01-09T12:00 --limit 4 --page 2")
+    lines = out.splitlines()
+    assert status == 0 and lines[0] == "overdue: 6 (Ofsted's 3, the LA's 3); rows 5 to 6, page 2 of 2"
+    assert lines[1:] == [
+        "Tue 07 Jan 2025 17:00  #1 Barking and Dagenham (standard inspection)  "
+        "Audits completed in the last six months  [LA]",
+        "Wed 08 Jan 2025 17:00  #1 Barking and Dagenham (standard inspection)  "
+        "Information used to manage services  [LA]",
+    ]
+    data = json.loads(run(capsys, "overdue --as-of 2025-01-09T12:00 --limit 4 --json")[1])
+    assert (data["total"], data["sections"], data["page"], data["pages"]) == (6, {"ofsted": 3, "la": 3}, 1, 2)
+    assert [i["key"] for i in data["items"]] == [
+        "notification",
+        "confirmation_email",
+        "setup_call",
+        "child_level_data",
+    ]
+    assert data["items"][0]["target"] == "2025-01-06T09:30:00+00:00"
+
+
+def test_due_counts_today_and_later_in_summer_time(store, capsys):
+    run(capsys, SCHEDULE)
+    run(capsys, SUMMER)
+    # Tue 3 Jun 10:00 BST, the rest of today and Wednesday: Barnet's Tuesday two and Wednesday one, and
+    # Barking and Dagenham's action plan (Tue 3 Jun 17:00, the 70th working day after its publication)
+    data = json.loads(run(capsys, "due --within 1 --as-of 2025-06-03T10:00 --json")[1])
+    assert (data["total"], data["sections"], data["pages"]) == (4, {"today": 3, "later": 1}, 1)
+    assert [(i["la"], i["key"], i["forecast"]) for i in data["items"]] == [
+        ("E09000002", "action_plan_due", "2025-06-03T17:00:00+01:00"),
+        ("E09000003", "child_level_data", "2025-06-03T17:00:00+01:00"),
+        ("E09000003", "audit_information", "2025-06-03T17:00:00+01:00"),
+        ("E09000003", "management_information", "2025-06-04T17:00:00+01:00"),
+    ]
+    out = run(capsys, "due --within 1 --as-of 2025-06-03T10:00 --region London --owner LA --limit 2")[1]
+    assert out.splitlines()[0] == (
+        "due by the end of the next working day: 4 (due today 3, later 1); rows 1 to 2, page 1 of 2; "
+        "--page 2 for more"
+    )
+
+
+def test_a_page_past_the_last_is_refused_and_an_empty_list_says_nothing(store, capsys):
+    run(capsys, SCHEDULE)
+    status, out, err = run(capsys, "overdue --as-of 2025-01-09T12:00 --limit 4 --page 3")
+    assert (status, out, err) == (2, "", "ilacs: error: page 3 is past the last page (2)\n")
+    assert run(capsys, "overdue --as-of 2025-01-01") == (0, "overdue: nothing\n", "")
+    status, _, err = run(capsys, "overdue --limit 0")
+    assert status == 2 and "'0' is not a whole number from 1 to 10000" in err

@@ -39,7 +39,7 @@ def test_the_reasons_to_defer_are_the_frameworks_and_the_refused_ones_say_why():
     assert [r.code for r in reasons if r.allowed] == ["weather", "power-failure", "serious-incident"]
     refused = {r.code: r for r in reasons if not r.allowed}
     assert set(refused) == {"staff-absence", "dcs-absence", "dcs-unavailable"}
-    assert refused["dcs-absence"].why == "003 ¶75: the start is not delayed"
+    assert refused["dcs-absence"].why == "framework paragraph 75: the start is not delayed"
 
 
 def test_a_later_edition_restates_only_the_facts_and_reasons_that_change(tmp_path):

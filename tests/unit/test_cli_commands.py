@@ -80,3 +80,28 @@ def test_as_of_is_on_exactly_the_commands_that_judge_now():
         "waive",
         "programme accept",
     }
+
+
+def test_output_cut_short_by_head_ends_quietly(tmp_path, monkeypatch, capsys):
+    """`ilacs ... | head -1`: the reader goes away mid-output; no traceback and no error line, whatever
+    the command, and Python's final flush goes to /dev/null."""
+    from interfaces.cli import main
+
+    class ClosedPipe:
+        def __init__(self, path):
+            self.file = open(path, "w")  # noqa: SIM115 (stands for the pipe's end for the whole test)
+
+        def write(self, _text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+        def fileno(self):
+            return self.file.fileno()
+
+    pipe = ClosedPipe(tmp_path / "pipe")
+    monkeypatch.setattr(sys, "stdout", pipe)
+    status = main(["timeline", "standard-inspection", "--onsite", "2025-01-13", "--json"])
+    assert status == 141 and capsys.readouterr().err == ""
+    pipe.file.close()

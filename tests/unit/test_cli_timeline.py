@@ -37,11 +37,31 @@ def test_json_gives_every_milestone_with_london_offsets(capsys):
     assert data["milestones"][-1]["target"] == "2025-06-03T17:00:00+01:00"
 
 
-def test_the_table_shows_owner_weekday_date_and_time(capsys):
+def test_the_table_shows_title_owner_weekday_date_and_time_within_100_columns(capsys):
     status, out, _ = run(capsys, "timeline", "focused-visit", "--onsite", "2025-02-04")
     assert status == 0
-    line = next(row for row in out.splitlines() if row.startswith("child_level_data"))
-    assert "LA" in line and "Wed 29 Jan 2025 12:00" in line
+    line = next(row for row in out.splitlines() if row.startswith("Child-level data lists"))
+    assert "LA" in line and "Wed 29 Jan 2025 12:00" in line and "child_level_data" not in out
+    args = [
+        "--actual",
+        "draft_report_sent=2025-02-10T11:00",
+        "--actual",
+        "factual_accuracy_comments=2025-02-13T10:00",
+    ]
+    out = run(capsys, "timeline", "standard-inspection", "--onsite", "2025-01-13", *args)[1]
+    assert max(len(row) for row in out.splitlines()) <= 100
+    rows = out.splitlines()
+    # what happened and the forecasts it moved: Fri 7 Feb's draft report done on Mon 10 Feb moves the
+    # final report (E+18, Wed 19 Feb) to Thu 20 Feb
+    assert any(
+        r.startswith("Draft report sent for factual") and r.endswith("done Mon 10 Feb 2025 11:00")
+        for r in rows
+    )
+    assert any(
+        r.startswith("Final report sent under embargo") and r.endswith("forecast Thu 20 Feb 2025 17:00")
+        for r in rows
+    )
+    assert "Factual accuracy comments" in out
 
 
 def test_actuals_move_the_forecasts(capsys):
@@ -89,7 +109,7 @@ FOCUSED = "timeline focused-visit --onsite 2025-02-04"
         (
             f"{FOCUSED} --actual draft_letter_sent=2025-02-12T10:00 "
             "--actual factual_accuracy_comments=2025-02-11",
-            "factual_accuracy_comments cannot have happened",
+            "(factual_accuracy_comments) cannot have happened",
         ),
         (f"{FOCUSED} --actual notification", "use KEY=ISO_DATETIME"),
         (f"{FOCUSED} --actual notification=soon", "not an ISO date-time"),
@@ -106,7 +126,7 @@ def test_bad_input_is_one_line_on_stderr_and_exit_status_2(capsys, command, mess
 
 def test_unusual_but_legal_dates_warn_and_proceed(capsys):
     status, out, err = run(capsys, "timeline", "standard-inspection", "--onsite", "2025-04-22")
-    assert status == 0 and "feedback_meeting" in out
+    assert status == 0 and "Feedback meeting with the DCS" in out
     assert "usually starts on a Monday; 2025-04-22 is a Tuesday" in err
     assert "spans Early May bank holiday (2025-05-05)" in err
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pytest
 
 from calendars import LONDON
-from models.compliance import Tally, Verdict, judge, percentile_90
+from models.compliance import CATEGORIES, Tally, judge, judge_many, percentile_90
 
 
 def at(text: str) -> datetime:
@@ -58,8 +59,45 @@ def test_the_90th_percentile_interpolates_between_closest_ranks():
     assert percentile_90([4]) == 4.0 and percentile_90([]) is None
 
 
-def test_rates_leave_out_pending_unknown_waived_and_not_applicable(calendar):
-    tally = Tally()
-    for category, days in (("met", 0), ("late", 3), ("overdue", None), ("pending", None), ("unknown", None)):
-        tally.add(Verdict(category, days), justified=category == "late")
-    assert (tally.due, tally.on_time_rate, tally.on_time_rate_with_justified) == (5, 1 / 3, 2 / 3)
+def test_rates_leave_out_pending_unknown_waived_and_not_applicable_and_due_counts_only_those_due():
+    judged = ("met", "late", "overdue", "pending", "unknown", "withdrawn")
+    tally = Tally.of(
+        np.array([CATEGORIES.index(c) for c in judged]),
+        np.array([0, 3, -1, -1, -1, -1]),
+        np.array([False, True, False, False, False, False]),
+    )
+    # met, late and overdue fell due; the pending and unknown ones are in the period but not due
+    assert (tally.due, tally.in_period, tally.on_time_rate, tally.on_time_rate_with_justified) == (
+        3,
+        5,
+        1 / 3,
+        2 / 3,
+    )
+    assert tally.days_late == (3,)
+
+
+def test_many_milestones_are_judged_together_in_summer_and_winter(calendar):
+    cases = [  # target, actual, by day, expected (category, working days late), worked out by hand
+        ("2025-06-03T17:00", "2025-06-03T16:59", False, ("met", 0)),  # BST
+        ("2025-06-03T17:00", "2025-06-03T17:01", False, ("late", 1)),  # a minute late counts a day
+        ("2025-12-23T17:00", "2025-12-29T09:00", False, ("late", 2)),  # Wed 24 and Mon 29 Dec
+        ("2025-04-17T17:00", "2025-04-22T00:00", True, ("late", 1)),  # Good Friday, Easter Monday
+        ("2025-01-07T17:00", "2025-01-07T00:00", True, ("met", 0)),  # GMT, the date alone
+        ("2025-03-31T17:00", None, False, ("overdue", -1)),  # BST began on Sun 30 March
+        ("2025-10-27T17:00", None, False, ("pending", -1)),  # GMT again from Sun 26 October
+    ]
+    targets = [at(t) for t, _, _, _ in cases]
+    actuals = [at(a) if a else None for _, a, _, _ in cases]
+    category, days = judge_many(
+        target=np.array([t.timestamp() for t in targets]),
+        actual=np.array([a.timestamp() if a else np.nan for a in actuals]),
+        target_day=np.array([t.date() for t in targets], dtype="datetime64[D]"),
+        actual_day=np.array([a.date() if a else None for a in actuals], dtype="datetime64[D]"),
+        status=np.array(["planned"] * len(cases), dtype=object),
+        by_day=np.array([d for _, _, d, _ in cases]),
+        waived=np.zeros(len(cases), dtype=bool),
+        as_of=at("2025-10-27T09:00").timestamp(),
+        calendar=calendar,
+    )
+    got = [(CATEGORIES[c], int(d)) for c, d in zip(category, days, strict=True)]
+    assert got == [expected for _, _, _, expected in cases]

@@ -30,7 +30,8 @@ def at(text: str) -> datetime:
         (
             WINTER,
             {"draft_report_sent": "2025-01-01T17:00"},
-            "draft_report_sent cannot have happened at Wednesday 1 January 2025 17:00 GMT: "
+            "Draft report sent for factual accuracy (draft_report_sent) "
+            "cannot have happened at Wednesday 1 January 2025 17:00 GMT: "
             "not before the last day of fieldwork, Friday 24 January 2025",
         ),
         # the evening before the first day on site
@@ -61,7 +62,8 @@ def at(text: str) -> datetime:
         (
             SUMMER,
             {"fieldwork_start": "2025-06-15T22:59:00+00:00"},
-            "fieldwork_start cannot have happened at Sunday 15 June 2025 23:59 BST: "
+            "Lead inspector meets the DCS; team on site (fieldwork_start) "
+            "cannot have happened at Sunday 15 June 2025 23:59 BST: "
             "not before fieldwork starts, Monday 16 June 2025",
         ),
         (

@@ -58,7 +58,7 @@ def test_pathway_1_a_short_inspection_at_the_three_year_anniversary():
 def test_pathway_1_with_significant_deterioration_is_a_standard_inspection():
     result = plan([la(deteriorating=True)])
     assert dated(result) == [("E09000002", "standard-inspection", day("Monday 2026-09-14"))]
-    assert "003 ¶19" in result.planned[0].reasons[0]
+    assert "(framework paragraph 19)" in result.planned[0].reasons[0]
 
 
 def test_pathway_2_two_focused_visits_then_a_standard_inspection():

@@ -72,7 +72,9 @@ def test_an_actual_before_its_predecessors_actual_is_refused():
         "factual_accuracy_comments": at("2025-02-06T10:00"),
     }
     with pytest.raises(
-        TimelineError, match="factual_accuracy_comments cannot have happened .* before draft_report_sent"
+        TimelineError,
+        match=r"^Factual accuracy comments returned \(factual_accuracy_comments\) cannot have happened .* "
+        r"before Draft report sent for factual accuracy \(draft_report_sent\)",
     ):
         timeline("standard-inspection", D, actuals=actuals)
 

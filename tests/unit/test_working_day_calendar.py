@@ -235,3 +235,17 @@ def test_bulk_offsets_agree_with_scalar_offsets(calendar, pairs):
     ns = np.array([n for _, n in pairs])
     bulk = calendar.add_working_days_bulk(days, ns)
     assert [d.item() for d in bulk] == [calendar.add_working_days(d, n) for d, n in pairs]
+
+
+def test_working_days_between_in_bulk_gives_the_single_answers(calendar):
+    import numpy as np
+
+    pairs = [  # (start, end, working days in (start, end]) worked out by hand
+        ("2025-04-17", "2025-04-22", 1),  # Thursday to Tuesday over Good Friday and Easter Monday
+        ("2025-12-23", "2026-01-05", 6),  # 24, 29, 30, 31 Dec, 2 and 5 Jan
+        ("2025-06-06", "2025-06-06", 0),
+        ("2025-06-09", "2025-06-06", -1),  # backwards: [Fri 6, Mon 9) holds Friday
+    ]
+    start = np.array([s for s, _, _ in pairs], dtype="datetime64[D]")
+    end = np.array([e for _, e, _ in pairs], dtype="datetime64[D]")
+    assert calendar.working_days_between_bulk(start, end).tolist() == [n for _, _, n in pairs]

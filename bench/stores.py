@@ -308,7 +308,10 @@ def restore_commands(dump_file: str) -> str:
     as_user = "runuser -u postgres -- " if os.geteuid() == 0 else ""
     chown = 'chown postgres "$PGROOT"\n' if os.geteuid() == 0 else ""
     return (
-        f"PGROOT=$(mktemp -d) PGPORT=55432\n{chown}"
+        "PGROOT=$(mktemp -d)\n"
+        'PGPORT=$(python3 -c \'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); '
+        "print(s.getsockname()[1])')  # a free port\n"
+        f"{chown}"
         f'{as_user}{bin_dir}/initdb -D "$PGROOT/data" -A trust -U ilacs -E UTF8 --no-sync\n'
         f'{as_user}{bin_dir}/pg_ctl -D "$PGROOT/data" -l "$PGROOT/server.log" -w start '
         f'-o "-k $PGROOT -c listen_addresses=127.0.0.1 -p $PGPORT -c fsync=off -c full_page_writes=off"\n'
@@ -381,9 +384,9 @@ def _checkpoint_sqlite(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def publish(folder: Path, *, log=print) -> None:
-    """Every benchmark store (built or taken from the cache) copied into `folder`, with a READY file
-    saying what each holds and how to use it, written last."""
+def publish(folder: Path, backends: tuple[str, ...] = BACKENDS, *, log=print) -> None:
+    """The benchmark stores of `backends` (built or taken from the cache) copied into `folder`, with a
+    READY file saying what each holds and how to use it, written last."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = [
         "Benchmark stores of ilacs-orchestrator, built by bench/stores.py through the project's own",
@@ -402,7 +405,7 @@ def publish(folder: Path, *, log=print) -> None:
         "  the store is changed by whatever runs on it)",
         "",
     ]
-    for backend in BACKENDS:
+    for backend in backends:
         for size in SIZES:
             path, summary = cached(size, backend, log=log)
             name = f"{backend}-{size}{path.suffix}"
@@ -418,7 +421,7 @@ def publish(folder: Path, *, log=print) -> None:
             ]
     lines += [
         "",
-        "PostgreSQL: start a throwaway server (as tests/integration/postgres.py does) and restore:",
+        "PostgreSQL: start a throwaway server (as tests/integration/postgres.py does), restore a dump:",
         restore_commands(str(folder / "postgresql-10000.dump")),
         "",
         "Rebuild or check: `python bench/stores.py --size 10000 --backend sqlite --out PATH` (cached in",
@@ -430,18 +433,18 @@ def publish(folder: Path, *, log=print) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, help=f"activities (the benchmark's: {SIZES})")
-    parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
+    parser.add_argument("--backend", choices=BACKENDS, help="default: sqlite; with --publish, both")
     parser.add_argument("--out", help="copy the store (SQLite file or PostgreSQL dump) here")
     parser.add_argument("--publish", metavar="DIR", help="every benchmark store and a READY file, into DIR")
     args = parser.parse_args(argv)
     log = lambda line: print(line, file=sys.stderr)  # noqa: E731
     if args.publish:
-        publish(Path(args.publish), log=log)
+        publish(Path(args.publish), (args.backend,) if args.backend else BACKENDS, log=log)
         print((Path(args.publish) / "READY").read_text())
         return 0
     if args.size is None:
         parser.error("give --size (or --publish DIR)")
-    path, summary = cached(args.size, args.backend, log=log)
+    path, summary = cached(args.size, args.backend or "sqlite", log=log)
     if args.out:
         shutil.copyfile(path, args.out)
     for name, value in asdict(summary).items():

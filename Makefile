@@ -57,11 +57,14 @@ test: lint system-packages
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not postgresql and not prefect and not e2e and not slow" tests/unit tests/integration
 
-bench: $(STAMP)
+# BENCH_STORE narrows the store benchmark, e.g. `make bench BENCH_STORE="--size 1000 --backend sqlite"`.
+BENCH_STORE ?=
+bench: $(STAMP) system-packages
 	$(BIN)/python bench/bench_timeline.py
 	$(BIN)/python bench/bench_programme.py
 	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_cli.py --postgresql
+	$(BIN)/python bench/bench_store.py $(BENCH_STORE)
 
 clean:
 	rm -rf $(VENV) .web .prefect .ilacs .pytest_cache .ruff_cache .hypothesis

@@ -32,13 +32,13 @@ def show_demonstration(engine, now) -> None:
         print(milestones_table(stored))
 
 
-def run_demo(sink) -> None:
+def run_demo(sink, now=None) -> None:
     """The demonstration, then today's mail: a monitoring visit whose data request is made today."""
     from flows.reminders import daily_sweep, send_outbox
     from flows.schedule_activity import schedule_activity
 
     engine = open_store()
-    now = pendulum.now(LONDON)
+    now = now or pendulum.now(LONDON)
     calendar = calendar_in_force()
     show_demonstration(engine, now)
     today = now.date()

@@ -17,8 +17,6 @@ from services.mail.emails import govuk_day
 from services.tracking import lifecycle
 from services.tracking.unit_of_work import UnitOfWork
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
-
 
 def _mail(directory) -> dict[str, tuple[str, str]]:
     """Each .eml file the directory transport wrote: (subject, text)."""
@@ -30,6 +28,7 @@ def _mail(directory) -> dict[str, tuple[str, str]]:
     return out
 
 
+@pytest.mark.usefixtures("prefect_harness")
 @pytest.mark.parametrize(
     "first_run",
     [
@@ -85,3 +84,26 @@ def test_a_rerun_after_a_deferral_registers_nothing_and_sends_nothing_stale(
             assert govuk_day(old_onsite) not in text.replace("\n", " ") or subject.startswith(
                 "Dates changed"
             ), (subject, text)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("today", ["Monday 2026-06-15", "Monday 2026-11-23"], ids=["summer", "winter"])
+def test_each_demonstration_activity_goes_to_an_la_on_a_pathway_that_has_it(store, today):
+    """London's published judgements: Harrow and Havering inadequate, Barking and Dagenham requires
+    improvement, the rest good or outstanding (models/reference_data/latest-ilacs-judgements.csv)."""
+    from flows.demo import DEMO_REGION, cast, demo_onsite
+    from models.templates import activity_types
+    from services.reports.programme import starting_states
+    from services.store.database import transaction
+    from tests.helpers import day
+
+    with transaction(store) as session:
+        states = starting_states(session, region=DEMO_REGION, deteriorating=frozenset())
+    on = day(today)
+    chosen = cast(states, {k: demo_onsite(k, on) for k in activity_types()}, set(), on)
+    grades = {kind: state.grade for kind, state in chosen.items()}
+    assert {chosen["monitoring-visit"].name, chosen["action-planning-visit"].name} == {"Harrow", "Havering"}
+    assert chosen["standard-inspection"].name == "Barking and Dagenham"  # the only LA requiring improvement
+    assert grades["short-inspection"] in ("good", "outstanding")
+    assert grades["focused-visit"] in ("good", "outstanding")
+    assert len({state.code for state in chosen.values()}) == len(activity_types())

@@ -22,7 +22,7 @@ from interfaces.web.session import (
 )
 from models.records import AuditEntry, LocalAuthority, OutboxMessage
 from models.states import ActivityStatus
-from services.mail import emails, outbox
+from services.mail import calendar_files, emails, outbox
 from services.reports import queries
 from services.settings import calendar_in_force
 from services.store import audit
@@ -236,6 +236,5 @@ def region_calendar(request: Request, region: str, token: str = "") -> Response:
             calendar=calendar_in_force(),
             filters=queries.Filters(region=region),
         )
-    key_dates = [(f"{i.milestone.title} ({i.la.name} #{i.activity.id})", i.milestone.forecast) for i in items]
-    ics = emails.calendar_file(key_dates, uid_prefix=f"region-{region}", stamp=now_in_london())
+        ics = calendar_files.region_calendar(session, region, items)
     return Response(ics, media_type="text/calendar")

@@ -114,8 +114,9 @@ def show_compliance(engine, now) -> None:
     print(to_table(report))
 
 
-def demo_account() -> str:
-    """A business support account for the demonstration, made once; its password kept in ILACS_HOME."""
+def demo_account() -> None:
+    """A business support account for the demonstration, made once; its password kept in ILACS_HOME
+    (readable by its owner only)."""
     import secrets
 
     from services.access.accounts import add_user
@@ -137,4 +138,3 @@ def demo_account() -> str:
             )
             path.write_text(password)
             path.chmod(0o600)
-    return f"Sign in as 'support' with the password in {path} ({path.read_text().strip()})"

@@ -222,6 +222,29 @@ def local_authority_page(request: Request, code: str):
     return render(request, "simple.html", title=la.name, head=head, rows=rows, lead=lead)
 
 
+@router.get("/calendar-feeds")
+def calendar_feeds_page(request: Request):
+    """Each region's calendar feed address, with its token, to paste into a calendar program."""
+    from urllib.parse import quote
+
+    from models.records import OFSTED_REGIONS
+
+    signed_in_user(request)
+    base = str(request.base_url).rstrip("/")
+    key = request.app.state.secret_key
+    rows = [
+        [{"text": region}, {"text": f"{base}/regions/{quote(region)}.ics?token={feed_token(key, region)}"}]
+        for region in OFSTED_REGIONS
+    ]
+    lead = [
+        "Subscribe to a region's feed in Outlook or another calendar program by its address: each "
+        "inspection's days on site and its open milestones, updated when dates move.",
+        "The address carries a token in place of signing in: share it only with Ofsted's staff.",
+    ]
+    head = [{"text": "Region"}, {"text": "Address to subscribe to"}]
+    return render(request, "simple.html", title="Calendar feeds", head=head, rows=rows, lead=lead)
+
+
 @router.get("/regions/{region}.ics")
 def region_calendar(request: Request, region: str, token: str = "") -> Response:
     """A subscribable feed of a region's open milestones: the URL carries a token, not a session."""

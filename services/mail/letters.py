@@ -41,7 +41,7 @@ def queue_letters(
         if dcs is None:
             report.dropped.append(f"{activity.id}:{key}:letter ({NO_DCS})")
             continue
-        rendered, publication = render_letter(session, activity, rows, letter.template, dcs, now)
+        rendered, publication = render_letter(session, activity, rows, letter.template, dcs)
         queue(
             session,
             activity=activity,
@@ -72,7 +72,6 @@ def render_letter(
     rows: dict[str, Milestone],
     template: str,
     person: Person,
-    now: datetime,
 ) -> tuple[emails.Rendered, datetime | None]:
     """A letter to the DCS with the dates that matter to it, and its subject; and the publication
     date, when the letter is embargoed until it."""

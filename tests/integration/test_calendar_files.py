@@ -89,7 +89,7 @@ def _files(store, calendar, activity_id: int) -> dict[str, str]:
         activity = session.get(Activity, activity_id)
         dcs = resolve(session, activity, "dcs", on=activity.onsite)
         rows = milestones_by_key(session, activity_id)
-        letter, _ = render_letter(session, activity, rows, "confirmation", dcs, datetime.now(UTC))
+        letter, _ = render_letter(session, activity, rows, "confirmation", dcs)
         items = queries.due(
             session,
             as_of=activity.created_at,
@@ -251,7 +251,7 @@ def test_a_letter_to_the_dcs_names_the_lead_inspector_and_how_to_reach_them(stor
         activity = session.get(Activity, inspection)
         dcs = resolve(session, activity, "dcs", on=activity.onsite)
         rows = milestones_by_key(session, inspection)
-        letter, _ = render_letter(session, activity, rows, "confirmation", dcs, datetime.now(UTC))
+        letter, _ = render_letter(session, activity, rows, "confirmation", dcs)
     line = (
         "Your lead inspector is Avery Example-london 1 (fictional inspector). You can contact them at "
         "inspector1.london@example.org."

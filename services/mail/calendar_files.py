@@ -29,6 +29,8 @@ from sqlmodel import Session, select
 from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, AuditEntry, LocalAuthority, Milestone
 from models.states import MilestoneStatus
+from models.templates import template_for_edition
+from services.mail.emails import govuk_when
 
 PRODID = "-//Ofsted//ilacs-orchestrator//EN"
 DOMAIN = "ilacs-orchestrator"
@@ -164,12 +166,6 @@ def _owner(owner: str) -> str:
     return "the local authority" if owner == "LA" else owner.replace("LA", "the local authority")
 
 
-def _when(moment: datetime) -> str:
-    from services.mail.emails import govuk_when
-
-    return govuk_when(moment)
-
-
 def activity_events(
     session: Session,
     activity: Activity,
@@ -181,8 +177,6 @@ def activity_events(
 ) -> tuple[tuple[CalendarEvent, ...], datetime | None]:
     """The events of one activity: its fieldwork (when `fieldwork`) and each planned milestone (only
     `keys`, when given; only those shared with the LA, when `for_la`); and its last date change."""
-    from models.templates import template_for_edition
-
     la = session.get(LocalAuthority, activity.la_id)
     title = template_for_edition(activity.activity_type, activity.edition).title
     what = f"{title} of {la.name} (activity #{activity.id})"
@@ -217,7 +211,7 @@ def activity_events(
                 summary=f"{row.title} ({la.name})",
                 start=row.forecast.astimezone(LONDON),
                 description=(
-                    f"{row.title}: due {_when(row.forecast)}, owned by {_owner(row.owner)}. {what}."
+                    f"{row.title}: due {govuk_when(row.forecast)}, owned by {_owner(row.owner)}. {what}."
                 ),
                 sequence=moves.get(row.key, 0),
             )

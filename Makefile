@@ -39,8 +39,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The tests start a real PostgreSQL server and drive a real Chromium: Debian's packages, installed when
-# missing (Chromium from Debian; test tools that download their own browser do not work here).
+# The tests start a real PostgreSQL server, drive a real Chromium and import calendar files into calcurse:
+# Debian's packages, installed when missing (Chromium from Debian; test tools that download their own
+# browser do not work here).
 system-packages:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
 		echo "make: installing Debian's postgresql for the store's tests"; \
@@ -48,6 +49,9 @@ system-packages:
 	@test -x /usr/bin/chromium || { \
 		echo "make: installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@command -v calcurse >/dev/null || { \
+		echo "make: installing Debian's calcurse for the calendar-file tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq calcurse; }
 
 test: lint system-packages
 	$(BIN)/pytest

@@ -7,15 +7,14 @@ from sqlmodel import select
 
 from calendars import LONDON
 from interfaces.render import milestones_table
-from models.records import Activity, LocalAuthority, Milestone
+from models.records import LocalAuthority, Milestone
+from services.mail import emails
 from services.reports import queries
 from services.settings import calendar_in_force, get_settings
 from services.store import open_store
 from services.store.database import transaction
 from services.tracking import lifecycle
 from services.tracking.unit_of_work import UnitOfWork
-
-TODAYS_LA = "E09000014"  # Haringey: its (fictional) people get today's demonstration mail
 
 
 def show_demonstration(engine, now) -> None:
@@ -32,53 +31,41 @@ def show_demonstration(engine, now) -> None:
         print(milestones_table(stored))
 
 
-def run_demo(sink) -> None:
-    """The demonstration, then today's mail: a monitoring visit whose data request is made today."""
+def run_demo(sink, now=None) -> None:
+    """The demonstration, then today's mail: its monitoring visit's data request, made today when the
+    visit still stands where the demonstration put it (a rerun after staff moved it sends nothing
+    with the old dates: the request is made on the day its milestone says, by whoever runs then)."""
+    from flows.demo import DEMO_ACTOR, registered_by_demo
     from flows.reminders import daily_sweep, send_outbox
-    from flows.schedule_activity import schedule_activity
 
     engine = open_store()
-    now = pendulum.now(LONDON)
+    now = now or pendulum.now(LONDON)
     calendar = calendar_in_force()
     show_demonstration(engine, now)
     today = now.date()
     if not calendar.is_working_day(today):
         print(f"\nToday ({today:%A %d %B %Y}) is not a working day: the sweep sends nothing on it.")
         return
-    onsite = calendar.add_working_days(today, 11)  # a monitoring visit whose data request is made today
     with transaction(engine) as session:
-        activity_id = session.exec(
-            select(Activity.id)
-            .join(LocalAuthority)
-            .where(LocalAuthority.ons_code == TODAYS_LA, Activity.onsite == onsite)
-        ).first()
-    if activity_id is None:
-        activity_id = schedule_activity(
-            activity_type="monitoring-visit",
-            la_code=TODAYS_LA,
-            onsite=onsite,
-            lead="Avery Example-london 1 (fictional inspector)",
-            flags=["first_of_series"],
-            override="",
-            actor="make run (demonstration)",
-            now=now,
-        )
+        visit = registered_by_demo(session)["monitoring-visit"]
+        la = session.get(LocalAuthority, visit.la_id)
     print(
-        f"\nToday, {today:%A %d %B %Y}: monitoring visit #{activity_id} at Haringey, on site {onsite:%d %B}."
+        f"\nToday, {emails.govuk_day(today)}: monitoring visit #{visit.id} at {la.name}, "
+        f"on site {emails.govuk_day(visit.onsite)}."
     )
     daily_sweep(as_of=now)
     with UnitOfWork(engine, calendar=calendar) as uow:
         request = uow.session.exec(
-            select(Milestone).where(Milestone.activity_id == activity_id, Milestone.key == "data_request")
+            select(Milestone).where(Milestone.activity_id == visit.id, Milestone.key == "data_request")
         ).one()
-        if request.actual is None:  # the call is made at 09:30 (or now, if that is earlier)
-            made = min(now, request.target)
+        due_today = request.forecast and request.forecast.astimezone(LONDON).date() == today
+        if request.actual is None and due_today:  # made at 09:30 (or now, if that is earlier)
             lifecycle.record_actual(
                 uow,
-                activity_id=activity_id,
+                activity_id=visit.id,
                 key="data_request",
-                at=made,
-                by="make run (demonstration)",
+                at=min(now, request.forecast),
+                by=DEMO_ACTOR,
                 note="",
                 now=now,
             )
@@ -127,8 +114,9 @@ def show_compliance(engine, now) -> None:
     print(to_table(report))
 
 
-def demo_account() -> str:
-    """A business support account for the demonstration, made once; its password kept in ILACS_HOME."""
+def demo_account() -> None:
+    """A business support account for the demonstration, made once; its password kept in ILACS_HOME
+    (readable by its owner only)."""
     import secrets
 
     from services.access.accounts import add_user
@@ -150,4 +138,3 @@ def demo_account() -> str:
             )
             path.write_text(password)
             path.chmod(0o600)
-    return f"Sign in as 'support' with the password in {path} ({path.read_text().strip()})"

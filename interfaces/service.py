@@ -176,6 +176,24 @@ def serve(settings: Settings, *, demo: bool, ready_file: Path | None = None) -> 
     return status
 
 
+def ready_message(settings: Settings, sink: MailSink, *, demo: bool) -> str:
+    """What `make run` ends with: what a business support officer needs to start work."""
+    lines = [
+        "",
+        "The local service is running. Ctrl-C stops it.",
+        f"  Dashboard:    http://127.0.0.1:{settings.web_port}/",
+    ]
+    if demo:
+        password = settings.home / "demo-password"
+        lines.append(f"  Sign in as:   support (password in {password})")
+    lines += [
+        f"  Mail:         every email goes to the local mail sink, one .eml file each, in {sink.directory}",
+        "  Command line: .venv/bin/ilacs due --within 5",
+        "  Running:      the daily sweep (07:00), the outbox sender and the digest (07:30)",
+    ]
+    return "\n".join(lines)
+
+
 def run_service(*, demo: bool, ready_file: Path | None, server_pid: int | None) -> int:
     """The service proper, in the child `serve` starts: its settings come from the environment given."""
     signal.signal(signal.SIGTERM, _stop)  # until Prefect's runner installs its own clean exit
@@ -192,18 +210,18 @@ def run_service(*, demo: bool, ready_file: Path | None, server_pid: int | None) 
 
             run_demo(sink)
         dashboard, _ = start_dashboard(settings.web_port)
-        print(f"Dashboard: http://127.0.0.1:{settings.web_port}/", flush=True)
         if demo:
             from interfaces.demo_day import demo_account
 
-            print(demo_account(), flush=True)
+            demo_account()
+        print(ready_message(settings, sink, demo=demo), flush=True)
         if ready_file:
             ready_file.write_text(str(server_pid))
-        print(
-            "Serving the daily sweep (07:00), the outbox sender and the digest (07:30). Ctrl-C stops.",
-            flush=True,
+        prefect_serve(
+            *local_deployments(settings.sender_interval_seconds),
+            pause_on_shutdown=False,
+            print_starting_message=False,  # ready_message says what a user needs instead
         )
-        prefect_serve(*local_deployments(settings.sender_interval_seconds), pause_on_shutdown=False)
     except KeyboardInterrupt:
         pass
     finally:

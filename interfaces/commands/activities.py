@@ -180,6 +180,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         for w in onsite_warnings(template, onsite, calendar, flags)
         if not args.override or "period" not in w
     ]
+    with transaction(engine) as session:
+        warnings += lifecycle.programme_warnings(session, lifecycle.activity(session, activity_id))
     for warning in warnings:
         print(f"ilacs: warning: {warning}", file=sys.stderr)
     if args.json:

@@ -20,7 +20,7 @@ from models.records import FurtherInformationRequest, OutboxMessage, User
 from models.states import MilestoneStatus
 from models.templates import template_for_edition
 from services.access import accounts
-from services.mail import emails
+from services.mail import calendar_files, emails
 from services.reports import queries
 from services.settings import calendar_in_force
 from services.store.database import transaction
@@ -231,15 +231,10 @@ def activity_calendar(request: Request, activity_id: RecordId) -> Response:
     signed_in_user(request)
     with transaction(request.app.state.engine) as session:
         try:
-            found, la, stored = queries.show(session, activity_id)
+            found, _, _ = queries.show(session, activity_id)
         except lifecycle.TrackingError as exc:
             raise Refused(404, "Page not found", str(exc)) from None
-    key_dates = [
-        (f"{m.title} ({la.name})", m.forecast)
-        for m in stored
-        if m.forecast and m.status == MilestoneStatus.PLANNED
-    ]
-    ics = emails.calendar_file(key_dates, uid_prefix=f"activity{activity_id}", stamp=now_in_london())
+        ics = calendar_files.activity_calendar(session, found, for_la=False)
     return Response(
         ics,
         media_type="text/calendar",

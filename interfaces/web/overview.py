@@ -22,7 +22,7 @@ from interfaces.web.session import (
 )
 from models.records import AuditEntry, LocalAuthority, OutboxMessage
 from models.states import ActivityStatus
-from services.mail import emails, outbox
+from services.mail import calendar_files, emails, outbox
 from services.reports import queries
 from services.settings import calendar_in_force
 from services.store import audit
@@ -222,6 +222,29 @@ def local_authority_page(request: Request, code: str):
     return render(request, "simple.html", title=la.name, head=head, rows=rows, lead=lead)
 
 
+@router.get("/calendar-feeds")
+def calendar_feeds_page(request: Request):
+    """Each region's calendar feed address, with its token, to paste into a calendar program."""
+    from urllib.parse import quote
+
+    from models.records import OFSTED_REGIONS
+
+    signed_in_user(request)
+    base = str(request.base_url).rstrip("/")
+    key = request.app.state.secret_key
+    rows = [
+        [{"text": region}, {"text": f"{base}/regions/{quote(region)}.ics?token={feed_token(key, region)}"}]
+        for region in OFSTED_REGIONS
+    ]
+    lead = [
+        "Subscribe to a region's feed in Outlook or another calendar program by its address: each "
+        "inspection's days on site and its open milestones, updated when dates move.",
+        "The address carries a token in place of signing in: share it only with Ofsted's staff.",
+    ]
+    head = [{"text": "Region"}, {"text": "Address to subscribe to"}]
+    return render(request, "simple.html", title="Calendar feeds", head=head, rows=rows, lead=lead)
+
+
 @router.get("/regions/{region}.ics")
 def region_calendar(request: Request, region: str, token: str = "") -> Response:
     """A subscribable feed of a region's open milestones: the URL carries a token, not a session."""
@@ -236,6 +259,5 @@ def region_calendar(request: Request, region: str, token: str = "") -> Response:
             calendar=calendar_in_force(),
             filters=queries.Filters(region=region),
         )
-    key_dates = [(f"{i.milestone.title} ({i.la.name} #{i.activity.id})", i.milestone.forecast) for i in items]
-    ics = emails.calendar_file(key_dates, uid_prefix=f"region-{region}", stamp=now_in_london())
+        ics = calendar_files.region_calendar(session, region, items)
     return Response(ics, media_type="text/calendar")

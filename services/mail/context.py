@@ -1,5 +1,6 @@
 """What every email about an activity is built from: its milestones by key, and the facts every
-template is given (the activity, its LA, the recipient, the activity's title)."""
+template is given (the activity, its LA, the recipient, the activity's title, the lead inspector's
+name and email address)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from calendars import LONDON
-from models.records import Activity, LocalAuthority, Milestone
+from models.records import Activity, LocalAuthority, Milestone, StaffMember
 from models.states import MilestoneStatus
 from models.templates import template_for_edition
 from services.mail.recipients import Person
@@ -16,6 +17,7 @@ from services.mail.recipients import Person
 
 def activity_context(session: Session, activity: Activity, person: Person) -> dict:
     template = template_for_edition(activity.activity_type, activity.edition)
+    lead = session.exec(select(StaffMember).where(StaffMember.name == activity.lead_inspector)).first()
     return {
         "activity": activity,
         "la": session.get(LocalAuthority, activity.la_id),
@@ -25,6 +27,7 @@ def activity_context(session: Session, activity: Activity, person: Person) -> di
         "onsite": activity.onsite,
         "fieldwork_end": activity.fieldwork_end,
         "embargoed": None,
+        "lead": {"name": activity.lead_inspector, "email": lead.email if lead else ""},
     }
 
 

@@ -12,7 +12,7 @@ from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, Milestone, OutboxMessage
 from models.reminders import Policy, outside_quiet_hours
 from models.states import OutboxStatus
-from services.mail import emails
+from services.mail import calendar_files, emails
 from services.mail.context import activity_context
 from services.mail.outbox import QueueReport, queue
 from services.mail.recipients import resolve_all
@@ -33,6 +33,7 @@ def queue_dates_changed(
     open milestones whose dates moved; queued reminders for the old dates are cancelled."""
     changes = [
         (
+            row.key,
             row.title,
             datetime.fromisoformat(before["forecast"]).astimezone(LONDON),
             row.forecast.astimezone(LONDON),
@@ -58,18 +59,29 @@ def queue_dates_changed(
             session.add(stale)
             report.cancelled.append(stale.idempotency_key)
     digest = hashlib.sha256(
-        repr([(t, o.isoformat(), n.isoformat()) for t, o, n in changes]).encode()
+        repr([(t, o.isoformat(), n.isoformat()) for _, t, o, n in changes]).encode()
     ).hexdigest()[:12]
     on = now.astimezone(LONDON).date()
     for person in resolve_all(session, activity, ("dcs", "lead_inspector"), on=on):
-        context = activity_context(session, activity, person) | {"moved": changes, "reason": reason}
+        # the LA hears of its own milestones and those it takes part in, not Ofsted's internal steps
+        told = [c for c in changes if not person.la_facing or calendar_files.shared_with_la(c[0])]
+        if not told:
+            continue
+        context = activity_context(session, activity, person) | {
+            "moved": [(t, o, n) for _, t, o, n in told],
+            "reason": reason,
+        }
         rendered = emails.render(
             "dates_changed",
             f"Dates changed: {context['title'].lower()} of {context['la'].name}",
             context,
-            key_dates=[(t, n) for t, _, n in changes],
-            uid_prefix=f"activity{activity.id}",
-            now=now,
+            ics=calendar_files.activity_calendar(
+                session,
+                activity,
+                for_la=person.la_facing,
+                keys=[k for k, *_ in told],
+                calendar=calendar,
+            ),
         )
         cc = resolve_all(session, activity, ("link_person",), on=on) if person.la_facing else []
         queue(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime
 
 from sqlalchemy import Engine, or_
@@ -50,14 +51,21 @@ def _address(name: str, email: str) -> Address:
     return Address(display_name=emails.header_safe(name), username=local, domain=domain)
 
 
-def build_message(row: OutboxMessage) -> EmailMessage:
+# Headers are written with lines up to RFC 5322's 998 characters: folding at 78 puts a subject with an
+# apostrophe on the line after "Subject:", which some mail programs show as an empty subject. The
+# bodies are encoded (quoted-printable, 78 characters a line) before this policy is set.
+HEADERS = default_policy.clone(max_line_length=998)
+
+
+def build_message(row: OutboxMessage, *, sent_at: datetime) -> EmailMessage:
+    """The email of `row`, dated when it is sent (RFC 5322 §3.6.1), not when it was decided."""
     message = EmailMessage()
     message["From"] = get_settings().mail_from
     message["To"] = _address(row.recipient_name, row.recipient_email)
     if row.cc:
         message["Cc"] = [_address("", email) for email in row.cc]
     message["Subject"] = emails.header_safe(row.subject)
-    message["Date"] = format_datetime(row.not_before)
+    message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = (
         f"<{hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]}@ilacs-orchestrator>"
     )
@@ -67,6 +75,7 @@ def build_message(row: OutboxMessage) -> EmailMessage:
         message.add_attachment(
             row.ics.encode(), maintype="text", subtype="calendar", filename="key-dates.ics"
         )
+    message.policy = HEADERS
     return message
 
 
@@ -95,7 +104,7 @@ def deliver_due(engine: Engine, *, now: datetime, transport: Transport, policy: 
                 report.cancelled.append(row.idempotency_key)
                 continue
             row.status = OutboxStatus.SENDING
-            message = build_message(row)
+            message = build_message(row, sent_at=now)
         try:
             transport.send(message)
         except Exception as exc:  # any delivery failure is retried, then escalated: never dropped
@@ -137,8 +146,6 @@ def _escalate(session, row: OutboxMessage, *, now: datetime, policy: Policy, giv
         "delivery_failing",
         f"Email not delivered after {row.attempts} attempts: {row.subject}",
         {"recipient": support, "failed": row, "given_up": given_up, "embargoed": None},
-        uid_prefix="delivery",
-        now=now,
     )
     stage = "delivery_failing-given-up" if given_up else "delivery_failing"
     queue(

@@ -58,8 +58,6 @@ def queue_digests(
             "digest",
             f"Daily summary, {emails.govuk_day(today)}: {context['region']}",
             context,
-            uid_prefix="digest",
-            now=as_of,
         )
         at_half_seven = datetime.combine(today, policy.digest_time, tzinfo=LONDON)
         queue(

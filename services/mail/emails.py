@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 
-import icalendar
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from calendars import LONDON
@@ -72,31 +71,11 @@ def render(
     subject: str,
     context: dict,
     *,
-    key_dates: list[tuple[str, datetime]] = (),
-    uid_prefix: str,
-    now: datetime,
+    ics: str | None = None,
 ) -> Rendered:
-    """The email `template` (services/mail/templates/<template>.j2) in both formats, with an .ics of
-    `key_dates` when there are any."""
+    """The email `template` (services/mail/templates/<template>.j2) in both formats, with `ics` (a
+    calendar file from services/mail/calendar_files.py) to attach when there is one."""
     text = _environment(html=False).get_template(f"{template}.j2").render(format="text", **context)
     html = _environment(html=True).get_template(f"{template}.j2").render(format="html", **context)
-    ics = calendar_file(key_dates, uid_prefix=uid_prefix, stamp=now) if key_dates else None
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     return Rendered(subject=header_safe(subject), text=text, html=html, ics=ics)
-
-
-def calendar_file(key_dates: list[tuple[str, datetime]], *, uid_prefix: str, stamp: datetime) -> str:
-    """An iCalendar file with one 15-minute event per key date (a deadline at its time), London time."""
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Ofsted//ilacs-orchestrator//EN")
-    cal.add("version", "2.0")
-    for label, moment in key_dates:
-        event = icalendar.Event()
-        slug = "".join(ch if ch.isalnum() else "-" for ch in label.lower())
-        event.add("uid", f"{uid_prefix}-{slug}@ilacs-orchestrator")
-        event.add("summary", header_safe(label))
-        event.add("dtstart", moment.astimezone(LONDON))
-        event.add("duration", icalendar.vDuration.from_ical("PT15M"))
-        event.add("dtstamp", stamp.astimezone(UTC))
-        cal.add_component(event)
-    return cal.to_ical().decode("utf-8")

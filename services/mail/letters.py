@@ -13,7 +13,7 @@ from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, FurtherInformationRequest, Milestone
 from models.reminders import Policy, outside_quiet_hours
 from models.states import MilestoneStatus
-from services.mail import emails, gate
+from services.mail import calendar_files, emails, gate
 from services.mail.context import activity_context, milestones_by_key, open_forecast
 from services.mail.outbox import QueueReport, queue
 from services.mail.recipients import Person, resolve, resolve_all
@@ -41,7 +41,7 @@ def queue_letters(
         if dcs is None:
             report.dropped.append(f"{activity.id}:{key}:letter ({NO_DCS})")
             continue
-        rendered, publication = render_letter(session, activity, rows, letter.template, dcs, now)
+        rendered, publication = render_letter(session, activity, rows, letter.template, dcs)
         queue(
             session,
             activity=activity,
@@ -72,7 +72,6 @@ def render_letter(
     rows: dict[str, Milestone],
     template: str,
     person: Person,
-    now: datetime,
 ) -> tuple[emails.Rendered, datetime | None]:
     """A letter to the DCS with the dates that matter to it, and its subject; and the publication
     date, when the letter is embargoed until it."""
@@ -82,38 +81,58 @@ def render_letter(
     publication = open_forecast(rows, "publication")
     comments_due = open_forecast(rows, "factual_accuracy_comments")
     action_plan_due = open_forecast(rows, "action_plan_due")
-    la_deadlines = [
-        (r.title, r.forecast.astimezone(LONDON))
+    before_onsite = [
+        r
         for r in rows.values()
         if r.owner == "LA"
         and r.forecast
         and r.status == MilestoneStatus.PLANNED
         and r.forecast.date() < activity.onsite
     ]
+    la_deadlines = [(r.title, r.forecast.astimezone(LONDON)) for r in before_onsite]
     on_site = [("Inspectors on site", _at_nine(activity.onsite))]
-    subject, key_dates = {
-        "confirmation": (f"Confirmation: {what} of {la}'s children's services", la_deadlines + on_site),
+    # the subject, the dates in the letter, and the milestones (with the days on site or not) in its .ics
+    subject, key_dates, ics_keys, ics_fieldwork = {
+        "confirmation": (
+            f"Confirmation: {what} of {la}'s children's services",
+            la_deadlines + on_site,
+            [r.key for r in before_onsite],
+            True,
+        ),
         "data_request": (
             f"Information request: {what} of {la}'s children's services",
             la_deadlines + on_site,
+            [r.key for r in before_onsite],
+            True,
         ),
         "draft_for_factual_accuracy": (
             f"Draft for factual accuracy: {what} of {la}",
             _dated(("Factual accuracy comments due", comments_due)),
+            ["factual_accuracy_comments"],
+            False,
         ),
         "final_under_embargo": (
             f"Final {paper}: {what} of {la}",
             _dated(("Publication", publication), ("Action plan due", action_plan_due)),
+            ["publication", "action_plan_due"],
+            False,
         ),
-        "published": (f"Published: {what} of {la}", _dated(("Action plan due", action_plan_due))),
+        "published": (
+            f"Published: {what} of {la}",
+            _dated(("Action plan due", action_plan_due)),
+            ["action_plan_due"],
+            False,
+        ),
         "apv_confirmation": (
             f"Action planning visit: {la}",
             _dated(
                 ("Action planning visit", open_forecast(rows, "action_planning_visit")),
                 ("Final agenda circulated", open_forecast(rows, "apv_agenda_circulated")),
             ),
+            ["action_planning_visit", "apv_agenda_circulated"],
+            False,
         ),
-        "engagement_letter": (f"Annual engagement meeting: {la}", []),
+        "engagement_letter": (f"Annual engagement meeting: {la}", [], [], False),
     }[template]
     embargoed = publication if template == "final_under_embargo" else None
     if embargoed:
@@ -126,9 +145,14 @@ def render_letter(
         "key_dates": key_dates,
         "embargoed": embargoed,
     }
-    rendered = emails.render(
-        template, subject, context, key_dates=key_dates, uid_prefix=f"activity{activity.id}", now=now
+    ics = (
+        calendar_files.activity_calendar(
+            session, activity, for_la=True, keys=ics_keys, fieldwork=ics_fieldwork
+        )
+        if key_dates
+        else None
     )
+    rendered = emails.render(template, subject, context, ics=ics)
     return rendered, publication
 
 
@@ -150,14 +174,13 @@ def queue_request(
         report.dropped.append(f"{activity.id}:{request.milestone_key}:letter ({NO_DCS})")
         return
     context = activity_context(session, activity, dcs) | {"request": request}
-    required_by = request.required_by.astimezone(LONDON)
     rendered = emails.render(
         "further_information_request",
         f"Further information requested: {context['title'].lower()} of {context['la'].name}",
         context,
-        key_dates=[(f"Further information: {request.request}", required_by)],
-        uid_prefix=f"activity{activity.id}-{request.milestone_key}",
-        now=now,
+        ics=calendar_files.activity_calendar(
+            session, activity, for_la=True, keys=[request.milestone_key], fieldwork=False
+        ),
     )
     queue(
         session,

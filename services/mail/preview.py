@@ -34,7 +34,7 @@ def preview(
         person = resolve(session, activity, "dcs", on=on)
         if person is None:
             raise ValueError("no DCS, senior manager or chief executive on record for this LA")
-        return person, render_letter(session, activity, rows, policy.letters[key].template, person, now)[0]
+        return person, render_letter(session, activity, rows, policy.letters[key].template, person)[0]
     steps = {s.stage: s for s in policy.steps_for(key)}
     if stage not in steps:
         raise ValueError(f"{key} has no reminder stage {stage!r}; its stages: {', '.join(steps) or 'none'}")

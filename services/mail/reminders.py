@@ -11,7 +11,7 @@ from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, Milestone, OutboxMessage
 from models.reminders import Policy, Step, latest_due_step, send_moment
 from models.states import MilestoneStatus, OutboxStatus
-from services.mail import emails
+from services.mail import calendar_files, emails
 from services.mail.context import activity_context, milestones_by_key
 from services.mail.outbox import QueueReport, idempotency_key, queue
 from services.mail.recipients import Person, resolve_all
@@ -93,7 +93,7 @@ def render_reminder(
         "reminder",
         subject,
         context,
-        key_dates=[(f"{milestone.title} ({la})", milestone.forecast)],
-        uid_prefix=f"activity{activity.id}-{row.key}",
-        now=milestone.forecast,
+        ics=calendar_files.activity_calendar(
+            session, activity, for_la=person.la_facing, keys=[row.key], fieldwork=False
+        ),
     )

@@ -5,7 +5,7 @@ the mail that follows is queued with them. A refusal raises TrackingError before
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
@@ -91,7 +91,8 @@ def register(
     actor: str,
     now: datetime,
 ) -> Activity:
-    """Store a planned activity and its dated milestones, refusing a clash or a closed period."""
+    """Store a planned activity and its dated milestones, refusing a clash or a closed period; what it
+    contradicts in the programme's rules is kept in its audit entry (`programme_warnings`)."""
     la = local_authority(session, la_code)
     _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
     _check_periods(template, timeline.onsite, flags, override)
@@ -125,6 +126,9 @@ def register(
         "flags": new.flags,
         "edition": new.edition,
     }
+    warnings = programme_warnings(session, new)
+    if warnings:
+        after["warnings"] = warnings
     audit.append(
         session,
         at=now,
@@ -136,6 +140,35 @@ def register(
         reason=f"override: {override}" if override else "",
     )
     return new
+
+
+def programme_warnings(session: Session, found: Activity) -> list[str]:
+    """The programme's rules a registered activity contradicts, each naming its rule; a warning, not a
+    refusal (the programme's spacing is a default a planner may depart from, models/programme.toml)."""
+    from models.programme import shipped_rules
+
+    rules = shipped_rules()
+    if found.activity_type not in rules.weeks_on_site:  # not an inspection or visit on site
+        return []
+    spacing = timedelta(weeks=rules.min_spacing_weeks)
+    monday = found.onsite - timedelta(days=found.onsite.weekday())
+    others = select(Activity).where(
+        Activity.la_id == found.la_id,
+        Activity.id != found.id,
+        Activity.status != ActivityStatus.CANCELLED,
+        Activity.activity_type.in_(list(rules.weeks_on_site)),
+    )
+    warnings = []
+    for other in session.exec(others.order_by(Activity.onsite)):
+        weeks = abs((other.onsite - timedelta(days=other.onsite.weekday())) - monday).days // 7
+        if weeks * 7 < spacing.days:
+            la = session.get(LocalAuthority, found.la_id).name
+            warnings.append(
+                f"activity {other.id} ({other.activity_type.replace('-', ' ')} on site {other.onsite}) at "
+                f"{la} is {weeks} weeks away: the programme keeps ILACS activities at one local authority "
+                f"at least {rules.min_spacing_weeks} weeks apart (min_spacing_weeks, models/programme.toml)"
+            )
+    return warnings
 
 
 def _variant(template: ActivityTemplate, onsite: date) -> str:

@@ -109,6 +109,18 @@ def test_a_region_feed_needs_its_token(site):
     assert good.status_code == 200 and "BEGIN:VCALENDAR" in good.text
 
 
+def test_the_calendar_feeds_page_gives_each_regions_address_with_its_token(site):
+    from interfaces.web.session import feed_token
+
+    assert site.get("/calendar-feeds", follow_redirects=False).status_code == 303  # signed in only
+    sign_in(site, "vic")
+    page = site.get("/calendar-feeds").text
+    token = feed_token("test-secret-key-for-the-dashboard-tests", "London")
+    address = f"http://testserver/regions/London.ics?token={token}"
+    assert address in page
+    assert "BEGIN:VCALENDAR" in site.get(address).text
+
+
 def test_session_cookies_are_secure_httponly_and_strict_by_default(store, database_url, monkeypatch):
     from interfaces.web.app import create_app
 

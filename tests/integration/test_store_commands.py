@@ -172,3 +172,19 @@ def test_a_page_past_the_last_is_refused_and_an_empty_list_says_nothing(store, c
     assert run(capsys, "overdue --as-of 2025-01-01") == (0, "overdue: nothing\n", "")
     status, _, err = run(capsys, "overdue --limit 0")
     assert status == 2 and "'0' is not a whole number from 1 to 10000" in err
+
+
+def test_an_activity_four_weeks_after_another_at_the_same_la_warns_naming_the_rule(store, capsys):
+    """Monitoring visits at Harrow on Tuesday 3 February and Tuesday 3 March 2026: 4 weeks apart, where
+    the programme keeps 12 (models/programme.toml). Registered, with a warning; 12 weeks on, none."""
+    visit = "schedule monitoring-visit --la E09000015 --lead Ann --as-of 2026-01-05 --onsite "
+    assert run(capsys, visit + "2026-02-03") == (0, "1\n", "")
+    status, out, err = run(capsys, visit + "2026-03-03")
+    assert (status, out) == (0, "2\n")
+    assert err == (
+        "ilacs: warning: activity 1 (monitoring visit on site 2026-02-03) at Harrow is 4 weeks away: the "
+        "programme keeps ILACS activities at one local authority at least 12 weeks apart "
+        "(min_spacing_weeks, models/programme.toml)\n"
+    )
+    status, out, err = run(capsys, visit + "2026-05-26")  # 16 weeks after the first, 12 after the second
+    assert (status, out, err) == (0, "3\n", "")

@@ -8,6 +8,7 @@ is marked failed and business support told again: nothing is dropped silently.
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -15,14 +16,15 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from sqlalchemy import Engine, or_
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from models.records import Activity, OutboxMessage
 from models.reminders import Policy
 from models.states import OutboxStatus
-from services.mail import emails, gate
-from services.mail.outbox import QueueReport, queue
+from services.mail import emails
+from services.mail.outbox import Known, QueueReport, queue
 from services.mail.recipients import Person, resolve
+from services.mail.reminders import render_queued
 from services.mail.transports import Transport
 from services.settings import get_settings
 from services.store.database import transaction
@@ -31,6 +33,7 @@ ESCALATE_AFTER = 3
 MAX_ATTEMPTS = 12
 FIRST_BACKOFF = timedelta(minutes=5)
 LONGEST_BACKOFF = timedelta(hours=4)
+BATCH = 200  # messages loaded together
 
 
 @dataclass
@@ -80,32 +83,73 @@ def _due_ids(engine: Engine, now: datetime) -> list[int]:
         return list(session.exec(query.order_by(OutboxMessage.not_before, OutboxMessage.id)))
 
 
-def deliver_due(engine: Engine, *, now: datetime, transport: Transport, policy: Policy) -> DeliveryReport:
-    """Send every message due by `now` (and any left `sending` by a sender that died)."""
+def deliver_due(
+    engine: Engine, *, now: datetime, transport: Transport, policy: Policy, batch: int = BATCH
+) -> DeliveryReport:
+    """Send every message due by `now` (and any left `sending` by a sender that died), over one
+    connection when the transport holds one (`SmtpTransport` as a context manager)."""
     report = DeliveryReport()
-    for message_id in _due_ids(engine, now):
-        with transaction(engine) as session:
-            row = session.get(OutboxMessage, message_id)
-            activity = session.get(Activity, row.activity_id) if row.activity_id else None
-            person = Person(
-                row.recipient_name, row.recipient_email, row.recipient_role, row.recipient_la_facing
+    ids = _due_ids(engine, now)
+    held = transport if isinstance(transport, AbstractContextManager) else nullcontext()
+    with held:
+        for start in range(0, len(ids), batch):
+            _deliver_batch(
+                engine, ids[start : start + batch], now=now, transport=transport, policy=policy, report=report
             )
-            if activity and not gate.admit(session, activity, person, policy).admitted:
-                row.status = OutboxStatus.CANCELLED
-                report.cancelled.append(row.idempotency_key)
-                continue
-            row.status = OutboxStatus.SENDING
-            message = build_message(row)
-        try:
-            transport.send(message)
-        except Exception as exc:  # any delivery failure is retried, then escalated: never dropped
-            _failed(engine, message_id, exc, now=now, policy=policy, report=report)
-            continue
-        with transaction(engine) as session:
-            row = session.get(OutboxMessage, message_id)
-            row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
-            report.sent.append(row.idempotency_key)
     return report
+
+
+def _deliver_batch(
+    engine: Engine,
+    ids: list[int],
+    *,
+    now: datetime,
+    transport: Transport,
+    policy: Policy,
+    report: DeliveryReport,
+) -> None:
+    """A batch loaded in a few queries; then each message marked `sending` (with its body, rendered now
+    if it was queued unrendered) in the same commit that marks the one before it `sent`, so that a
+    sender killed at any point has at most one message accepted by SMTP and not marked sent."""
+    with Session(engine, expire_on_commit=False) as session:
+        rows = list(
+            session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .order_by(OutboxMessage.not_before, OutboxMessage.id)
+            )
+        )
+        activity_ids = sorted({r.activity_id for r in rows if r.activity_id})
+        activities = {a.id: a for a in session.exec(select(Activity).where(Activity.id.in_(activity_ids)))}
+        known = Known.load(session, list(activities.values()))
+        sent: OutboxMessage | None = None
+        try:
+            for row in rows:
+                activity = activities.get(row.activity_id)
+                person = Person(
+                    row.recipient_name, row.recipient_email, row.recipient_role, row.recipient_la_facing
+                )
+                if activity and not known.verdict(activity, person, policy).admitted:
+                    row.status = OutboxStatus.CANCELLED
+                    report.cancelled.append(row.idempotency_key)
+                    continue
+                if not row.body_text:
+                    rendered = render_queued(session, row, policy)
+                    row.body_text, row.body_html, row.ics = rendered.text, rendered.html, rendered.ics
+                row.status = OutboxStatus.SENDING
+                session.commit()  # this one `sending`, the one before `sent`, together
+                sent = None
+                try:
+                    transport.send(build_message(row))
+                except Exception as exc:  # any delivery failure is retried, then escalated: never dropped
+                    _failed(engine, row.id, exc, now=now, policy=policy, report=report)
+                    continue
+                row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
+                report.sent.append(row.idempotency_key)
+                sent = row
+        finally:
+            if sent is not None or session.dirty:
+                session.commit()
 
 
 def _failed(

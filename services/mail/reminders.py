@@ -1,10 +1,17 @@
 """Reminders: for each open milestone, the current step of its ladder in the policy (before, on and
-after its forecast day), queued for the step's day; steps no longer due are cancelled."""
+after its forecast day), queued for the step's day; steps no longer due are cancelled.
+
+Worked out over plain rows for many activities at once (the daily sweep) or for one (a change staff
+made): no query per milestone or per message, and no rendering — a reminder is rendered when it is
+sent (`render_queued`), from the row and the milestone as they are then.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
@@ -12,62 +19,128 @@ from models.records import Activity, Milestone, OutboxMessage
 from models.reminders import Policy, Step, latest_due_step, send_moment
 from models.states import MilestoneStatus, OutboxStatus
 from services.mail import emails
-from services.mail.context import activity_context, milestones_by_key
-from services.mail.outbox import QueueReport, idempotency_key, queue
-from services.mail.recipients import Person, resolve_all
+from services.mail.context import activity_context
+from services.mail.outbox import Draft, Known, QueueReport, existing_rows, queue_drafts
+from services.mail.recipients import Directory, Person
 from services.reports.queries import as_milestone_date
 
 NOT_REMINDERS = ("letter", "dates_changed", "delivery_failing")  # stages a reminder pass leaves alone
 
 
+@dataclass(frozen=True)
+class OpenMilestone:
+    """What a reminder needs of a milestone still to be done."""
+
+    activity_id: int
+    key: str
+    title: str
+    owner: str
+    forecast: datetime
+
+
+def open_milestones(session: Session, activity_ids: list[int]) -> list[OpenMilestone]:
+    """One query: the planned milestones of these activities with a forecast and no actual."""
+    query = (
+        select(Milestone.activity_id, Milestone.key, Milestone.title, Milestone.owner, Milestone.forecast)
+        .where(
+            Milestone.activity_id.in_(activity_ids),
+            Milestone.status == MilestoneStatus.PLANNED,
+            Milestone.actual.is_(None),
+            Milestone.forecast.is_not(None),
+        )
+        .order_by(Milestone.activity_id, Milestone.position)
+    )
+    return [OpenMilestone(*row) for row in session.exec(query)]
+
+
+class Ladders:
+    """The due step of a ladder and when it leaves, worked out once per forecast day and kept: many
+    milestones share a day, and the sweep asks for thousands of them."""
+
+    def __init__(self, *, as_of: datetime, calendar: WorkingDayCalendar, policy: Policy) -> None:
+        self.as_of, self.calendar, self.policy = as_of, calendar, policy
+        self._due: dict[tuple[str, date], tuple[Step, datetime] | None] = {}
+
+    def due(self, key: str, forecast: datetime) -> tuple[Step, datetime] | None:
+        """The newest step of milestone `key`'s ladder due by `as_of`, and the moment it leaves."""
+        forecast_day = forecast.astimezone(LONDON).date()
+        found = self._due.get((key, forecast_day), self)
+        if found is self:
+            step = latest_due_step(self.policy.steps_for(key), forecast, self.as_of, self.calendar)
+            found = step and (
+                step,
+                send_moment(
+                    self.calendar.add_working_days(forecast_day, step.offset), self.policy, self.calendar
+                ),
+            )
+            self._due[(key, forecast_day)] = found
+        return found
+
+
+def reminder_drafts(
+    activities: dict[int, Activity],
+    milestones: list[OpenMilestone],
+    directory: Directory,
+    ladders: Ladders,
+) -> tuple[list[Draft], set[str]]:
+    """The current step of every open milestone, as drafts (not rendered), and their keys."""
+    drafts: list[Draft] = []
+    on = ladders.as_of.astimezone(LONDON).date()
+    for row in milestones:
+        due = ladders.due(row.key, row.forecast)
+        if due is None:
+            continue
+        step, not_before = due
+        activity = activities[row.activity_id]
+        la_name = directory.las[activity.la_id].name
+        cc = directory.resolve_all(activity, step.cc, on=on, milestone_owner=row.owner)
+        for person in directory.resolve_all(activity, step.to, on=on, milestone_owner=row.owner):
+            subject = reminder_subject(row.title, row.forecast, step, person, la_name)
+            drafts.append(Draft(activity, row.key, step.stage, person, cc, subject, not_before))
+    return drafts, {d.key for d in drafts}
+
+
 def queue_reminders(
     session: Session,
-    activity: Activity,
-    *,
+    *activities: Activity,
     as_of: datetime,
     calendar: WorkingDayCalendar,
     policy: Policy,
     report: QueueReport,
+    known: Known | None = None,
 ) -> None:
-    """Queue the current step of every open milestone's ladder, and cancel queued steps no longer due."""
-    rows = milestones_by_key(session, activity.id)
-    current: set[str] = set()
-    on = as_of.astimezone(LONDON).date()
-    for row in rows.values():
-        if row.status != MilestoneStatus.PLANNED or row.actual or not row.forecast:
-            continue
-        step = latest_due_step(policy.steps_for(row.key), row.forecast, as_of, calendar)
-        if step is None:
-            continue
-        day = calendar.add_working_days(row.forecast.astimezone(LONDON).date(), step.offset)
-        for person in resolve_all(session, activity, step.to, on=on, milestone_owner=row.owner):
-            current.add(idempotency_key(activity.id, row.key, step.stage, person.email))
-            rendered = render_reminder(session, activity, row, step, person)
-            queue(
-                session,
-                activity=activity,
-                milestone_key=row.key,
-                stage=step.stage,
-                person=person,
-                cc=resolve_all(session, activity, step.cc, on=on, milestone_owner=row.owner),
-                rendered=rendered,
-                not_before=send_moment(day, policy, calendar),
-                now=as_of,
-                policy=policy,
-                report=report,
-            )
-    stale = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.activity_id == activity.id,
-            OutboxMessage.status == OutboxStatus.QUEUED,
-            OutboxMessage.stage.not_in(NOT_REMINDERS),
-        )
+    """Queue the current step of every open milestone's ladder of these activities, and cancel queued
+    steps no longer due: a handful of queries however many activities."""
+    known = known or Known.load(session, list(activities))
+    by_id = {a.id: a for a in activities}
+    ladders = Ladders(as_of=as_of, calendar=calendar, policy=policy)
+    drafts, current = reminder_drafts(
+        by_id, open_milestones(session, sorted(by_id)), known.directory, ladders
     )
-    for row in stale:
-        if row.idempotency_key not in current:
-            row.status = OutboxStatus.CANCELLED
-            session.add(row)
-            report.cancelled.append(row.idempotency_key)
+    existing = existing_rows(session, sorted(by_id), current)
+    queue_drafts(session, drafts, existing=existing, known=known, now=as_of, policy=policy, report=report)
+    stale = [
+        key
+        for key, row in existing.items()
+        if row.status == OutboxStatus.QUEUED and row.stage not in NOT_REMINDERS and key not in current
+    ]
+    if stale:
+        session.execute(
+            update(OutboxMessage), [{"id": existing[k].id, "status": OutboxStatus.CANCELLED} for k in stale]
+        )
+        report.cancelled.extend(stale)
+
+
+def reminder_subject(title: str, forecast: datetime, step: Step, person: Person, la: str) -> str:
+    if step.stage == "due":
+        subject = f"Due today: {title} – {la}"
+    elif step.offset < 0:
+        subject = f"Reminder: {title} due {emails.govuk_when(forecast.astimezone(LONDON))} – {la}"
+    elif person.la_facing:
+        subject = f"Overdue: {title} – {la}"
+    else:
+        subject = f"Overdue by {step.offset} working days: {title} – {la}"
+    return emails.header_safe(subject)
 
 
 def render_reminder(
@@ -80,20 +153,25 @@ def render_reminder(
         "stage": step.stage,
         "days": abs(step.offset),
     }
-    la = context["la"].name
-    if step.stage == "due":
-        subject = f"Due today: {milestone.title} – {la}"
-    elif step.offset < 0:
-        subject = f"Reminder: {milestone.title} due {emails.govuk_when(milestone.forecast)} – {la}"
-    elif person.la_facing:
-        subject = f"Overdue: {milestone.title} – {la}"
-    else:
-        subject = f"Overdue by {step.offset} working days: {milestone.title} – {la}"
     return emails.render(
         "reminder",
-        subject,
+        reminder_subject(milestone.title, milestone.forecast, step, person, context["la"].name),
         context,
-        key_dates=[(f"{milestone.title} ({la})", milestone.forecast)],
+        key_dates=[(f"{milestone.title} ({context['la'].name})", milestone.forecast)],
         uid_prefix=f"activity{activity.id}-{row.key}",
         now=milestone.forecast,
     )
+
+
+def render_queued(session: Session, message: OutboxMessage, policy: Policy) -> emails.Rendered:
+    """The body of a queued reminder, rendered when it is sent: its step from the policy, its milestone
+    and activity as they are now, its recipient as queued."""
+    activity = session.get(Activity, message.activity_id)
+    row = session.exec(
+        select(Milestone).where(Milestone.activity_id == activity.id, Milestone.key == message.milestone_key)
+    ).one()
+    step = next(s for s in policy.steps_for(row.key) if s.stage == message.stage)
+    person = Person(
+        message.recipient_name, message.recipient_email, message.recipient_role, message.recipient_la_facing
+    )
+    return render_reminder(session, activity, row, step, person)

@@ -15,11 +15,20 @@ from services.settings import MailTransport, get_settings
 
 
 class Transport(Protocol):
+    """Anything that sends one message; one that is also a context manager holds a connection for all
+    the messages sent inside it."""
+
     def send(self, message: EmailMessage) -> None:
         """Deliver `message` or raise."""
 
 
 class SmtpTransport:
+    """An SMTP server. Used as a context manager it holds one connection for many messages (opened at
+    the first, renewed every MESSAGES_PER_CONNECTION and after any failure); otherwise each message has
+    a conversation of its own."""
+
+    MESSAGES_PER_CONNECTION = 100  # under the per-connection limits mail servers commonly set
+
     def __init__(
         self,
         *,
@@ -33,14 +42,51 @@ class SmtpTransport:
     ) -> None:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.starttls, self.ssl_context, self.timeout = starttls, ssl_context, timeout
+        self._held: smtplib.SMTP | None = None
+        self._holding, self._carried = False, 0
 
-    def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.starttls:
                 smtp.starttls(context=self.ssl_context or ssl.create_default_context())
             if self.user:
                 smtp.login(self.user, self.password)
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage) -> None:
+        if not self._holding:
+            with self._connect() as smtp:
+                smtp.send_message(message)
+            return
+        if self._held is None or self._carried >= self.MESSAGES_PER_CONNECTION:
+            self._release()
+            self._held, self._carried = self._connect(), 0
+        try:
+            self._held.send_message(message)
+        except BaseException:
+            self._release()
+            raise
+        self._carried += 1
+
+    def _release(self) -> None:
+        if self._held is not None:
+            try:
+                self._held.quit()
+            except (smtplib.SMTPException, OSError):
+                self._held.close()
+        self._held = None
+
+    def __enter__(self) -> SmtpTransport:
+        self._holding = True
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._holding = False
+        self._release()
 
 
 class DirectoryTransport:

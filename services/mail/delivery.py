@@ -11,9 +11,11 @@ import hashlib
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
 
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
@@ -48,28 +50,36 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), LONGEST_BACKOFF)
 
 
-def _address(name: str, email: str) -> Address:
-    local, _, domain = email.partition("@")
-    return Address(display_name=emails.header_safe(name), username=local, domain=domain)
+def _header(text: str) -> str | Header:
+    text = emails.header_safe(text)
+    return text if text.isascii() else Header(text, "utf-8")
 
 
-def build_message(row: OutboxMessage) -> EmailMessage:
-    message = EmailMessage()
+def _part(content: str, subtype: str) -> MIMEText:
+    return MIMEText(content, subtype, "utf-8")
+
+
+def build_message(row: OutboxMessage) -> Message:
+    """The email as MIME parts built directly (a third of the cost of `EmailMessage`'s header parsing,
+    which dominated the sender): text and HTML alternatives, and the calendar file if there is one."""
+    body = MIMEMultipart(
+        "alternative", _subparts=[_part(row.body_text, "plain"), _part(row.body_html, "html")]
+    )
+    message = body
+    if row.ics:
+        message = MIMEMultipart("mixed", _subparts=[body])
+        calendar = _part(row.ics, "calendar")
+        calendar.add_header("Content-Disposition", "attachment", filename="key-dates.ics")
+        message.attach(calendar)
     message["From"] = get_settings().mail_from
-    message["To"] = _address(row.recipient_name, row.recipient_email)
+    message["To"] = formataddr((emails.header_safe(row.recipient_name), row.recipient_email), "utf-8")
     if row.cc:
-        message["Cc"] = [_address("", email) for email in row.cc]
-    message["Subject"] = emails.header_safe(row.subject)
+        message["Cc"] = ", ".join(row.cc)
+    message["Subject"] = _header(row.subject)
     message["Date"] = format_datetime(row.not_before)
     message["Message-ID"] = (
         f"<{hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]}@ilacs-orchestrator>"
     )
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
-    if row.ics:
-        message.add_attachment(
-            row.ics.encode(), maintype="text", subtype="calendar", filename="key-dates.ics"
-        )
     return message
 
 

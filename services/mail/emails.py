@@ -20,6 +20,8 @@ from calendars import LONDON
 
 def header_safe(text: str) -> str:
     """One line, no control characters: what may go into an email header."""
+    if text.isprintable():
+        return " ".join(text.split())
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
@@ -80,9 +82,16 @@ def render(
     `key_dates` when there are any."""
     text = _environment(html=False).get_template(f"{template}.j2").render(format="text", **context)
     html = _environment(html=True).get_template(f"{template}.j2").render(format="html", **context)
-    ics = calendar_file(key_dates, uid_prefix=uid_prefix, stamp=now) if key_dates else None
+    ics = _calendar_once(tuple(key_dates), uid_prefix, now) if key_dates else None
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     return Rendered(subject=header_safe(subject), text=text, html=html, ics=ics)
+
+
+@lru_cache(maxsize=4096)
+def _calendar_once(key_dates: tuple[tuple[str, datetime], ...], uid_prefix: str, stamp: datetime) -> str:
+    """`calendar_file`, built once per activity and version of its dates: every recipient of every
+    reminder about the same dates gets the same file (the sender asks for it thousands of times)."""
+    return calendar_file(list(key_dates), uid_prefix=uid_prefix, stamp=stamp)
 
 
 def calendar_file(key_dates: list[tuple[str, datetime]], *, uid_prefix: str, stamp: datetime) -> str:

@@ -9,7 +9,7 @@ sent (`render_queued`), from the row and the milestone as they are then.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -38,8 +38,9 @@ class OpenMilestone:
     forecast: datetime
 
 
-def open_milestones(session: Session, activity_ids: list[int]) -> list[OpenMilestone]:
-    """One query: the planned milestones of these activities with a forecast and no actual."""
+def open_milestones(session: Session, activity_ids: list[int], *, before: datetime) -> list[OpenMilestone]:
+    """One query: the planned milestones of these activities with a forecast before `before` and no
+    actual."""
     query = (
         select(Milestone.activity_id, Milestone.key, Milestone.title, Milestone.owner, Milestone.forecast)
         .where(
@@ -47,6 +48,7 @@ def open_milestones(session: Session, activity_ids: list[int]) -> list[OpenMiles
             Milestone.status == MilestoneStatus.PLANNED,
             Milestone.actual.is_(None),
             Milestone.forecast.is_not(None),
+            Milestone.forecast < before,
         )
         .order_by(Milestone.activity_id, Milestone.position)
     )
@@ -59,13 +61,24 @@ class Ladders:
 
     def __init__(self, *, as_of: datetime, calendar: WorkingDayCalendar, policy: Policy) -> None:
         self.as_of, self.calendar, self.policy = as_of, calendar, policy
-        self._due: dict[tuple[str, date], tuple[Step, datetime] | None] = {}
+        self._due: dict[tuple[str, datetime], tuple[Step, datetime] | None] = {}
+
+    def horizon(self) -> datetime:
+        """No milestone due after this has a step due by `as_of`: the longest notice any ladder gives,
+        in working days from today, and a week to spare for forecasts on days off."""
+        ladders = [steps for _, _, steps in self.policy.ladders.values()] + list(
+            self.policy.overrides.values()
+        )
+        notice = max((-s.offset for steps in ladders for s in steps), default=0)
+        today = self.as_of.astimezone(LONDON).date()
+        last = self.calendar.add_working_days(today, max(notice, 0)) + timedelta(days=7)
+        return datetime.combine(last, time(0), tzinfo=LONDON)
 
     def due(self, key: str, forecast: datetime) -> tuple[Step, datetime] | None:
         """The newest step of milestone `key`'s ladder due by `as_of`, and the moment it leaves."""
-        forecast_day = forecast.astimezone(LONDON).date()
-        found = self._due.get((key, forecast_day), self)
+        found = self._due.get((key, forecast), self)
         if found is self:
+            forecast_day = forecast.astimezone(LONDON).date()
             step = latest_due_step(self.policy.steps_for(key), forecast, self.as_of, self.calendar)
             found = step and (
                 step,
@@ -73,7 +86,7 @@ class Ladders:
                     self.calendar.add_working_days(forecast_day, step.offset), self.policy, self.calendar
                 ),
             )
-            self._due[(key, forecast_day)] = found
+            self._due[(key, forecast)] = found
         return found
 
 
@@ -114,9 +127,8 @@ def queue_reminders(
     known = known or Known.load(session, list(activities))
     by_id = {a.id: a for a in activities}
     ladders = Ladders(as_of=as_of, calendar=calendar, policy=policy)
-    drafts, current = reminder_drafts(
-        by_id, open_milestones(session, sorted(by_id)), known.directory, ladders
-    )
+    milestones = open_milestones(session, sorted(by_id), before=ladders.horizon())
+    drafts, current = reminder_drafts(by_id, milestones, known.directory, ladders)
     existing = existing_rows(session, sorted(by_id), current)
     queue_drafts(session, drafts, existing=existing, known=known, now=as_of, policy=policy, report=report)
     stale = [

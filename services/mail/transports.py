@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Protocol
 
@@ -18,7 +20,7 @@ class Transport(Protocol):
     """Anything that sends one message; one that is also a context manager holds a connection for all
     the messages sent inside it."""
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Deliver `message` or raise."""
 
 
@@ -57,7 +59,7 @@ class SmtpTransport:
             raise
         return smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         if not self._holding:
             with self._connect() as smtp:
                 smtp.send_message(message)
@@ -95,7 +97,7 @@ class DirectoryTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = message["Message-ID"].strip("<>").split("@")[0]
         partial = self.directory / f".{name}.eml.partial"
@@ -113,13 +115,17 @@ class NotifyTransport:
         self.client = NotificationsAPIClient(api_key, **kwargs)
         self.template_id = template_id
 
-    def send(self, message: EmailMessage) -> None:
-        body = message.get_body(("plain",))
+    def send(self, message: Message) -> None:
+        plain = next((p for p in message.walk() if p.get_content_type() == "text/plain"), None)
+        body = plain.get_payload(decode=True).decode(plain.get_content_charset() or "utf-8") if plain else ""
         self.client.send_email_notification(
-            email_address=message["To"].addresses[0].addr_spec,
+            email_address=getaddresses([str(message["To"])])[0][1],
             template_id=self.template_id,
-            personalisation={"subject": str(message["Subject"]), "body": body.get_content() if body else ""},
-            reference=message["Message-ID"],
+            personalisation={
+                "subject": str(make_header(decode_header(str(message["Subject"])))),
+                "body": body,
+            },
+            reference=str(message["Message-ID"]),
         )
 
 

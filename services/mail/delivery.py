@@ -7,11 +7,11 @@ is marked failed and business support told again: nothing is dropped silently.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -50,9 +50,22 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), LONGEST_BACKOFF)
 
 
-def _header(text: str) -> str | Header:
+def _header(text: str) -> str:
+    """`text` as RFC 2047 encoded words when it is not ASCII (each at most 75 characters), written
+    here because `email.header.Header` spent more time choosing an encoding than the rest of the
+    message cost."""
     text = emails.header_safe(text)
-    return text if text.isascii() else Header(text, "utf-8")
+    if text.isascii():
+        return text
+    words, word = [], b""
+    for ch in text:
+        raw = ch.encode()
+        if len(word) + len(raw) > 45:  # 45 bytes make 60 base64 characters
+            words.append(word)
+            word = b""
+        word += raw
+    words.append(word)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
 
 
 def _part(content: str, subtype: str) -> MIMEText:
@@ -77,9 +90,10 @@ def build_message(row: OutboxMessage) -> Message:
         message["Cc"] = ", ".join(row.cc)
     message["Subject"] = _header(row.subject)
     message["Date"] = format_datetime(row.not_before)
-    message["Message-ID"] = (
-        f"<{hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]}@ilacs-orchestrator>"
-    )
+    digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]
+    message["Message-ID"] = f"<{digest}@ilacs-orchestrator>"
+    for part in {body, message}:  # '.' is not base64's, so no body line can be a boundary
+        part.set_boundary(f"ilacs.{digest}.{part.get_content_subtype()}")
     return message
 
 

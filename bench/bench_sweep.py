@@ -42,7 +42,7 @@ from services.store.database import transaction  # noqa: E402
 TEMPLATES = 150  # one per current LA (two at one LA would clash)
 TYPES = ("standard-inspection", "short-inspection", "focused-visit", "monitoring-visit")
 FIRST_ONSITE = date(2025, 1, 13)
-AS_OF = datetime(2025, 2, 3, 7, 0, tzinfo=LONDON)  # a Monday; the first activities are weeks overdue
+AS_OF = datetime(2025, 3, 3, 7, 0, tzinfo=LONDON)  # a Monday: about seven steps due per activity
 FLOOR_SQL = """
 SELECT m.activity_id, m.key, m.title, m.owner, m.forecast FROM milestone m
 JOIN activity a ON a.id = m.activity_id
@@ -58,33 +58,61 @@ def _free_port() -> int:
 
 def build(url: str, activities: int) -> None:
     """TEMPLATES activities through the services, then copies of them up to `activities`."""
-    from services.store.reference_data import import_contacts, import_staff
-    from services.tracking import lifecycle
-
-    calendar = england_calendar()
     engine = open_store(url)
+    las = _people(engine)
+    _schedule(engine, las)
+    _copy(engine, activities)
+    engine.dispose()
+
+
+def _people(engine) -> list[str]:
+    """A DCS and a link person for every current LA, lead inspectors, and each region's staff."""
+    from services.store.reference_data import import_contacts, import_staff
+
     with transaction(engine) as session:
         las = list(session.scalars(select(LocalAuthority.ons_code).where(LocalAuthority.status == "current")))
         regions = sorted(set(session.scalars(select(LocalAuthority.ofsted_region))))
         lines = ["la_code,role,name,email,valid_from"]
         for i, code in enumerate(las):
-            lines += [f"{code},dcs,Director {i},dcs{i}@la{i}.example.org,2024-01-01",
-                      f"{code},link_person,Link {i},link{i}@la{i}.example.org,2024-01-01"]
+            lines += [
+                f"{code},dcs,Director {i},dcs{i}@la{i}.example.org,2024-01-01",
+                f"{code},link_person,Link {i},link{i}@la{i}.example.org,2024-01-01",
+            ]
         import_contacts(session, "\n".join(lines) + "\n", source="bench")
         staff = ["name,role,email,ofsted_region"]
         staff += [f"Lead {i},lead_inspector,lead{i}@ofsted.example.org," for i in range(40)]
         for j, region in enumerate(regions):
-            staff += [f"Senior {j},senior_hmi,shmi{j}@ofsted.example.org,\"{region}\"",
-                      f"Regional {j},regional_director,rd{j}@ofsted.example.org,\"{region}\"",
-                      f"Support {j},business_support,bs{j}@ofsted.example.org,\"{region}\""]
+            staff += [
+                f'Senior {j},senior_hmi,shmi{j}@ofsted.example.org,"{region}"',
+                f'Regional {j},regional_director,rd{j}@ofsted.example.org,"{region}"',
+                f'Support {j},business_support,bs{j}@ofsted.example.org,"{region}"',
+            ]
         staff += ["Quinn Quality,qa_manager,qa@ofsted.example.org,"]
         import_staff(session, "\n".join(staff) + "\n", source="bench")
+    return las
+
+
+def _schedule(engine, las: list[str]) -> None:
+    from services.tracking import lifecycle
+
+    calendar = england_calendar()
     for i in range(TEMPLATES):
         onsite = calendar.add_working_days(FIRST_ONSITE, (i * 3) % 90)
         with transaction(engine) as session:
-            lifecycle.schedule(session, activity_type=TYPES[i % len(TYPES)], la_code=las[i % len(las)],
-                               onsite=onsite, lead=f"Lead {i % 40}", actor="bench",
-                               now=datetime(2024, 12, 2, 9, tzinfo=LONDON), calendar=calendar)
+            lifecycle.schedule(
+                session,
+                activity_type=TYPES[i % len(TYPES)],
+                la_code=las[i % len(las)],
+                onsite=onsite,
+                lead=f"Lead {i % 40}",
+                actor="bench",
+                now=datetime(2024, 12, 2, 9, tzinfo=LONDON),
+                calendar=calendar,
+            )
+
+
+def _copy(engine, activities: int) -> None:
+    """The scheduled activities and their milestones copied, new ids, up to `activities`."""
     with engine.begin() as connection:
         base = [dict(r._mapping) for r in connection.execute(select(Activity.__table__))]
         milestones = [dict(r._mapping) for r in connection.execute(select(Milestone.__table__))]
@@ -108,7 +136,6 @@ def build(url: str, activities: int) -> None:
         if engine.dialect.name == "postgresql":
             for table in ("activity", "milestone"):
                 connection.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
-    engine.dispose()
 
 
 def _times(action) -> tuple[float, float, object]:
@@ -128,13 +155,16 @@ def phase_sweep(url: str) -> dict:
         with engine.connect() as connection:
             rows = connection.exec_driver_sql(FLOOR_SQL).fetchall()
             rows += connection.exec_driver_sql("SELECT la_id, role, name, email FROM la_contact").fetchall()
-            rows += connection.exec_driver_sql("SELECT idempotency_key, status FROM outbox_message").fetchall()
+            rows += connection.exec_driver_sql(
+                "SELECT idempotency_key, status FROM outbox_message"
+            ).fetchall()
             return len(rows)
 
     floor_wall, floor_cpu, _ = _times(floor)
     first = _times(lambda: sweep_in_batches(engine, as_of=AS_OF, calendar=calendar, policy=policy))
-    repeat = _times(lambda: sweep_in_batches(engine, as_of=AS_OF + timedelta(minutes=5), calendar=calendar,
-                                             policy=policy))
+    repeat = _times(
+        lambda: sweep_in_batches(engine, as_of=AS_OF + timedelta(minutes=5), calendar=calendar, policy=policy)
+    )
     return {
         "floor": [floor_wall, floor_cpu],
         "first": [first[0], first[1], len(first[2].queued), len(first[2].dropped)],
@@ -150,18 +180,32 @@ def phase_send(url: str, count: int, port: int) -> dict:
 
     engine = open_store(url)
     with engine.begin() as connection:
-        keep = connection.execute(select(OutboxMessage.id).order_by(OutboxMessage.id).limit(count)).scalars().all()
-        connection.execute(update(OutboxMessage).where(OutboxMessage.id.not_in(keep))
-                           .values(not_before=datetime(2099, 1, 1, tzinfo=LONDON)))
+        keep = (
+            connection.execute(select(OutboxMessage.id).order_by(OutboxMessage.id).limit(count))
+            .scalars()
+            .all()
+        )
+        connection.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.not_in(keep))
+            .values(not_before=datetime(2099, 1, 1, tzinfo=LONDON))
+        )
     transport = SmtpTransport(host="127.0.0.1", port=port, starttls=False)
-    wall, cpu, report = _times(lambda: deliver_due(engine, now=AS_OF + timedelta(hours=1), transport=transport,
-                                                    policy=shipped_policy()))
-    return {"send": [wall, cpu, len(report.sent), len(report.failed)],
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    wall, cpu, report = _times(
+        lambda: deliver_due(
+            engine, now=AS_OF + timedelta(hours=1), transport=transport, policy=shipped_policy()
+        )
+    )
+    return {
+        "send": [wall, cpu, len(report.sent), len(report.failed)],
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _phase(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", *args], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", *args], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -178,21 +222,38 @@ def run(backend: str, activities: int, send: int) -> None:
         built = time.perf_counter() - started
         swept = _phase("sweep", url)
         port = _free_port()
-        sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                                 "-c", "aiosmtpd.handlers.Sink"])
+        sink = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{port}",
+                "-c",
+                "aiosmtpd.handlers.Sink",
+            ]
+        )
         stack.callback(sink.terminate)
         time.sleep(1.5)
         sent = _phase("send", url, str(send), str(port))
     floor = swept["floor"][0]
     print(f"{backend}: {activities} activities (built in {built:.0f} s)")
     print(f"  floor (raw SQL, same rows)  {floor:7.2f} s wall")
-    print(f"  sweep, first                {swept['first'][0]:7.2f} s wall {swept['first'][1]:7.2f} s CPU"
-          f"  {swept['first'][2]} queued, {swept['first'][3]} dropped  x{swept['first'][0] / floor:.0f} floor")
-    print(f"  sweep, repeat               {swept['repeat'][0]:7.2f} s wall {swept['repeat'][1]:7.2f} s CPU"
-          f"  {swept['repeat'][2]} queued  x{swept['repeat'][0] / floor:.0f} floor")
+    print(
+        f"  sweep, first                {swept['first'][0]:7.2f} s wall {swept['first'][1]:7.2f} s CPU"
+        f"  {swept['first'][2]} queued, {swept['first'][3]} dropped  x{swept['first'][0] / floor:.0f} floor"
+    )
+    print(
+        f"  sweep, repeat               {swept['repeat'][0]:7.2f} s wall {swept['repeat'][1]:7.2f} s CPU"
+        f"  {swept['repeat'][2]} queued  x{swept['repeat'][0] / floor:.0f} floor"
+    )
     print(f"  sweep peak RSS              {swept['rss_mb']:7.0f} MB")
     wall, cpu, count, failed = sent["send"]
-    print(f"  send {count} ({failed} failed)     {wall:7.2f} s wall {cpu:7.2f} s CPU  {count / wall:.0f} messages/s")
+    print(
+        f"  send {count} ({failed} failed)     {wall:7.2f} s wall {cpu:7.2f} s CPU"
+        f"  {count / wall:.0f} messages/s ({count / cpu:.0f} per CPU second)"
+    )
     print(f"  sender peak RSS             {sent['rss_mb']:7.0f} MB")
 
 

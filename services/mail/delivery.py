@@ -51,7 +51,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _header(text: str) -> str:
-    """`text` as RFC 2047 encoded words when it is not ASCII (each at most 75 characters), written
+    """`text` as RFC 2047 encoded words when it is not ASCII (each short enough to follow "Subject: " on
+    one line, or a parser reads a leading space), written
     here because `email.header.Header` spent more time choosing an encoding than the rest of the
     message cost."""
     text = emails.header_safe(text)
@@ -60,7 +61,7 @@ def _header(text: str) -> str:
     words, word = [], b""
     for ch in text:
         raw = ch.encode()
-        if len(word) + len(raw) > 45:  # 45 bytes make 60 base64 characters
+        if len(word) + len(raw) > 36:  # 48 base64 characters: after "Subject: ", within 78
             words.append(word)
             word = b""
         word += raw

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import String, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -65,7 +66,7 @@ class Draft:
     rendered: emails.Rendered | None = None
     embargoed: bool = False
 
-    @property
+    @cached_property
     def key(self) -> str:
         return idempotency_key(
             self.activity.id if self.activity else 0, self.milestone_key, self.stage, self.person.email
@@ -103,33 +104,59 @@ class Known:
 
 
 class Existing(NamedTuple):
-    """The columns of a queued or sent row that queueing compares."""
+    """The columns of a queued or sent row that queueing compares (after `id` and `stage`, in the order
+    `queue_drafts` writes them)."""
 
     id: int
-    status: OutboxStatus
-    not_before: datetime
-    subject: str
+    stage: str
     recipient_name: str
     recipient_role: str
     recipient_la_facing: bool
     cc: list[str]
+    subject: str
     embargoed: bool
-    stage: str
+    not_before: datetime
+    status: OutboxStatus
+
+
+class DecodeOnce:
+    """A column read as stored (`type_coerce(column, String)`) and decoded by its own type once per
+    distinct stored value: thousands of rows share a forecast, a send time or a list of copies."""
+
+    def __init__(self, column, session: Session) -> None:
+        self.column = type_coerce(column, String)
+        dialect = session.get_bind().dialect
+        self._process = column.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda v: v)
+        self._seen: dict = {}
+
+    def __call__(self, raw):
+        if raw not in self._seen:
+            self._seen[raw] = self._process(raw)
+        return self._seen[raw]
 
 
 def existing_rows(session: Session, activity_ids: list[int], keys: set[str]) -> dict[str, Existing]:
-    """The rows still queued for these activities, and any row under one of `keys`, by key."""
-    columns = [OutboxMessage.idempotency_key, *(getattr(OutboxMessage, name) for name in Existing._fields)]
-    queries = [
-        select(*columns).where(OutboxMessage.idempotency_key.in_(chunk)) for chunk in _chunks(sorted(keys))
-    ]
+    """The rows still queued for these activities, then any other row under one of `keys`, by key: plain
+    rows (no ORM objects), each distinct list of copies and send time decoded once."""
+    cc, not_before = DecodeOnce(OutboxMessage.cc, session), DecodeOnce(OutboxMessage.not_before, session)
+    decoders = {"cc": cc, "not_before": not_before}
+    columns = [decoders[n].column if n in decoders else getattr(OutboxMessage, n) for n in Existing._fields]
+    connection, found = session.connection(), {}
+
+    def read(query) -> None:
+        for key, *values in connection.execute(query):
+            values[5], values[8] = cc(values[5]), not_before(values[8])
+            found[key] = Existing(*values)
+
     if activity_ids:
-        queries.append(
-            select(*columns).where(
+        read(
+            select(OutboxMessage.idempotency_key, *columns).where(
                 OutboxMessage.activity_id.in_(activity_ids), OutboxMessage.status == OutboxStatus.QUEUED
             )
         )
-    return {key: Existing(*values) for query in queries for key, *values in session.exec(query)}
+    for chunk in _chunks(sorted(keys - found.keys())):
+        read(select(OutboxMessage.idempotency_key, *columns).where(OutboxMessage.idempotency_key.in_(chunk)))
+    return found
 
 
 def _chunks(items: list, size: int = KEYS_PER_QUERY) -> list[list]:
@@ -202,7 +229,7 @@ def queue_drafts(
             or row.subject != draft.subject
         ):
             report.queued.append(key)
-        if rendered is not None or any(getattr(row, name) != value for name, value in values.items()):
+        if rendered is not None or row[2:] != tuple(values.values()):
             updates.append(values | _bodies(rendered) | {"id": row.id})
     if inserts:
         insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert

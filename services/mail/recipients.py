@@ -46,6 +46,7 @@ class Directory:
     staff: list[StaffMember]  # by id
     _emails: dict[int, set[str]] = field(default_factory=dict)
     _staff_found: dict[tuple, Person | None] = field(default_factory=dict)
+    _people: dict[tuple, list[Person]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, la_ids: Iterable[int]) -> Directory:
@@ -111,9 +112,13 @@ class Directory:
     def resolve_all(
         self, activity: Activity, roles: tuple[str, ...], *, on: date, milestone_owner: str = ""
     ) -> list[Person]:
-        """The people holding `roles`, each once, in the order of `roles`; roles nobody holds are skipped."""
-        found = [self.resolve(activity, r, on=on, milestone_owner=milestone_owner) for r in roles]
-        return [p for p in dict.fromkeys(found) if p is not None]
+        """The people holding `roles`, each once, in the order of `roles`; roles nobody holds are skipped.
+        Kept by what the answer depends on (the LA, the lead inspector, the day), for the next activity."""
+        asked = (activity.la_id, activity.lead_inspector, roles, on, milestone_owner)
+        if asked not in self._people:
+            found = [self.resolve(activity, r, on=on, milestone_owner=milestone_owner) for r in roles]
+            self._people[asked] = [p for p in dict.fromkeys(found) if p is not None]
+        return list(self._people[asked])
 
 
 def resolve(

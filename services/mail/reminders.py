@@ -20,7 +20,7 @@ from models.reminders import Policy, Step, latest_due_step, send_moment
 from models.states import MilestoneStatus, OutboxStatus
 from services.mail import emails
 from services.mail.context import activity_context
-from services.mail.outbox import Draft, Known, QueueReport, existing_rows, queue_drafts
+from services.mail.outbox import DecodeOnce, Draft, Known, QueueReport, existing_rows, queue_drafts
 from services.mail.recipients import Directory, Person
 from services.reports.queries import as_milestone_date
 
@@ -41,8 +41,9 @@ class OpenMilestone:
 def open_milestones(session: Session, activity_ids: list[int], *, before: datetime) -> list[OpenMilestone]:
     """One query: the planned milestones of these activities with a forecast before `before` and no
     actual."""
+    forecast = DecodeOnce(Milestone.forecast, session)
     query = (
-        select(Milestone.activity_id, Milestone.key, Milestone.title, Milestone.owner, Milestone.forecast)
+        select(Milestone.activity_id, Milestone.key, Milestone.title, Milestone.owner, forecast.column)
         .where(
             Milestone.activity_id.in_(activity_ids),
             Milestone.status == MilestoneStatus.PLANNED,
@@ -52,7 +53,7 @@ def open_milestones(session: Session, activity_ids: list[int], *, before: dateti
         )
         .order_by(Milestone.activity_id, Milestone.position)
     )
-    return [OpenMilestone(*row) for row in session.exec(query)]
+    return [OpenMilestone(*row[:4], forecast(row[4])) for row in session.connection().execute(query)]
 
 
 class Ladders:
@@ -62,6 +63,7 @@ class Ladders:
     def __init__(self, *, as_of: datetime, calendar: WorkingDayCalendar, policy: Policy) -> None:
         self.as_of, self.calendar, self.policy = as_of, calendar, policy
         self._due: dict[tuple[str, datetime], tuple[Step, datetime] | None] = {}
+        self._steps: dict[str, tuple[Step, ...]] = {}
 
     def horizon(self) -> datetime:
         """No milestone due after this has a step due by `as_of`: the longest notice any ladder gives,
@@ -79,7 +81,9 @@ class Ladders:
         found = self._due.get((key, forecast), self)
         if found is self:
             forecast_day = forecast.astimezone(LONDON).date()
-            step = latest_due_step(self.policy.steps_for(key), forecast, self.as_of, self.calendar)
+            if key not in self._steps:
+                self._steps[key] = self.policy.steps_for(key)
+            step = latest_due_step(self._steps[key], forecast, self.as_of, self.calendar)
             found = step and (
                 step,
                 send_moment(
@@ -121,12 +125,14 @@ def queue_reminders(
     policy: Policy,
     report: QueueReport,
     known: Known | None = None,
+    ladders: Ladders | None = None,
 ) -> None:
     """Queue the current step of every open milestone's ladder of these activities, and cancel queued
-    steps no longer due: a handful of queries however many activities."""
+    steps no longer due: a handful of queries however many activities. (The sweep passes the same
+    `ladders` to every batch.)"""
     known = known or Known.load(session, list(activities))
     by_id = {a.id: a for a in activities}
-    ladders = Ladders(as_of=as_of, calendar=calendar, policy=policy)
+    ladders = ladders or Ladders(as_of=as_of, calendar=calendar, policy=policy)
     milestones = open_milestones(session, sorted(by_id), before=ladders.horizon())
     drafts, current = reminder_drafts(by_id, milestones, known.directory, ladders)
     existing = existing_rows(session, sorted(by_id), current)

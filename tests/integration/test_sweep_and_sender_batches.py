@@ -69,11 +69,11 @@ def test_a_sweep_killed_between_batches_keeps_what_it_committed_and_resumes(
     batches = []
     real_batch = sweep_module._sweep_batch
 
-    def dies_on_the_second_batch(session, ids, **kwargs):
+    def dies_on_the_second_batch(session, ids, *, ladders):
         batches.append(ids)
         if len(batches) == 2:
             raise KeyboardInterrupt  # killed while the second batch is in hand
-        return real_batch(session, ids, **kwargs)
+        return real_batch(session, ids, ladders=ladders)
 
     monkeypatch.setattr(sweep_module, "_sweep_batch", dies_on_the_second_batch)
     with pytest.raises(KeyboardInterrupt):

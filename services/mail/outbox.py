@@ -130,6 +130,8 @@ class DecodeOnce:
         self._seen: dict = {}
 
     def __call__(self, raw):
+        if isinstance(raw, list | dict):  # JSON the driver decoded already (psycopg): final, unhashable
+            return raw
         if raw not in self._seen:
             self._seen[raw] = self._process(raw)
         return self._seen[raw]

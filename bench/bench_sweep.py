@@ -239,7 +239,7 @@ def run(backend: str, activities: int, send: int) -> None:
         sent = _phase("send", url, str(send), str(port))
     floor = swept["floor"][0]
     print(f"{backend}: {activities} activities (built in {built:.0f} s)")
-    print(f"  floor (raw SQL, same rows)  {floor:7.2f} s wall")
+    print(f"  floor (raw SQL, same rows)  {floor:7.2f} s wall {swept['floor'][1]:7.2f} s CPU")
     print(
         f"  sweep, first                {swept['first'][0]:7.2f} s wall {swept['first'][1]:7.2f} s CPU"
         f"  {swept['first'][2]} queued, {swept['first'][3]} dropped  x{swept['first'][0] / floor:.0f} floor"

@@ -141,13 +141,14 @@ def existing_rows(session: Session, activity_ids: list[int], keys: set[str]) -> 
     """The rows still queued for these activities, then any other row under one of `keys`, by key: plain
     rows (no ORM objects), each distinct list of copies and send time decoded once."""
     cc, not_before = DecodeOnce(OutboxMessage.cc, session), DecodeOnce(OutboxMessage.not_before, session)
-    decoders = {"cc": cc, "not_before": not_before}
+    status = DecodeOnce(OutboxMessage.status, session)
+    decoders = {"cc": cc, "not_before": not_before, "status": status}
     columns = [decoders[n].column if n in decoders else getattr(OutboxMessage, n) for n in Existing._fields]
     connection, found = session.connection(), {}
 
     def read(query) -> None:
         for key, *values in connection.execute(query):
-            values[5], values[8] = cc(values[5]), not_before(values[8])
+            values[5], values[8], values[9] = cc(values[5]), not_before(values[8]), status(values[9])
             found[key] = Existing(*values)
 
     if activity_ids:

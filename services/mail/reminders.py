@@ -102,6 +102,7 @@ def reminder_drafts(
 ) -> tuple[list[Draft], set[str]]:
     """The current step of every open milestone, as drafts (not rendered), and their keys."""
     drafts: list[Draft] = []
+    subjects: dict[tuple, str] = {}  # many milestones share a title, a day and an LA
     on = ladders.as_of.astimezone(LONDON).date()
     for row in milestones:
         due = ladders.due(row.key, row.forecast)
@@ -112,7 +113,10 @@ def reminder_drafts(
         la_name = directory.las[activity.la_id].name
         cc = directory.resolve_all(activity, step.cc, on=on, milestone_owner=row.owner)
         for person in directory.resolve_all(activity, step.to, on=on, milestone_owner=row.owner):
-            subject = reminder_subject(row.title, row.forecast, step, person, la_name)
+            asked = (row.title, row.forecast, step, person.la_facing, la_name)
+            if asked not in subjects:
+                subjects[asked] = reminder_subject(row.title, row.forecast, step, person, la_name)
+            subject = subjects[asked]
             drafts.append(Draft(activity, row.key, step.stage, person, cc, subject, not_before))
     return drafts, {d.key for d in drafts}
 

@@ -69,9 +69,8 @@ def queue_letters(
         not_before = outside_quiet_hours(actual, policy, calendar)
         row = existing.get(idempotency_key(activity.id, key, "letter", dcs.email))
         if not known.verdict(activity, dcs, policy).admitted or (row and row.status in SENT_OR_SENDING):
-            drafts.append(
-                Draft(activity, key, "letter", dcs, cc, "", not_before)
-            )  # dropped or sent: left alone
+            # not rendered: `queue_drafts` reports it dropped, or leaves it alone as sent
+            drafts.append(Draft(activity, key, "letter", dcs, cc, "", not_before))
             continue
         letter = policy.letters[key]
         rows = milestones_by_key(session, activity.id)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
-
-from models.records import Activity, Contact, Milestone
+from models.records import Activity
 from models.reminders import Policy
 from models.templates import template_for_edition
 from services.mail.recipients import Person
@@ -29,39 +27,12 @@ def notification_key(activity: Activity) -> str:
     return template_for_edition(activity.activity_type, activity.edition).notification_key
 
 
-def notified(session: Session, activity: Activity) -> bool:
-    """True once the activity's notification milestone has an actual."""
-    row = session.exec(
-        select(Milestone).where(
-            Milestone.activity_id == activity.id, Milestone.key == notification_key(activity)
-        )
-    ).first()
-    return bool(row and row.actual)
-
-
-def admit(session: Session, activity: Activity | None, person: Person, policy: Policy) -> Verdict:
-    """May `person` be sent an email about `activity` now? (None: internal mail about many activities.)"""
-    if not person.la_facing or activity is None:
-        return verdict(activity, person, policy, notified=False, la_emails=set())
-    la_emails = set(
-        session.exec(
-            select(Contact.email).where(Contact.la_id == activity.la_id, Contact.email == person.email)
-        )
-    )
-    return verdict(
-        activity,
-        person,
-        policy,
-        notified=activity.activity_type in policy.short_notice and notified(session, activity),
-        la_emails=la_emails,
-    )
-
-
 def verdict(
     activity: Activity | None, person: Person, policy: Policy, *, notified: bool, la_emails: set[str]
 ) -> Verdict:
-    """`admit` over facts already loaded: whether the notification is recorded, and the emails of the
-    activity's LA's contacts (the daily sweep loads both for every activity in a few queries)."""
+    """May `person` be sent an email about `activity` now? (None: internal mail about many activities.)
+    Judged on facts the caller loaded (`outbox.Known`, for many activities in a few queries): whether
+    the notification is recorded, and the emails of the activity's LA's contacts."""
     if not person.la_facing:
         return Verdict(admitted=True)
     if activity is None:

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session, select
 
 from calendars import LONDON, england_calendar
-from models.records import Activity, LocalAuthority, Milestone, OutboxMessage
+from models.records import Activity, Contact, LocalAuthority, Milestone, OutboxMessage
 from models.reminders import latest_due_step, send_moment, shipped_policy
 from models.reminders import outside_quiet_hours as quiet_hours_rule
 from models.states import ActivityStatus, MilestoneStatus, OutboxStatus
@@ -69,10 +69,20 @@ ACTIVITIES = [  # type, LA, lead, working days after the first day to be on site
 SKIPPED = {"case_information", "draft_report"}  # never recorded: their ladders run to the end
 
 
+def oracle_admit(session, activity, person) -> gate.Verdict:
+    """The gate with its facts looked up per email, as they were."""
+    key = gate.notification_key(activity)
+    row = session.exec(
+        select(Milestone).where(Milestone.activity_id == activity.id, Milestone.key == key)
+    ).first()
+    emails = set(session.exec(select(Contact.email).where(Contact.la_id == activity.la_id)))
+    return gate.verdict(activity, person, POLICY, notified=bool(row and row.actual), la_emails=emails)
+
+
 def oracle_queue(session, activity, key, stage, person, cc, subject, not_before, now, report, *, body=""):
     """The per-message `queue` as it was: a gate check, a look-up by key, a row written."""
     ikey = idempotency_key(activity.id, key, stage, person.email)
-    verdict = gate.admit(session, activity, person, POLICY)
+    verdict = oracle_admit(session, activity, person)
     if not verdict.admitted:
         report.dropped.append(f"{ikey} ({verdict.reason})")
         return
@@ -80,7 +90,7 @@ def oracle_queue(session, activity, key, stage, person, cc, subject, not_before,
     if row is not None and row.status in SENT_OR_SENDING:
         return
     admitted = [
-        p.email for p in cc if p.email != person.email and gate.admit(session, activity, p, POLICY).admitted
+        p.email for p in cc if p.email != person.email and oracle_admit(session, activity, p).admitted
     ]
     row = row or OutboxMessage(
         idempotency_key=ikey,

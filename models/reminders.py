@@ -9,7 +9,7 @@ import fnmatch
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from calendars import LONDON, WorkingDayCalendar
@@ -24,7 +24,7 @@ class Step:
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def stage(self) -> str:
         """A stable name: before-20, due, overdue+1, overdue+3 ..."""
         if self.offset < 0:

@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from models.reminders import shipped_policy
 from services.mail import digest
 from services.mail.delivery import deliver_due
-from services.mail.sweep import sweep
+from services.mail.sweep import sweep_in_batches
 from services.mail.transports import transport_from_settings
 from services.settings import calendar_in_force
 from services.store import open_store
@@ -19,9 +19,11 @@ from services.store.database import transaction
 
 @task(name="queue-due-messages", cache_policy=NO_CACHE)
 def queue_due_messages(as_of: datetime) -> dict:
-    """The sweep: every reminder and letter due by `as_of`, queued once."""
-    with transaction(open_store()) as session:
-        report = sweep(session, as_of=as_of, calendar=calendar_in_force(), policy=shipped_policy())
+    """The sweep: every reminder and letter due by `as_of`, queued once, committed a batch of
+    activities at a time (a run killed part-way resumes where it stopped)."""
+    report = sweep_in_batches(
+        open_store(), as_of=as_of, calendar=calendar_in_force(), policy=shipped_policy()
+    )
     return {"queued": len(report.queued), "cancelled": len(report.cancelled), "dropped": len(report.dropped)}
 
 

@@ -31,14 +31,12 @@ def register(sub) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from models.reminders import shipped_policy
-    from services.mail.sweep import sweep
+    from services.mail.sweep import sweep_in_batches
     from services.store import open_store
-    from services.store.database import transaction
 
-    with transaction(open_store()) as session:
-        report = sweep(
-            session, as_of=now_or_as_of(args), calendar=calendar_in_force(), policy=shipped_policy()
-        )
+    report = sweep_in_batches(
+        open_store(), as_of=now_or_as_of(args), calendar=calendar_in_force(), policy=shipped_policy()
+    )
     print(f"queued {len(report.queued)}, cancelled {len(report.cancelled)}, dropped {len(report.dropped)}")
     for line in report.dropped:
         print(f"  dropped {line}")

@@ -7,23 +7,27 @@ is marked failed and business support told again: nothing is dropped silently.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import default as default_policy
-from email.utils import format_datetime
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 
 from sqlalchemy import Engine, or_
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from models.records import Activity, OutboxMessage
 from models.reminders import Policy
 from models.states import OutboxStatus
-from services.mail import emails, gate
-from services.mail.outbox import QueueReport, queue
+from services.mail import emails
+from services.mail.outbox import Known, QueueReport, queue
 from services.mail.recipients import Person, resolve
+from services.mail.reminders import render_queued
 from services.mail.transports import Transport
 from services.settings import get_settings
 from services.store.database import transaction
@@ -32,6 +36,7 @@ ESCALATE_AFTER = 3
 MAX_ATTEMPTS = 12
 FIRST_BACKOFF = timedelta(minutes=5)
 LONGEST_BACKOFF = timedelta(hours=4)
+BATCH = 200  # messages loaded together
 
 
 @dataclass
@@ -46,35 +51,57 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), LONGEST_BACKOFF)
 
 
-def _address(name: str, email: str) -> Address:
-    local, _, domain = email.partition("@")
-    return Address(display_name=emails.header_safe(name), username=local, domain=domain)
+def _header(text: str) -> str:
+    """`text` as RFC 2047 encoded words when it is not ASCII (each short enough to follow "Subject: " on
+    one line, or a parser reads a leading space), written
+    here because `email.header.Header` spent more time choosing an encoding than the rest of the
+    message cost."""
+    text = emails.header_safe(text)
+    if text.isascii():
+        return text
+    words, word = [], b""
+    for ch in text:
+        raw = ch.encode()
+        if len(word) + len(raw) > 36:  # 48 base64 characters: after "Subject: ", within 78
+            words.append(word)
+            word = b""
+        word += raw
+    words.append(word)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
 
 
-# Headers are written with lines up to RFC 5322's 998 characters: folding at 78 puts a subject with an
-# apostrophe on the line after "Subject:", which some mail programs show as an empty subject. The
-# bodies are encoded (quoted-printable, 78 characters a line) before this policy is set.
-HEADERS = default_policy.clone(max_line_length=998)
+# Headers are written with lines up to RFC 5322's 998 characters: a subject folded at 78 is shown
+# cut short by some mail programs. The bodies are already encoded (base64, 76 characters a line).
+HEADERS = compat32.clone(max_line_length=998)
 
 
-def build_message(row: OutboxMessage, *, sent_at: datetime) -> EmailMessage:
-    """The email of `row`, dated when it is sent (RFC 5322 §3.6.1), not when it was decided."""
-    message = EmailMessage()
-    message["From"] = get_settings().mail_from
-    message["To"] = _address(row.recipient_name, row.recipient_email)
-    if row.cc:
-        message["Cc"] = [_address("", email) for email in row.cc]
-    message["Subject"] = emails.header_safe(row.subject)
-    message["Date"] = format_datetime(sent_at)
-    message["Message-ID"] = (
-        f"<{hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]}@ilacs-orchestrator>"
+def _part(content: str, subtype: str) -> MIMEText:
+    return MIMEText(content, subtype, "utf-8")
+
+
+def build_message(row: OutboxMessage, *, sent_at: datetime) -> Message:
+    """The email of `row`, dated when it is sent (RFC 5322 §3.6.1): text and HTML alternatives, and the
+    calendar file if there is one, as MIME parts built directly (a third of the cost of `EmailMessage`'s
+    header parsing, which dominated the sender)."""
+    body = MIMEMultipart(
+        "alternative", _subparts=[_part(row.body_text, "plain"), _part(row.body_html, "html")]
     )
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
+    message = body
     if row.ics:
-        message.add_attachment(
-            row.ics.encode(), maintype="text", subtype="calendar", filename="key-dates.ics"
-        )
+        message = MIMEMultipart("mixed", _subparts=[body])
+        calendar = _part(row.ics, "calendar")
+        calendar.add_header("Content-Disposition", "attachment", filename="key-dates.ics")
+        message.attach(calendar)
+    message["From"] = get_settings().mail_from
+    message["To"] = formataddr((emails.header_safe(row.recipient_name), row.recipient_email), "utf-8")
+    if row.cc:
+        message["Cc"] = ", ".join(row.cc)
+    message["Subject"] = _header(row.subject)
+    message["Date"] = format_datetime(sent_at)
+    digest = hashlib.sha256(row.idempotency_key.encode()).hexdigest()[:32]
+    message["Message-ID"] = f"<{digest}@ilacs-orchestrator>"
+    for part in {body, message}:  # '.' is not base64's, so no body line can be a boundary
+        part.set_boundary(f"ilacs.{digest}.{part.get_content_subtype()}")
     message.policy = HEADERS
     return message
 
@@ -89,32 +116,73 @@ def _due_ids(engine: Engine, now: datetime) -> list[int]:
         return list(session.exec(query.order_by(OutboxMessage.not_before, OutboxMessage.id)))
 
 
-def deliver_due(engine: Engine, *, now: datetime, transport: Transport, policy: Policy) -> DeliveryReport:
-    """Send every message due by `now` (and any left `sending` by a sender that died)."""
+def deliver_due(
+    engine: Engine, *, now: datetime, transport: Transport, policy: Policy, batch: int = BATCH
+) -> DeliveryReport:
+    """Send every message due by `now` (and any left `sending` by a sender that died), over one
+    connection when the transport holds one (`SmtpTransport` as a context manager)."""
     report = DeliveryReport()
-    for message_id in _due_ids(engine, now):
-        with transaction(engine) as session:
-            row = session.get(OutboxMessage, message_id)
-            activity = session.get(Activity, row.activity_id) if row.activity_id else None
-            person = Person(
-                row.recipient_name, row.recipient_email, row.recipient_role, row.recipient_la_facing
+    ids = _due_ids(engine, now)
+    held = transport if isinstance(transport, AbstractContextManager) else nullcontext()
+    with held:
+        for start in range(0, len(ids), batch):
+            _deliver_batch(
+                engine, ids[start : start + batch], now=now, transport=transport, policy=policy, report=report
             )
-            if activity and not gate.admit(session, activity, person, policy).admitted:
-                row.status = OutboxStatus.CANCELLED
-                report.cancelled.append(row.idempotency_key)
-                continue
-            row.status = OutboxStatus.SENDING
-            message = build_message(row, sent_at=now)
-        try:
-            transport.send(message)
-        except Exception as exc:  # any delivery failure is retried, then escalated: never dropped
-            _failed(engine, message_id, exc, now=now, policy=policy, report=report)
-            continue
-        with transaction(engine) as session:
-            row = session.get(OutboxMessage, message_id)
-            row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
-            report.sent.append(row.idempotency_key)
     return report
+
+
+def _deliver_batch(
+    engine: Engine,
+    ids: list[int],
+    *,
+    now: datetime,
+    transport: Transport,
+    policy: Policy,
+    report: DeliveryReport,
+) -> None:
+    """A batch loaded in a few queries; then each message marked `sending` (with its body, rendered now
+    if it was queued unrendered) in the same commit that marks the one before it `sent`, so that a
+    sender killed at any point has at most one message accepted by SMTP and not marked sent."""
+    with Session(engine, expire_on_commit=False) as session:
+        rows = list(
+            session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .order_by(OutboxMessage.not_before, OutboxMessage.id)
+            )
+        )
+        activity_ids = sorted({r.activity_id for r in rows if r.activity_id})
+        activities = {a.id: a for a in session.exec(select(Activity).where(Activity.id.in_(activity_ids)))}
+        known = Known.load(session, list(activities.values()))
+        sent: OutboxMessage | None = None
+        try:
+            for row in rows:
+                activity = activities.get(row.activity_id)
+                person = Person(
+                    row.recipient_name, row.recipient_email, row.recipient_role, row.recipient_la_facing
+                )
+                if activity and not known.verdict(activity, person, policy).admitted:
+                    row.status = OutboxStatus.CANCELLED
+                    report.cancelled.append(row.idempotency_key)
+                    continue
+                if not row.body_text:
+                    rendered = render_queued(session, row, policy)
+                    row.body_text, row.body_html, row.ics = rendered.text, rendered.html, rendered.ics
+                row.status = OutboxStatus.SENDING
+                session.commit()  # this one `sending`, the one before `sent`, together
+                sent = None
+                try:
+                    transport.send(build_message(row, sent_at=now))
+                except Exception as exc:  # any delivery failure is retried, then escalated: never dropped
+                    _failed(engine, row.id, exc, now=now, policy=policy, report=report)
+                    continue
+                row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
+                report.sent.append(row.idempotency_key)
+                sent = row
+        finally:
+            if sent is not None or session.dirty:
+                session.commit()
 
 
 def _failed(

@@ -19,6 +19,8 @@ from calendars import LONDON
 
 def header_safe(text: str) -> str:
     """One line, no control characters: what may go into an email header."""
+    if text.isprintable():
+        return " ".join(text.split())
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 

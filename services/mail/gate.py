@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
-
-from models.records import Activity, Contact, Milestone
+from models.records import Activity
 from models.reminders import Policy
 from models.templates import template_for_edition
 from services.mail.recipients import Person
@@ -25,27 +23,23 @@ class Verdict:
     reason: str = ""
 
 
-def notified(session: Session, activity: Activity) -> bool:
-    """True once the activity's notification milestone has an actual."""
-    key = template_for_edition(activity.activity_type, activity.edition).notification_key
-    row = session.exec(
-        select(Milestone).where(Milestone.activity_id == activity.id, Milestone.key == key)
-    ).first()
-    return bool(row and row.actual)
+def notification_key(activity: Activity) -> str:
+    return template_for_edition(activity.activity_type, activity.edition).notification_key
 
 
-def admit(session: Session, activity: Activity | None, person: Person, policy: Policy) -> Verdict:
-    """May `person` be sent an email about `activity` now? (None: internal mail about many activities.)"""
+def verdict(
+    activity: Activity | None, person: Person, policy: Policy, *, notified: bool, la_emails: set[str]
+) -> Verdict:
+    """May `person` be sent an email about `activity` now? (None: internal mail about many activities.)
+    Judged on facts the caller loaded (`outbox.Known`, for many activities in a few queries): whether
+    the notification is recorded, and the emails of the activity's LA's contacts."""
     if not person.la_facing:
         return Verdict(admitted=True)
     if activity is None:
         return Verdict(admitted=False, reason="mail about several activities goes to Ofsted's staff only")
-    if activity.activity_type in policy.short_notice and not notified(session, activity):
+    if activity.activity_type in policy.short_notice and not notified:
         return Verdict(admitted=False, reason="confidential: the notification is not recorded yet")
-    own_contact = session.exec(
-        select(Contact.id).where(Contact.la_id == activity.la_id, Contact.email == person.email)
-    ).first()
-    if own_contact is None:
+    if person.email not in la_emails:
         return Verdict(admitted=False, reason=f"{person.email} is not a contact of this activity's LA")
     return Verdict(admitted=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, FurtherInformationRequest, Milestone
@@ -15,7 +15,16 @@ from models.reminders import Policy, outside_quiet_hours
 from models.states import MilestoneStatus
 from services.mail import calendar_files, emails, gate
 from services.mail.context import activity_context, milestones_by_key, open_forecast
-from services.mail.outbox import QueueReport, queue
+from services.mail.outbox import (
+    SENT_OR_SENDING,
+    Draft,
+    Known,
+    QueueReport,
+    existing_rows,
+    idempotency_key,
+    queue,
+    queue_drafts,
+)
 from services.mail.recipients import Person, resolve, resolve_all
 
 NO_DCS = "no DCS, senior manager or chief executive on record"
@@ -23,39 +32,54 @@ NO_DCS = "no DCS, senior manager or chief executive on record"
 
 def queue_letters(
     session: Session,
-    activity: Activity,
-    *,
+    *activities: Activity,
     now: datetime,
     calendar: WorkingDayCalendar,
     policy: Policy,
     report: QueueReport,
+    known: Known | None = None,
 ) -> None:
-    """A letter to the DCS (link person copied) for each recorded milestone the policy writes about."""
-    rows = milestones_by_key(session, activity.id)
-    for key, letter in policy.letters.items():
-        row = rows.get(key)
-        if row is None or row.actual is None:
-            continue
-        on = row.actual.astimezone(LONDON).date()
-        dcs = resolve(session, activity, "dcs", on=on)
+    """A letter to the DCS (link person copied) for each recorded milestone the policy writes about.
+    Only a letter not yet sent is rendered: the sweep looks at every activity every day."""
+    known = known or Known.load(session, list(activities))
+    by_id = {a.id: a for a in activities}
+    recorded = session.exec(
+        select(Milestone.activity_id, Milestone.key, Milestone.actual)
+        .where(
+            Milestone.activity_id.in_(sorted(by_id)),
+            Milestone.key.in_(sorted(policy.letters)),
+            Milestone.actual.is_not(None),
+        )
+        .order_by(Milestone.activity_id, Milestone.position)
+    ).all()
+    addressed = []
+    for activity_id, key, actual in recorded:
+        activity = by_id[activity_id]
+        on = actual.astimezone(LONDON).date()
+        dcs = known.directory.resolve(activity, "dcs", on=on)
         if dcs is None:
             report.dropped.append(f"{activity.id}:{key}:letter ({NO_DCS})")
             continue
+        addressed.append((activity, key, actual, dcs, on))
+    keys = {idempotency_key(a.id, key, "letter", dcs.email) for a, key, _, dcs, _ in addressed}
+    existing = existing_rows(session, [], keys)
+    drafts = []
+    for activity, key, actual, dcs, on in addressed:
+        cc = known.directory.resolve_all(activity, ("link_person",), on=on)
+        not_before = outside_quiet_hours(actual, policy, calendar)
+        row = existing.get(idempotency_key(activity.id, key, "letter", dcs.email))
+        if not known.verdict(activity, dcs, policy).admitted or (row and row.status in SENT_OR_SENDING):
+            # not rendered: `queue_drafts` reports it dropped, or leaves it alone as sent
+            drafts.append(Draft(activity, key, "letter", dcs, cc, "", not_before))
+            continue
+        letter = policy.letters[key]
+        rows = milestones_by_key(session, activity.id)
         rendered, publication = render_letter(session, activity, rows, letter.template, dcs)
-        queue(
-            session,
-            activity=activity,
-            milestone_key=key,
-            stage="letter",
-            person=dcs,
-            cc=resolve_all(session, activity, ("link_person",), on=on),
-            rendered=rendered,
-            not_before=outside_quiet_hours(row.actual, policy, calendar),
-            now=now,
-            policy=policy,
-            report=report,
-            embargoed=letter.embargoed and publication is not None,
+        embargoed = letter.embargoed and publication is not None
+        drafts.append(
+            Draft(activity, key, "letter", dcs, cc, rendered.subject, not_before, rendered, embargoed)
         )
+    queue_drafts(session, drafts, existing=existing, known=known, now=now, policy=policy, report=report)
 
 
 def _dated(*pairs: tuple[str, datetime | None]) -> list[tuple[str, datetime]]:

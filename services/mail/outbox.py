@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
 
+from sqlalchemy import String, type_coerce, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from models.records import Activity, OutboxMessage
+from models.records import Activity, Milestone, OutboxMessage
 from models.reminders import Policy
 from models.states import OutboxStatus
 from services.mail import emails, gate
-from services.mail.recipients import Person
+from services.mail.recipients import Directory, Person
 from services.store import audit
 from services.tracking.events import MailQueued
 
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 SENT_OR_SENDING = (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.FAILED)
 RESENDABLE = (OutboxStatus.FAILED, OutboxStatus.CANCELLED)
+KEYS_PER_QUERY = 2000  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
 
 
 class NotResendable(ValueError):
@@ -46,8 +51,203 @@ def idempotency_key(activity_id: int, milestone_key: str, stage: str, email: str
     return f"{activity_id}:{milestone_key}:{stage}:{email.lower()}"
 
 
-def _existing(session: Session, key: str) -> OutboxMessage | None:
-    return session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first()
+@dataclass(frozen=True)
+class Draft:
+    """An email decided on, not yet queued. `rendered` is None for a reminder: its body is rendered
+    once, when it is sent (delivery.py), so that the daily sweep renders nothing."""
+
+    activity: Activity | None
+    milestone_key: str
+    stage: str
+    person: Person
+    cc: list[Person]
+    subject: str
+    not_before: datetime
+    rendered: emails.Rendered | None = None
+    embargoed: bool = False
+
+    @cached_property
+    def key(self) -> str:
+        return idempotency_key(
+            self.activity.id if self.activity else 0, self.milestone_key, self.stage, self.person.email
+        )
+
+
+@dataclass
+class Known:
+    """What queueing needs to know about the activities in hand, loaded once for all of them: who holds
+    each role, and what the gate asks (whose notification is recorded, who is a contact of which LA)."""
+
+    directory: Directory
+    notified: set[int]  # activities whose notification is recorded
+
+    @classmethod
+    def load(cls, session: Session, activities: list[Activity]) -> Known:
+        """Four queries, however many activities."""
+        by_id = {a.id: a for a in activities}
+        keys = sorted({gate.notification_key(a) for a in activities})
+        query = select(Milestone.activity_id, Milestone.key).where(
+            Milestone.activity_id.in_(sorted(by_id)), Milestone.key.in_(keys), Milestone.actual.is_not(None)
+        )
+        recorded = session.exec(query) if activities else []
+        notified = {i for i, key in recorded if key == gate.notification_key(by_id[i])}
+        return cls(Directory.load(session, [a.la_id for a in activities]), notified)
+
+    def verdict(self, activity: Activity | None, person: Person, policy: Policy) -> gate.Verdict:
+        return gate.verdict(
+            activity,
+            person,
+            policy,
+            notified=activity is not None and activity.id in self.notified,
+            la_emails=self.directory.contact_emails(activity.la_id) if activity else set(),
+        )
+
+
+class Existing(NamedTuple):
+    """The columns of a queued or sent row that queueing compares (after `id` and `stage`, in the order
+    `queue_drafts` writes them)."""
+
+    id: int
+    stage: str
+    recipient_name: str
+    recipient_role: str
+    recipient_la_facing: bool
+    cc: list[str]
+    subject: str
+    embargoed: bool
+    not_before: datetime
+    status: OutboxStatus
+
+
+class DecodeOnce:
+    """A column read as stored (`type_coerce(column, String)`) and decoded by its own type once per
+    distinct stored value: thousands of rows share a forecast, a send time or a list of copies."""
+
+    def __init__(self, column, session: Session) -> None:
+        self.column = type_coerce(column, String)
+        dialect = session.get_bind().dialect
+        self._process = column.type.dialect_impl(dialect).result_processor(dialect, None) or (lambda v: v)
+        self._seen: dict = {}
+
+    def __call__(self, raw):
+        if isinstance(raw, list | dict):  # JSON the driver decoded already (psycopg): final, unhashable
+            return raw
+        if raw not in self._seen:
+            self._seen[raw] = self._process(raw)
+        return self._seen[raw]
+
+
+def existing_rows(session: Session, activity_ids: list[int], keys: set[str]) -> dict[str, Existing]:
+    """The rows still queued for these activities, then any other row under one of `keys`, by key: plain
+    rows (no ORM objects), each distinct list of copies and send time decoded once."""
+    cc, not_before = DecodeOnce(OutboxMessage.cc, session), DecodeOnce(OutboxMessage.not_before, session)
+    status = DecodeOnce(OutboxMessage.status, session)
+    decoders = {"cc": cc, "not_before": not_before, "status": status}
+    columns = [decoders[n].column if n in decoders else getattr(OutboxMessage, n) for n in Existing._fields]
+    connection, found = session.connection(), {}
+
+    def read(query) -> None:
+        for key, *values in connection.execute(query):
+            values[5], values[8], values[9] = cc(values[5]), not_before(values[8]), status(values[9])
+            found[key] = Existing(*values)
+
+    if activity_ids:
+        read(
+            select(OutboxMessage.idempotency_key, *columns).where(
+                OutboxMessage.activity_id.in_(activity_ids), OutboxMessage.status == OutboxStatus.QUEUED
+            )
+        )
+    for chunk in _chunks(sorted(keys - found.keys())):
+        read(select(OutboxMessage.idempotency_key, *columns).where(OutboxMessage.idempotency_key.in_(chunk)))
+    return found
+
+
+def _chunks(items: list, size: int = KEYS_PER_QUERY) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def queue_drafts(
+    session: Session,
+    drafts: list[Draft],
+    *,
+    existing: dict[str, Existing],
+    known: Known,
+    now: datetime,
+    policy: Policy,
+    report: QueueReport,
+) -> None:
+    """Queue each draft through the gate. A key already sent is left alone (never twice); a key queued
+    or cancelled before is brought up to date; new keys are inserted together, skipping any key a
+    concurrent pass inserted first."""
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    for draft in drafts:
+        key = draft.key
+        verdict = known.verdict(draft.activity, draft.person, policy)
+        if not verdict.admitted:
+            report.dropped.append(f"{key} ({verdict.reason})")
+            continue
+        row = existing.get(key)
+        if row is not None and row.status in SENT_OR_SENDING:
+            continue
+        person = draft.person
+        values = {
+            "recipient_name": person.name,
+            "recipient_role": person.role,
+            "recipient_la_facing": person.la_facing,
+            "cc": [
+                p.email
+                for p in draft.cc
+                if p.email != person.email and known.verdict(draft.activity, p, policy).admitted
+            ],
+            "subject": draft.subject,
+            "embargoed": draft.embargoed,
+            "not_before": draft.not_before,
+            "status": OutboxStatus.QUEUED,
+        }
+        rendered = draft.rendered
+        if row is None:
+            inserts.append(
+                values
+                | _bodies(rendered)
+                | {
+                    "idempotency_key": key,
+                    "activity_id": draft.activity.id if draft.activity else None,
+                    "milestone_key": draft.milestone_key,
+                    "stage": draft.stage,
+                    "recipient_email": person.email,
+                    "created_at": now,
+                    "attempts": 0,
+                    "next_attempt_at": None,
+                    "last_error": "",
+                    "escalated": False,
+                    "sent_at": None,
+                }
+            )
+            report.queued.append(key)
+            continue
+        if (
+            row.status != OutboxStatus.QUEUED
+            or row.not_before != draft.not_before
+            or row.subject != draft.subject
+        ):
+            report.queued.append(key)
+        if rendered is not None or row[2:] != tuple(values.values()):
+            updates.append(values | _bodies(rendered) | {"id": row.id})
+    if inserts:
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        for chunk in _chunks(inserts):
+            session.execute(statement, chunk)
+    if updates:
+        session.execute(update(OutboxMessage), updates)
+
+
+def _bodies(rendered: emails.Rendered | None) -> dict:
+    """The stored bodies: the rendered email, or empty for one rendered when it is sent."""
+    if rendered is None:
+        return {"body_text": "", "body_html": "", "ics": None}
+    return {"body_text": rendered.text, "body_html": rendered.html, "ics": rendered.ics}
 
 
 def queue(
@@ -65,47 +265,20 @@ def queue(
     report: QueueReport,
     embargoed: bool = False,
 ) -> None:
-    """Queue one email through the gate. A key already sent is left alone (never twice); a key queued
-    or cancelled before is brought up to date. `activity` is None for internal mail about many (digests)."""
-    key = idempotency_key(activity.id if activity else 0, milestone_key, stage, person.email)
-    verdict = gate.admit(session, activity, person, policy)
-    if not verdict.admitted:
-        report.dropped.append(f"{key} ({verdict.reason})")
-        return
-    row = _existing(session, key)
-    if row is not None and row.status in SENT_OR_SENDING:
-        return
-    admitted_cc = [
-        p.email for p in cc if p.email != person.email and gate.admit(session, activity, p, policy).admitted
-    ]
-    subject = rendered.subject
-    row = row or OutboxMessage(
-        idempotency_key=key,
-        activity_id=activity.id if activity else None,
-        milestone_key=milestone_key,
-        stage=stage,
-        recipient_email=person.email,
-        recipient_name="",
-        recipient_role="",
-        subject="",
-        body_text="",
-        body_html="",
-        created_at=now,
-        not_before=not_before,
+    """Queue one email (`queue_drafts` for one). `activity` is None for internal mail about many (digests)."""
+    draft = Draft(
+        activity, milestone_key, stage, person, cc, rendered.subject, not_before, rendered, embargoed
     )
-    changed = (
-        row.id is None
-        or row.status != OutboxStatus.QUEUED
-        or row.not_before != not_before
-        or row.subject != subject
+    session.flush()  # rows added earlier in this transaction count as existing
+    queue_drafts(
+        session,
+        [draft],
+        existing=existing_rows(session, [], {draft.key}),
+        known=Known.load(session, [activity] if activity else []),
+        now=now,
+        policy=policy,
+        report=report,
     )
-    row.recipient_name, row.recipient_role, row.cc = person.name, person.role, admitted_cc
-    row.recipient_la_facing = person.la_facing
-    row.subject, row.body_text, row.body_html, row.ics = subject, rendered.text, rendered.html, rendered.ics
-    row.embargoed, row.not_before, row.status = embargoed, not_before, OutboxStatus.QUEUED
-    session.add(row)
-    if changed:
-        report.queued.append(key)
 
 
 def resend(uow: UnitOfWork, message_id: int, *, by: str, now: datetime) -> OutboxMessage:

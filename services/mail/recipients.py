@@ -1,15 +1,18 @@
 """Who an email about an activity goes to: the LA's contacts and Ofsted's staff, by role.
 
 Only the activity's own LA's contacts are ever looked up, so no LA receives anything about another
-LA's activity.
+LA's activity. The rules work over a `Directory` of rows loaded in a few queries, so that the daily
+sweep resolves every recipient of every activity without a query per message.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
 from models.records import Activity, Contact, LocalAuthority, StaffMember
 
@@ -34,54 +37,103 @@ class Person:
     la_facing: bool  # a local authority's contact, not Ofsted's staff
 
 
-def _contact(session: Session, la_id: int, role: str, on: date) -> Person | None:
-    query = (
-        select(Contact)
-        .where(Contact.la_id == la_id, Contact.role == role, Contact.valid_from <= on)
-        .where(or_(Contact.valid_to.is_(None), Contact.valid_to >= on))
-        .order_by(Contact.valid_from.desc(), Contact.id)
-    )
-    found = session.exec(query).first()
-    return Person(found.name, found.email, role, la_facing=True) if found else None
+@dataclass
+class Directory:
+    """The LAs, their contacts and Ofsted's staff, as loaded for the activities in hand."""
 
+    las: dict[int, LocalAuthority]
+    contacts: dict[int, list[Contact]]  # by LA id, newest first
+    staff: list[StaffMember]  # by id
+    _emails: dict[int, set[str]] = field(default_factory=dict)
+    _staff_found: dict[tuple, Person | None] = field(default_factory=dict)
+    _people: dict[tuple, list[Person]] = field(default_factory=dict)
 
-def _staff(session: Session, role: str, region: str | None, name: str | None = None) -> Person | None:
-    query = (
-        select(StaffMember).where(StaffMember.name == name)
-        if name
-        else select(StaffMember).where(StaffMember.role == role)
-    )
-    if not name and role in REGIONAL_ROLES:
-        query = query.where(or_(StaffMember.ofsted_region == region, StaffMember.ofsted_region.is_(None)))
-        query = query.order_by(StaffMember.ofsted_region.is_(None), StaffMember.name)
-    found = session.exec(query).first()
-    return Person(found.name, found.email, role, la_facing=False) if found else None
+    @classmethod
+    def load(cls, session: Session, la_ids: Iterable[int]) -> Directory:
+        """Three queries, however many activities: the LAs, their contacts and all of the staff."""
+        ids = sorted(set(la_ids))
+        las = {la.id: la for la in session.exec(select(LocalAuthority).where(LocalAuthority.id.in_(ids)))}
+        contacts: dict[int, list[Contact]] = defaultdict(list)
+        query = select(Contact).where(Contact.la_id.in_(ids)).order_by(Contact.valid_from.desc(), Contact.id)
+        for contact in session.exec(query):
+            contacts[contact.la_id].append(contact)
+        return cls(las, contacts, list(session.exec(select(StaffMember).order_by(StaffMember.id))))
+
+    def contact_emails(self, la_id: int) -> set[str]:
+        if la_id not in self._emails:
+            self._emails[la_id] = {c.email for c in self.contacts.get(la_id, ())}
+        return self._emails[la_id]
+
+    def _contact(self, la_id: int, role: str, on: date) -> Person | None:
+        found = next(
+            (
+                c
+                for c in self.contacts.get(la_id, ())
+                if c.role == role and c.valid_from <= on and (c.valid_to is None or c.valid_to >= on)
+            ),
+            None,
+        )
+        return Person(found.name, found.email, role, la_facing=True) if found else None
+
+    def _staff(self, role: str, region: str | None, name: str | None = None) -> Person | None:
+        """Kept once found: the sweep asks the same of thousands of activities."""
+        if (role, region, name) not in self._staff_found:
+            self._staff_found[(role, region, name)] = self._find_staff(role, region, name)
+        return self._staff_found[(role, region, name)]
+
+    def _find_staff(self, role: str, region: str | None, name: str | None) -> Person | None:
+        if name:
+            found = next((s for s in self.staff if s.name == name), None)
+        elif role in REGIONAL_ROLES:
+            candidates = [s for s in self.staff if s.role == role and s.ofsted_region in (region, None)]
+            found = min(candidates, key=lambda s: (s.ofsted_region is None, s.name), default=None)
+        else:
+            found = next((s for s in self.staff if s.role == role), None)
+        return Person(found.name, found.email, role, la_facing=False) if found else None
+
+    def resolve(self, activity: Activity, role: str, *, on: date, milestone_owner: str = "") -> Person | None:
+        """The person in `role` for this activity on day `on`, or None if nobody holds it.
+
+        `dcs` falls back to the most senior manager, then the chief executive [003 ¶75]; `owner` is the
+        Ofsted person answering for the milestone (its template owner).
+        """
+        if role == "owner":
+            role = OWNER_ROLES.get(milestone_owner, "lead_inspector")
+        la = self.las[activity.la_id]
+        if role == "dcs":
+            return next((p for r in DCS_FALLBACK if (p := self._contact(la.id, r, on))), None)
+        if role == "link_person":
+            return self._contact(la.id, role, on)
+        if role == "lead_inspector":
+            found = self._staff(role, la.ofsted_region, name=activity.lead_inspector)
+            return found and Person(found.name, found.email, "lead_inspector", la_facing=False)
+        return self._staff(role, la.ofsted_region)
+
+    def resolve_all(
+        self, activity: Activity, roles: tuple[str, ...], *, on: date, milestone_owner: str = ""
+    ) -> list[Person]:
+        """The people holding `roles`, each once, in the order of `roles`; roles nobody holds are skipped.
+        Kept by what the answer depends on (the LA, the lead inspector, the day), for the next activity."""
+        asked = (activity.la_id, activity.lead_inspector, roles, on, milestone_owner)
+        if asked not in self._people:
+            found = [self.resolve(activity, r, on=on, milestone_owner=milestone_owner) for r in roles]
+            self._people[asked] = [p for p in dict.fromkeys(found) if p is not None]
+        return list(self._people[asked])
 
 
 def resolve(
     session: Session, activity: Activity, role: str, *, on: date, milestone_owner: str = ""
 ) -> Person | None:
-    """The person in `role` for this activity on day `on`, or None if nobody holds it.
-
-    `dcs` falls back to the most senior manager, then the chief executive [003 ¶75]; `owner` is the
-    Ofsted person answering for the milestone (its template owner).
-    """
-    if role == "owner":
-        role = OWNER_ROLES.get(milestone_owner, "lead_inspector")
-    la = session.get(LocalAuthority, activity.la_id)
-    if role == "dcs":
-        return next((p for r in DCS_FALLBACK if (p := _contact(session, la.id, r, on))), None)
-    if role == "link_person":
-        return _contact(session, la.id, role, on)
-    if role == "lead_inspector":
-        found = _staff(session, role, la.ofsted_region, name=activity.lead_inspector)
-        return found and Person(found.name, found.email, "lead_inspector", la_facing=False)
-    return _staff(session, role, la.ofsted_region)
+    """`Directory.resolve` for one activity."""
+    return Directory.load(session, [activity.la_id]).resolve(
+        activity, role, on=on, milestone_owner=milestone_owner
+    )
 
 
 def resolve_all(
     session: Session, activity: Activity, roles: tuple[str, ...], *, on: date, milestone_owner: str = ""
 ) -> list[Person]:
-    """The people holding `roles`, each once, in the order of `roles`; roles nobody holds are skipped."""
-    found = [resolve(session, activity, r, on=on, milestone_owner=milestone_owner) for r in roles]
-    return [p for p in dict.fromkeys(found) if p is not None]
+    """`Directory.resolve_all` for one activity."""
+    return Directory.load(session, [activity.la_id]).resolve_all(
+        activity, roles, on=on, milestone_owner=milestone_owner
+    )

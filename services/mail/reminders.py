@@ -1,10 +1,17 @@
 """Reminders: for each open milestone, the current step of its ladder in the policy (before, on and
-after its forecast day), queued for the step's day; steps no longer due are cancelled."""
+after its forecast day), queued for the step's day; steps no longer due are cancelled.
+
+Worked out over plain rows for many activities at once (the daily sweep) or for one (a change staff
+made): no query per milestone or per message, and no rendering — a reminder is rendered when it is
+sent (`render_queued`), from the row and the milestone as they are then.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
@@ -12,62 +19,150 @@ from models.records import Activity, Milestone, OutboxMessage
 from models.reminders import Policy, Step, latest_due_step, send_moment
 from models.states import MilestoneStatus, OutboxStatus
 from services.mail import calendar_files, emails
-from services.mail.context import activity_context, milestones_by_key
-from services.mail.outbox import QueueReport, idempotency_key, queue
-from services.mail.recipients import Person, resolve_all
+from services.mail.context import activity_context
+from services.mail.outbox import DecodeOnce, Draft, Known, QueueReport, existing_rows, queue_drafts
+from services.mail.recipients import Directory, Person
 from services.reports.queries import as_milestone_date
 
 NOT_REMINDERS = ("letter", "dates_changed", "delivery_failing")  # stages a reminder pass leaves alone
 
 
+@dataclass(frozen=True)
+class OpenMilestone:
+    """What a reminder needs of a milestone still to be done."""
+
+    activity_id: int
+    key: str
+    title: str
+    owner: str
+    forecast: datetime
+
+
+def open_milestones(session: Session, activity_ids: list[int], *, before: datetime) -> list[OpenMilestone]:
+    """One query: the planned milestones of these activities with a forecast before `before` and no
+    actual."""
+    forecast = DecodeOnce(Milestone.forecast, session)
+    query = (
+        select(Milestone.activity_id, Milestone.key, Milestone.title, Milestone.owner, forecast.column)
+        .where(
+            Milestone.activity_id.in_(activity_ids),
+            Milestone.status == MilestoneStatus.PLANNED,
+            Milestone.actual.is_(None),
+            Milestone.forecast.is_not(None),
+            Milestone.forecast < before,
+        )
+        .order_by(Milestone.activity_id, Milestone.position)
+    )
+    return [OpenMilestone(*row[:4], forecast(row[4])) for row in session.connection().execute(query)]
+
+
+class Ladders:
+    """The due step of a ladder and when it leaves, worked out once per forecast day and kept: many
+    milestones share a day, and the sweep asks for thousands of them."""
+
+    def __init__(self, *, as_of: datetime, calendar: WorkingDayCalendar, policy: Policy) -> None:
+        self.as_of, self.calendar, self.policy = as_of, calendar, policy
+        self._due: dict[tuple[str, datetime], tuple[Step, datetime] | None] = {}
+        self._steps: dict[str, tuple[Step, ...]] = {}
+
+    def horizon(self) -> datetime:
+        """No milestone due after this has a step due by `as_of`: the longest notice any ladder gives,
+        in working days from today, and a week to spare for forecasts on days off."""
+        ladders = [steps for _, _, steps in self.policy.ladders.values()] + list(
+            self.policy.overrides.values()
+        )
+        notice = max((-s.offset for steps in ladders for s in steps), default=0)
+        today = self.as_of.astimezone(LONDON).date()
+        last = self.calendar.add_working_days(today, max(notice, 0)) + timedelta(days=7)
+        return datetime.combine(last, time(0), tzinfo=LONDON)
+
+    def due(self, key: str, forecast: datetime) -> tuple[Step, datetime] | None:
+        """The newest step of milestone `key`'s ladder due by `as_of`, and the moment it leaves."""
+        found = self._due.get((key, forecast), self)
+        if found is self:
+            forecast_day = forecast.astimezone(LONDON).date()
+            if key not in self._steps:
+                self._steps[key] = self.policy.steps_for(key)
+            step = latest_due_step(self._steps[key], forecast, self.as_of, self.calendar)
+            found = step and (
+                step,
+                send_moment(
+                    self.calendar.add_working_days(forecast_day, step.offset), self.policy, self.calendar
+                ),
+            )
+            self._due[(key, forecast)] = found
+        return found
+
+
+def reminder_drafts(
+    activities: dict[int, Activity],
+    milestones: list[OpenMilestone],
+    directory: Directory,
+    ladders: Ladders,
+) -> tuple[list[Draft], set[str]]:
+    """The current step of every open milestone, as drafts (not rendered), and their keys."""
+    drafts: list[Draft] = []
+    subjects: dict[tuple, str] = {}  # many milestones share a title, a day and an LA
+    on = ladders.as_of.astimezone(LONDON).date()
+    for row in milestones:
+        due = ladders.due(row.key, row.forecast)
+        if due is None:
+            continue
+        step, not_before = due
+        activity = activities[row.activity_id]
+        la_name = directory.las[activity.la_id].name
+        cc = directory.resolve_all(activity, step.cc, on=on, milestone_owner=row.owner)
+        for person in directory.resolve_all(activity, step.to, on=on, milestone_owner=row.owner):
+            asked = (row.title, row.forecast, step, person.la_facing, la_name)
+            if asked not in subjects:
+                subjects[asked] = reminder_subject(row.title, row.forecast, step, person, la_name)
+            subject = subjects[asked]
+            drafts.append(Draft(activity, row.key, step.stage, person, cc, subject, not_before))
+    return drafts, {d.key for d in drafts}
+
+
 def queue_reminders(
     session: Session,
-    activity: Activity,
-    *,
+    *activities: Activity,
     as_of: datetime,
     calendar: WorkingDayCalendar,
     policy: Policy,
     report: QueueReport,
+    known: Known | None = None,
+    ladders: Ladders | None = None,
 ) -> None:
-    """Queue the current step of every open milestone's ladder, and cancel queued steps no longer due."""
-    rows = milestones_by_key(session, activity.id)
-    current: set[str] = set()
-    on = as_of.astimezone(LONDON).date()
-    for row in rows.values():
-        if row.status != MilestoneStatus.PLANNED or row.actual or not row.forecast:
-            continue
-        step = latest_due_step(policy.steps_for(row.key), row.forecast, as_of, calendar)
-        if step is None:
-            continue
-        day = calendar.add_working_days(row.forecast.astimezone(LONDON).date(), step.offset)
-        for person in resolve_all(session, activity, step.to, on=on, milestone_owner=row.owner):
-            current.add(idempotency_key(activity.id, row.key, step.stage, person.email))
-            rendered = render_reminder(session, activity, row, step, person)
-            queue(
-                session,
-                activity=activity,
-                milestone_key=row.key,
-                stage=step.stage,
-                person=person,
-                cc=resolve_all(session, activity, step.cc, on=on, milestone_owner=row.owner),
-                rendered=rendered,
-                not_before=send_moment(day, policy, calendar),
-                now=as_of,
-                policy=policy,
-                report=report,
-            )
-    stale = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.activity_id == activity.id,
-            OutboxMessage.status == OutboxStatus.QUEUED,
-            OutboxMessage.stage.not_in(NOT_REMINDERS),
+    """Queue the current step of every open milestone's ladder of these activities, and cancel queued
+    steps no longer due: a handful of queries however many activities. (The sweep passes the same
+    `ladders` to every batch.)"""
+    known = known or Known.load(session, list(activities))
+    by_id = {a.id: a for a in activities}
+    ladders = ladders or Ladders(as_of=as_of, calendar=calendar, policy=policy)
+    milestones = open_milestones(session, sorted(by_id), before=ladders.horizon())
+    drafts, current = reminder_drafts(by_id, milestones, known.directory, ladders)
+    existing = existing_rows(session, sorted(by_id), current)
+    queue_drafts(session, drafts, existing=existing, known=known, now=as_of, policy=policy, report=report)
+    stale = [
+        key
+        for key, row in existing.items()
+        if row.status == OutboxStatus.QUEUED and row.stage not in NOT_REMINDERS and key not in current
+    ]
+    if stale:
+        session.execute(
+            update(OutboxMessage), [{"id": existing[k].id, "status": OutboxStatus.CANCELLED} for k in stale]
         )
-    )
-    for row in stale:
-        if row.idempotency_key not in current:
-            row.status = OutboxStatus.CANCELLED
-            session.add(row)
-            report.cancelled.append(row.idempotency_key)
+        report.cancelled.extend(stale)
+
+
+def reminder_subject(title: str, forecast: datetime, step: Step, person: Person, la: str) -> str:
+    if step.stage == "due":
+        subject = f"Due today: {title} – {la}"
+    elif step.offset < 0:
+        subject = f"Reminder: {title} due {emails.govuk_when(forecast.astimezone(LONDON))} – {la}"
+    elif person.la_facing:
+        subject = f"Overdue: {title} – {la}"
+    else:
+        subject = f"Overdue by {step.offset} working days: {title} – {la}"
+    return emails.header_safe(subject)
 
 
 def render_reminder(
@@ -80,20 +175,25 @@ def render_reminder(
         "stage": step.stage,
         "days": abs(step.offset),
     }
-    la = context["la"].name
-    if step.stage == "due":
-        subject = f"Due today: {milestone.title} – {la}"
-    elif step.offset < 0:
-        subject = f"Reminder: {milestone.title} due {emails.govuk_when(milestone.forecast)} – {la}"
-    elif person.la_facing:
-        subject = f"Overdue: {milestone.title} – {la}"
-    else:
-        subject = f"Overdue by {step.offset} working days: {milestone.title} – {la}"
     return emails.render(
         "reminder",
-        subject,
+        reminder_subject(milestone.title, milestone.forecast, step, person, context["la"].name),
         context,
         ics=calendar_files.activity_calendar(
             session, activity, for_la=person.la_facing, keys=[row.key], fieldwork=False
         ),
     )
+
+
+def render_queued(session: Session, message: OutboxMessage, policy: Policy) -> emails.Rendered:
+    """The body of a queued reminder, rendered when it is sent: its step from the policy, its milestone
+    and activity as they are now, its recipient as queued."""
+    activity = session.get(Activity, message.activity_id)
+    row = session.exec(
+        select(Milestone).where(Milestone.activity_id == activity.id, Milestone.key == message.milestone_key)
+    ).one()
+    step = next(s for s in policy.steps_for(row.key) if s.stage == message.stage)
+    person = Person(
+        message.recipient_name, message.recipient_email, message.recipient_role, message.recipient_la_facing
+    )
+    return render_reminder(session, activity, row, step, person)

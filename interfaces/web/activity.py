@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from calendars import LONDON
 from interfaces.parsing import UsageError, parse_day, parse_moment
+from interfaces.web import lists
 from interfaces.web.session import (
     RecordId,
     Refused,
@@ -16,7 +17,7 @@ from interfaces.web.session import (
     render,
     signed_in_user,
 )
-from models.records import FurtherInformationRequest, OutboxMessage, User
+from models.records import FurtherInformationRequest, Milestone, OutboxMessage, User
 from models.states import MilestoneStatus
 from models.templates import template_for_edition
 from services.access import accounts
@@ -32,6 +33,12 @@ router = APIRouter()
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _when_it_falls(m) -> tuple:
+    """Milestones by date: when it happened, else its forecast, else its target; undated ones last."""
+    moment = m.actual or m.forecast or m.target
+    return (moment is None, moment.timestamp() if moment else 0)
 
 
 def _days(found, stored) -> list[dict]:
@@ -52,9 +59,10 @@ def _days(found, stored) -> list[dict]:
     while day <= last and len(days) < 120:
         reason = calendar.non_working_reason(day)
         names = by_day.get(day, [])
+        fieldwork = found.onsite <= day <= found.fieldwork_end and reason is None
         title = (
             f"{emails.govuk_day(day)}"
-            + (f": {reason}" if reason else "")
+            + (f": {reason}" if reason else (": fieldwork" if fieldwork else ": working day"))
             + ("; " + "; ".join(names) if names else "")
         )
         days.append(
@@ -62,7 +70,7 @@ def _days(found, stored) -> list[dict]:
                 "title": title,
                 "working": reason is None,
                 "milestone": bool(names),
-                "fieldwork": found.onsite <= day <= found.fieldwork_end and reason is None,
+                "fieldwork": fieldwork,
             }
         )
         day += timedelta(days=1)
@@ -81,10 +89,22 @@ def _activity_page(
         requests = session.exec(
             select(FurtherInformationRequest).where(FurtherInformationRequest.activity_id == activity_id)
         ).all()
+        waived = set(
+            session.exec(
+                select(Milestone.key).where(
+                    Milestone.activity_id == activity_id, Milestone.waived_reason != ""
+                )
+            )
+        )
         sent = session.exec(
             select(OutboxMessage).where(OutboxMessage.activity_id == activity_id).order_by(OutboxMessage.id)
         ).all()
     template = template_for_edition(found.activity_type, found.edition)
+    now, calendar = now_in_london(), calendar_in_force()
+    by_date = sorted(stored, key=_when_it_falls)
+    urgencies = [
+        lists.milestone_urgency(m, waived=m.key in waived, now=now, calendar=calendar) for m in by_date
+    ]
     milestone_rows = [
         [
             {"text": m.title},
@@ -92,10 +112,13 @@ def _activity_page(
             {"text": emails.govuk_when(m.target) if m.target else "–"},
             {"text": emails.govuk_when(m.forecast) if m.forecast else "–"},
             {"text": emails.govuk_when(m.actual) if m.actual else ""},
-            {"text": m.status.replace("_", " ")},
+            lists.tag(u),
         ]
-        for m in stored
+        for m, u in zip(by_date, urgencies, strict=True)
     ]
+    next_one = next(
+        ((m, u) for m, u in zip(by_date, urgencies, strict=True) if m.status == MilestoneStatus.PLANNED), None
+    )
     open_items = [{"value": m.key, "text": m.title} for m in stored if m.status == MilestoneStatus.PLANNED]
     chosen = (form_values or {}).get("reason")
     reasons = [
@@ -107,8 +130,9 @@ def _activity_page(
         "activity.html",
         days=_days(found, stored),
         status=status,
-        title=template.title,
+        title=lists.activity_name(found, la),
         activity=found,
+        next_action=next_one,
         la=la,
         milestone_rows=milestone_rows,
         open_items=open_items,

@@ -6,13 +6,13 @@ import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlmodel import select
 
+from interfaces.web import lists
 from interfaces.web.session import (
     RecordId,
     Refused,
-    activity_link,
     checked_form,
     csrf_token,
     feed_token,
@@ -135,7 +135,7 @@ def programme_page(request: Request):
                 {"text": la.ofsted_region},
                 {"text": f"{a.onsite:%B %Y}"},
                 {"text": emails.govuk_day(a.onsite)},
-                {"html": activity_link(a.id, escape(la.name))},
+                {"html": lists.link_to(a, la)},
                 {"text": a.activity_type.replace("-", " ")},
             ]
         )
@@ -210,7 +210,7 @@ def local_authority_page(request: Request, code: str):
     ]
     rows = [
         [
-            {"html": activity_link(a.id, f"#{a.id}")},
+            {"html": lists.link_to(a, la)},
             {"text": a.activity_type.replace("-", " ")},
             {"text": emails.govuk_day(a.onsite)},
             {"text": a.status},
@@ -236,6 +236,9 @@ def region_calendar(request: Request, region: str, token: str = "") -> Response:
             calendar=calendar_in_force(),
             filters=queries.Filters(region=region),
         )
-    key_dates = [(f"{i.milestone.title} ({i.la.name} #{i.activity.id})", i.milestone.forecast) for i in items]
+    key_dates = [
+        (f"{i.milestone.title} ({lists.activity_name(i.activity, i.la)})", i.milestone.forecast)
+        for i in items
+    ]
     ics = emails.calendar_file(key_dates, uid_prefix=f"region-{region}", stamp=now_in_london())
     return Response(ics, media_type="text/calendar")

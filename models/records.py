@@ -291,3 +291,17 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime | None = utc_field(nullable=False)
     revoked_at: datetime | None = utc_field()
     revoked_reason: str = ""
+
+
+class Assignment(SQLModel, table=True):
+    """The officer who looks after an activity (`milestone_key` "") or one of its milestones: one each,
+    reassigned in place; the audit log keeps who had it before."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("activity_id", "milestone_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    milestone_key: str = ""
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    assigned_by: str
+    assigned_at: datetime | None = utc_field(nullable=False)

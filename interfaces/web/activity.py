@@ -17,7 +17,7 @@ from interfaces.web.session import (
     render,
     signed_in_user,
 )
-from models.records import FurtherInformationRequest, Milestone, OutboxMessage, User
+from models.records import Assignment, FurtherInformationRequest, Milestone, OutboxMessage, User
 from models.states import MilestoneStatus
 from models.templates import template_for_edition
 from services.access import accounts
@@ -25,7 +25,7 @@ from services.mail import emails
 from services.reports import queries
 from services.settings import calendar_in_force
 from services.store.database import transaction
-from services.tracking import lifecycle
+from services.tracking import assignments, lifecycle
 from services.tracking.unit_of_work import UnitOfWork
 
 router = APIRouter()
@@ -96,6 +96,12 @@ def _activity_page(
                 )
             )
         )
+        assigned = session.exec(
+            select(Assignment.milestone_key, User.name)
+            .join(User, Assignment.user_id == User.id)
+            .where(Assignment.activity_id == activity_id)
+        ).all()
+        staff = assignments.officers(session) if user.role == "business_support" else []
         sent = session.exec(
             select(OutboxMessage).where(OutboxMessage.activity_id == activity_id).order_by(OutboxMessage.id)
         ).all()
@@ -133,6 +139,11 @@ def _activity_page(
         title=lists.activity_name(found, la),
         activity=found,
         next_action=next_one,
+        assigned=_assigned_rows(assigned, stored),
+        officers=[{"value": "", "text": "Choose an officer"}]
+        + [{"value": o.username, "text": o.name} for o in staff],
+        assignable=[{"value": "", "text": "The whole activity"}]
+        + [{"value": m.key, "text": m.title} for m in stored],
         la=la,
         milestone_rows=milestone_rows,
         open_items=open_items,
@@ -161,6 +172,18 @@ def _activity_page(
             for m in sent
         ],
     )
+
+
+def _assigned_rows(assigned, stored) -> list[dict]:
+    """The summary list of who looks after the activity and which of its milestones."""
+    titles = {m.key: m.title for m in stored}
+    return [
+        {
+            "key": {"text": titles.get(key, "The whole activity") if key else "The whole activity"},
+            "value": {"text": name},
+        }
+        for key, name in sorted(assigned)
+    ]
 
 
 @router.get("/activities/{activity_id}")

@@ -204,3 +204,39 @@ def local_authorities(session: Session, *, today: date, region: str | None = Non
         )
         for la in las
     ]
+
+
+# My work ----------------------------------------------------------------------------------------------
+
+
+def assigned_to(session: Session, user_id: int, *, number: int = 1, per_page: int = PER_PAGE) -> Page:
+    """What is assigned to one officer, a page of (Assignment, Activity, LocalAuthority, MilestoneDate):
+    the milestone assigned, or for a whole activity its next open milestone (None when nothing is open).
+    Soonest on site first; cancelled and imported activities are nobody's work."""
+    from models.records import Assignment
+
+    query = (
+        select(Assignment, Activity, LocalAuthority)
+        .join(Activity, Assignment.activity_id == Activity.id)
+        .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
+        .where(Assignment.user_id == user_id, Activity.status == ActivityStatus.PLANNED)
+    )
+    page = _paged(session, query, (Activity.onsite, Activity.id, Assignment.milestone_key), number, per_page)
+    ids = [a.id for _, a, _ in page.rows]
+    by_activity: dict[int, list[Milestone]] = {}
+    for m in session.exec(
+        select(Milestone).where(Milestone.activity_id.in_(ids)).order_by(Milestone.position)
+    ):
+        by_activity.setdefault(m.activity_id, []).append(m)
+
+    def milestone(assignment, activity_id: int):
+        rows = by_activity.get(activity_id, [])
+        if assignment.milestone_key:
+            found = next((m for m in rows if m.key == assignment.milestone_key), None)
+        else:
+            open_rows = [m for m in rows if m.status == MilestoneStatus.PLANNED and (m.target or m.forecast)]
+            found = min(open_rows, key=lambda m: m.target or m.forecast, default=None)
+        return queries.as_milestone_date(found) if found else None
+
+    rows = [(s, a, la, milestone(s, a.id)) for s, a, la in page.rows]
+    return Page(rows, page.number, page.total, per_page)

@@ -254,7 +254,10 @@ async def defer(request: Request, activity_id: RecordId):
         field_errors["to"] = {"text": "Enter the new first day on site, for example 2025-01-20"}
         errors.append({"text": field_errors["to"]["text"], "href": "#to"})
     reason = str(form.get("reason", ""))
-    if to is not None:
+    if not reason:  # an empty form names both fields, not only the first
+        field_errors["reason"] = {"text": "Select why the activity is deferred"}
+        errors.append({"text": field_errors["reason"]["text"], "href": "#reason"})
+    if to is not None and reason:
         try:
             with UnitOfWork(request.app.state.engine) as uow:
                 lifecycle.defer(

@@ -203,8 +203,15 @@ def local_authority_page(request: Request, code: str):
                 f"{emails.govuk_day(d.latest)}."
             )
         lead += notes
-    lead += [
-        f"{c.role.replace('_', ' ').capitalize()}: {c.name} <{c.email}>"
+    summary = [
+        {
+            "key": {"text": c.role.replace("_", " ").capitalize()},
+            "value": {
+                "html": Markup('{}<br><a class="govuk-link" href="mailto:{}">{}</a>').format(
+                    c.name, c.email, c.email
+                )
+            },
+        }
         for c in contacts
         if c.valid_to is None or c.valid_to >= now.date()
     ]
@@ -219,7 +226,16 @@ def local_authority_page(request: Request, code: str):
         for a in history
     ]
     head = [{"text": t} for t in ("Activity", "Type", "On site", "Status", "Overall effectiveness")]
-    return render(request, "simple.html", title=la.name, head=head, rows=rows, lead=lead)
+    return render(
+        request,
+        "simple.html",
+        title=la.name,
+        head=head,
+        rows=rows,
+        lead=lead,
+        summary=summary,
+        summary_title="Contacts",
+    )
 
 
 @router.get("/regions/{region}.ics")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from calendars import LONDON, england_calendar
 from services.reports import queries, worklists
@@ -155,3 +156,36 @@ def test_pages_and_counts_are_taken_in_sql(two_activities):
     ]
     assert late.total == len(every_late) and len(late.rows) == 3
     assert [i.milestone.key for i in late.rows] == [i.milestone.key for i in every_late[:3]]
+
+
+def test_an_empty_deferral_names_both_fields_and_changes_nothing(site):
+    token = sign_in(site, "bea")
+    response = site.post("/activities/1/defer", data={"to": "", "csrf_token": token})
+    assert response.status_code == 400 and response.text.count('class="govuk-error-summary"') == 1
+    assert 'href="#to"' in response.text and 'href="#reason"' in response.text
+    assert "Select why the activity is deferred" in response.text
+    assert "Monday 9 June 2025 to Friday 20 June 2025" in site.get("/activities/1").text
+
+
+def test_a_local_authority_page_lists_its_contacts_in_a_summary_list(site, two_activities):
+    from models.records import Contact, LocalAuthority
+
+    with transaction(two_activities) as session:
+        birmingham = session.exec(select(LocalAuthority).where(LocalAuthority.ons_code == "E08000025")).one()
+        session.add(
+            Contact(
+                la_id=birmingham.id,
+                role="dcs",
+                name="Dee Director",
+                email="dcs@example.org",
+                valid_from=date(2024, 1, 1),
+            )
+        )
+    sign_in(site, "vic")
+    page = site.get("/la/E08000025").text
+    assert (
+        "govuk-summary-list__key" in page
+        and "Dee Director" in page
+        and 'href="mailto:dcs@example.org"' in page
+    )
+    assert BIRMINGHAM in page  # its history, each activity named

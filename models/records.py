@@ -305,3 +305,15 @@ class Assignment(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True)
     assigned_by: str
     assigned_at: datetime | None = utc_field(nullable=False)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """How many times a subscribable calendar's token has been regenerated: the token is derived from
+    the secret key, the feed and this number, so regenerating it ends every copy of the old link."""
+
+    __tablename__ = "calendar_feed"
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(unique=True)  # a region's name, or "inspector:USERNAME"
+    version: int = 0
+    regenerated_by: str
+    regenerated_at: datetime | None = utc_field(nullable=False)

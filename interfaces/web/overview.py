@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 from sqlmodel import select
 
@@ -15,7 +13,6 @@ from interfaces.web.session import (
     Refused,
     checked_form,
     csrf_token,
-    feed_token,
     now_in_london,
     render,
     signed_in_user,
@@ -23,7 +20,6 @@ from interfaces.web.session import (
 from models.records import AuditEntry, LocalAuthority, OutboxMessage
 from models.states import ActivityStatus
 from services.mail import emails, outbox
-from services.reports import queries
 from services.settings import calendar_in_force
 from services.store import audit
 from services.store.database import transaction
@@ -236,25 +232,3 @@ def local_authority_page(request: Request, code: str):
         summary=summary,
         summary_title="Contacts",
     )
-
-
-@router.get("/regions/{region}.ics")
-def region_calendar(request: Request, region: str, token: str = "") -> Response:
-    """A subscribable feed of a region's open milestones: the URL carries a token, not a session."""
-    expected = feed_token(request.app.state.secret_key, region)
-    if not hmac.compare_digest(token.encode(), expected.encode()):  # as bytes: any text may be typed
-        raise Refused(403, "This calendar link is not valid", "Copy the link again from the dashboard.")
-    with transaction(request.app.state.engine) as session:
-        items = queries.due(
-            session,
-            as_of=now_in_london(),
-            within=260,
-            calendar=calendar_in_force(),
-            filters=queries.Filters(region=region),
-        )
-    key_dates = [
-        (f"{i.milestone.title} ({lists.activity_name(i.activity, i.la)})", i.milestone.forecast)
-        for i in items
-    ]
-    ics = emails.calendar_file(key_dates, uid_prefix=f"region-{region}", stamp=now_in_london())
-    return Response(ics, media_type="text/calendar")

@@ -29,11 +29,6 @@ from services.store.database import transaction
 router = APIRouter()
 
 
-def feed_token(key: str, region: str) -> str:
-    """The token in a region's subscribable calendar URL (calendar apps cannot sign in)."""
-    return hmac.new(key.encode(), f"feed:{region}".encode(), "sha256").hexdigest()[:32]
-
-
 class SignInNeeded(Exception):
     pass
 

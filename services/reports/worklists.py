@@ -240,3 +240,13 @@ def assigned_to(session: Session, user_id: int, *, number: int = 1, per_page: in
 
     rows = [(s, a, la, milestone(s, a.id)) for s, a, la in page.rows]
     return Page(rows, page.number, page.total, per_page)
+
+
+def led_by(session: Session, lead: str, *, as_of: datetime) -> list[queries.DueMilestone]:
+    """The open milestones still to come of the activities `lead` leads: an inspector's own calendar."""
+    query = (
+        queries._open_milestones(session, queries.Filters())
+        .where(Activity.lead_inspector == lead, Milestone.forecast >= as_of)
+        .order_by(Milestone.forecast, Activity.id, Milestone.position)
+    )
+    return [queries.DueMilestone(a, la, queries.as_milestone_date(m)) for m, a, la in session.exec(query)]

@@ -92,3 +92,16 @@ def test_business_support_assign_and_the_officer_sees_it_in_my_work(site):
     token = sign_in(site, "vic")
     assert site.post("/activities/1/assign", data={"officer": "ann", "csrf_token": token}).status_code == 403
     assert "Nothing is assigned to you" in site.get("/my-work").text
+
+
+def test_an_inspectors_feed_holds_the_milestones_still_to_come_of_what_they_lead(staff_and_inspection):
+    """Ann Lead leads the inspection on site Monday 9 June 2025: seen from Monday 2 June at 10am (BST),
+    the notification call (9:30am that day) has passed and the set-up call (2pm) is still to come."""
+    from services.reports import worklists
+
+    with transaction(staff_and_inspection) as session:
+        anns = worklists.led_by(session, "Ann Lead", as_of=NOW)
+        ians = worklists.led_by(session, "Ian Other", as_of=NOW)
+    keys = [i.milestone.key for i in anns]
+    assert "notification" not in keys and "setup_call" in keys and ians == []
+    assert all(i.milestone.forecast >= NOW for i in anns)

@@ -100,11 +100,11 @@ def test_downloads_an_ics_and_exports(site):
 
 
 def test_a_region_feed_needs_its_token(site):
-    from interfaces.web.session import feed_token
+    from services.tracking.feeds import token
 
     assert site.get("/regions/London.ics?token=nope").status_code == 403
     good = site.get(
-        f"/regions/London.ics?token={feed_token('test-secret-key-for-the-dashboard-tests', 'London')}"
+        f"/regions/London.ics?token={token('test-secret-key-for-the-dashboard-tests', 'London', 0)}"
     )
     assert good.status_code == 200 and "BEGIN:VCALENDAR" in good.text
 

@@ -1,4 +1,5 @@
-"""Assignments: the officer who looks after an activity or one of its milestones.
+"""Assignments: the officer who looks after an activity or one of its milestones; and calendar feeds
+whose tokens business support have regenerated.
 
 Revision ID: 0007
 Revises: 0006
@@ -30,9 +31,20 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_assignment_activity_id"), "assignment", ["activity_id"], unique=False)
     op.create_index(op.f("ix_assignment_user_id"), "assignment", ["user_id"], unique=False)
+    op.create_table(
+        "calendar_feed",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("regenerated_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("regenerated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("scope"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("calendar_feed")
     op.drop_index(op.f("ix_assignment_user_id"), table_name="assignment")
     op.drop_index(op.f("ix_assignment_activity_id"), table_name="assignment")
     op.drop_table("assignment")

@@ -250,3 +250,28 @@ def led_by(session: Session, lead: str, *, as_of: datetime) -> list[queries.DueM
         .order_by(Milestone.forecast, Activity.id, Milestone.position)
     )
     return [queries.DueMilestone(a, la, queries.as_milestone_date(m)) for m, a, la in session.exec(query)]
+
+
+def assigned_items(
+    session: Session, name: str, *, as_of: datetime, calendar: WorkingDayCalendar
+) -> list[queries.DueMilestone]:
+    """The open milestones assigned to the officer called `name` (a milestone assigned, or every one of
+    an activity assigned) that are overdue or due by the end of the 5th working day: their digest."""
+    from models.records import Assignment, User
+
+    horizon = datetime.combine(
+        calendar.add_working_days(as_of.astimezone(LONDON).date(), 5), time(23, 59, 59), tzinfo=LONDON
+    )
+    query = (
+        queries._open_milestones(session, queries.Filters())
+        .join(
+            Assignment,
+            (Assignment.activity_id == Activity.id)
+            & ((Assignment.milestone_key == "") | (Assignment.milestone_key == Milestone.key)),
+        )
+        .join(User, Assignment.user_id == User.id)
+        .where(User.name == name, or_(Milestone.target < as_of, Milestone.forecast <= horizon))
+        .order_by(func.coalesce(Milestone.target, Milestone.forecast), Activity.id, Milestone.position)
+        .distinct()
+    )
+    return [queries.DueMilestone(a, la, queries.as_milestone_date(m)) for m, a, la in session.exec(query)]

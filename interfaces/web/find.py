@@ -185,9 +185,11 @@ def local_authorities(request: Request):
                 regions=lists.options(queries.regions(session), None, "All regions"),
                 **error.summary(),
             )
-        found = worklists.local_authorities(session, today=today, region=region)
+        found = worklists.local_authorities(
+            session, today=today, region=region, number=lists.page_number(request)
+        )
         regions = lists.options(queries.regions(session), region, "All regions")
-        names = {r.la.id: r.la for r in found}
+        names = {r.la.id: r.la for r in found.rows}
     rows = [
         [
             {"html": Markup('<a class="govuk-link" href="/la/{}">{}</a>').format(r.la.ons_code, r.la.name)},
@@ -198,11 +200,13 @@ def local_authorities(request: Request):
             if r.next_activity
             else {"text": "None planned"},
         ]
-        for r in found
+        for r in found.rows
     ]
     return render(
         request,
         "las.html",
+        showing=lists.showing(found),
+        pagination=lists.pagination(request, found),
         title="Local authorities",
         active="las",
         rows=rows,

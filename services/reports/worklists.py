@@ -169,17 +169,20 @@ class LocalAuthorityRow:
     next_activity: Activity | None
 
 
-def local_authorities(session: Session, *, today: date, region: str | None = None) -> list[LocalAuthorityRow]:
-    """Every current LA (of `region`, if given) with its pathway, latest judgement and next activity:
-    four queries, whatever the number of activities."""
+def local_authorities(
+    session: Session, *, today: date, region: str | None = None, number: int = 1, per_page: int = PER_PAGE
+) -> Page:
+    """A page of the current LAs (of `region`, if given), by name, as LocalAuthorityRow: each with its
+    pathway, latest judgement and next activity; four queries, whatever the number of activities."""
     from models.programme import pathway
     from services.reports import programme
 
     states = {s.code: s for s in programme.starting_states(session, region=None, deteriorating=frozenset())}
-    query = select(LocalAuthority).where(LocalAuthority.status == "current").order_by(LocalAuthority.name)
+    query = select(LocalAuthority).where(LocalAuthority.status == "current")
     if region:
         query = query.where(LocalAuthority.ofsted_region == region)
-    las = session.exec(query).all()
+    page = _paged(session, query, (LocalAuthority.name, LocalAuthority.id), number, per_page)
+    las = page.rows
     first = (
         select(Activity.la_id, func.min(Activity.onsite).label("onsite"))
         .where(Activity.status == ActivityStatus.PLANNED, Activity.onsite >= today)
@@ -191,11 +194,11 @@ def local_authorities(session: Session, *, today: date, region: str | None = Non
         for a in session.exec(
             select(Activity)
             .join(first, (Activity.la_id == first.c.la_id) & (Activity.onsite == first.c.onsite))
-            .where(Activity.status == ActivityStatus.PLANNED)
+            .where(Activity.status == ActivityStatus.PLANNED, Activity.la_id.in_([la.id for la in las]))
             .order_by(Activity.id.desc())
         )
     }
-    return [
+    rows = [
         LocalAuthorityRow(
             la,
             pathway(states[la.ons_code]) if la.ons_code in states else None,
@@ -204,6 +207,7 @@ def local_authorities(session: Session, *, today: date, region: str | None = Non
         )
         for la in las
     ]
+    return Page(rows, page.number, page.total, per_page)
 
 
 # My work ----------------------------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def test_the_la_page_shows_its_pathway_contacts_and_history(site):
 def test_the_activity_page_draws_its_working_days_with_fieldwork_and_holidays(site):
     sign_in(site, "vic")
     page = site.get("/activities/1").text
-    assert 'title="Monday 9 June 2025; Lead inspector meets the DCS; team on site"' in page
+    assert 'title="Monday 9 June 2025: fieldwork; Lead inspector meets the DCS; team on site"' in page
+    assert 'title="Tuesday 3 June 2025: working day' in page  # each day says what it is to a screen reader
     assert "Saturday 14 June 2025: a Saturday" in page
 
 
@@ -373,13 +374,13 @@ def test_a_bad_username_is_refused_like_any_wrong_one(site):
 
 
 def test_an_unexpected_error_is_a_plain_500_page_without_the_details(site, monkeypatch):
-    from services.reports import queries
+    from services.reports import worklists
 
     def broken(*args, **kwargs):
         raise RuntimeError("connection to 10.0.0.7 failed for user ilacs_secret")
 
     sign_in(site, "bea")
-    monkeypatch.setattr(queries, "due", broken)
+    monkeypatch.setattr(worklists, "today_section", broken)
     response = TestClient(site.app, raise_server_exceptions=False, cookies=site.cookies).get("/")
     assert response.status_code == 500 and "Sorry, there is a problem with the service" in response.text
     assert "ilacs_secret" not in response.text and "Traceback" not in response.text

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlmodel import AutoString, Field, SQLModel
 
 from models.states import ActivityStatus, MilestoneStatus, OutboxStatus
@@ -141,9 +141,30 @@ class Activity(SQLModel, table=True):
     created_at: datetime | None = utc_field(nullable=False)
 
 
+OPEN = "status = 'planned' AND actual IS NULL"  # an open milestone, as the dashboard's lists count them
+
+
 class Milestone(SQLModel, table=True):
     __tablename__ = "milestone"
-    __table_args__ = (UniqueConstraint("activity_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("activity_id", "key"),
+        # Today's sections count and page open milestones by target and by forecast: these partial
+        # indexes hold only the open ones, so a count reads the index, not the table (issue 12)
+        Index(
+            "ix_milestone_open_target",
+            "target",
+            "activity_id",
+            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN),
+        ),
+        Index(
+            "ix_milestone_open_forecast",
+            "forecast",
+            "activity_id",
+            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
     position: int

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from math import ceil
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import exists, func, or_, text
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
@@ -42,7 +42,7 @@ def _paged(session: Session, query, order, number: int, per_page: int = PER_PAGE
 
 # Today ------------------------------------------------------------------------------------------------
 
-SECTIONS = ("overdue", "today", "soon")  # at risk first
+OPEN_MILESTONE = "milestone.status = 'planned' AND milestone.actual IS NULL"
 
 
 def today_section(
@@ -59,7 +59,9 @@ def today_section(
     passed), due today (forecast from now to the end of the day), due soon (forecast in the next 5
     working days after today), as `queries.overdue` and `queries.due` define them."""
     end_of_today = datetime.combine(as_of.astimezone(LONDON).date(), time(23, 59, 59), tzinfo=LONDON)
-    base = queries._open_milestones(session, filters)
+    # the partial indexes' own condition, written out: a bound 'planned' would not show the database
+    # that the query only wants what those indexes hold
+    base = queries._open_milestones(session, filters).where(text(OPEN_MILESTONE))
     if section == "overdue":
         query, order = base.where(Milestone.target < as_of), (Milestone.target,)
     elif section == "today":

@@ -1,5 +1,6 @@
-"""Assignments: the officer who looks after an activity or one of its milestones; and calendar feeds
-whose tokens business support have regenerated.
+"""Assignments: the officer who looks after an activity or one of its milestones; calendar feeds
+whose tokens business support have regenerated; partial indexes of the open milestones by target and
+by forecast, which Today's sections count and page.
 
 Revision ID: 0007
 Revises: 0006
@@ -15,7 +16,19 @@ branch_labels = None
 depends_on = None
 
 
+OPEN = "status = 'planned' AND actual IS NULL"
+
+
 def upgrade() -> None:
+    for column in ("target", "forecast"):
+        op.create_index(
+            f"ix_milestone_open_{column}",
+            "milestone",
+            [column, "activity_id"],
+            unique=False,
+            sqlite_where=sa.text(OPEN),
+            postgresql_where=sa.text(OPEN),
+        )
     op.create_table(
         "assignment",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -44,6 +57,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for column in ("target", "forecast"):
+        op.drop_index(f"ix_milestone_open_{column}", table_name="milestone")
     op.drop_table("calendar_feed")
     op.drop_index(op.f("ix_assignment_user_id"), table_name="assignment")
     op.drop_index(op.f("ix_assignment_activity_id"), table_name="assignment")

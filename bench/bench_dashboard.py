@@ -7,6 +7,7 @@ REPEATS requests after one unmeasured request each.
         2027-05-11T07:00+01:00
 
 The store is copied, never written to; the copy is migrated and gets one business support account.
+A PostgreSQL URL instead of a file is used as it is: give it a throwaway database (a restored dump).
 The clock is set to the moment given (the store's benchmark day), so Today's lists are that day's.
 """
 
@@ -50,7 +51,7 @@ def median_seconds(call) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def main(source: Path, moment: datetime) -> None:
+def main(source: str, moment: datetime) -> None:
     import os
 
     import time_machine
@@ -58,9 +59,12 @@ def main(source: Path, moment: datetime) -> None:
     from sqlalchemy import text
 
     with tempfile.TemporaryDirectory(prefix="ilacs-bench-") as home:
-        copy = Path(home) / "store.db"
-        shutil.copyfile(source, copy)
-        url = f"sqlite:///{copy}"
+        if source.startswith("postgresql://"):
+            url, name = source, "PostgreSQL"
+        else:
+            copy, name = Path(home) / "store.db", Path(source).name
+            shutil.copyfile(source, copy)
+            url = f"sqlite:///{copy}"
         os.environ.update({"ILACS_HOME": home, "ILACS_SECRET_KEY": "bench-secret-key-0123456789"})
         from interfaces.web.app import create_app
         from services.access import accounts
@@ -70,15 +74,21 @@ def main(source: Path, moment: datetime) -> None:
         engine = open_store(url)
         with transaction(engine) as session:
             activities = session.execute(text("SELECT count(*) FROM activity")).scalar_one()
-            accounts.add_user(
-                session,
-                username="bea",
-                name="Bea Support",
-                role="business_support",
-                password=PASSWORD,
-                now=datetime.now(LONDON),
-            )
-        now = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            if not session.execute(text("SELECT count(*) FROM app_user WHERE username = 'bea'")).scalar_one():
+                accounts.add_user(
+                    session,
+                    username="bea",
+                    name="Bea Support",
+                    role="business_support",
+                    password=PASSWORD,
+                    now=datetime.now(LONDON),
+                )
+        # SQLite holds naive UTC text; PostgreSQL a timestamp with time zone
+        now = (
+            moment
+            if url.startswith("postgresql")
+            else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        )
 
         def floor() -> None:
             with engine.connect() as connection:
@@ -88,7 +98,7 @@ def main(source: Path, moment: datetime) -> None:
                         "WHERE milestone.actual IS NULL AND milestone.status = 'planned' "
                         "AND activity.status != 'cancelled' AND milestone.target < :now"
                     ),
-                    {"now": now},  # stored as naive UTC text
+                    {"now": now},
                 ).scalar_one()
 
         with (
@@ -102,7 +112,7 @@ def main(source: Path, moment: datetime) -> None:
             assert signed_in.status_code == 200
             floor_seconds = median_seconds(floor)
             print(
-                f"{source.name}: {activities:,} activities, at {moment:%Y-%m-%d %H:%M}; "
+                f"{name}: {activities:,} activities, at {moment:%Y-%m-%d %H:%M}; "
                 f"medians of {REPEATS}, in-process response time"
             )
             print(f"  {'':<46} {'wall':>8}    {'CPU':>8}    CPU / floor's CPU")
@@ -121,6 +131,4 @@ def _ms(seconds: tuple[float, float]) -> str:
 
 
 if __name__ == "__main__":
-    main(
-        Path(sys.argv[1]), datetime.fromisoformat(sys.argv[2]) if len(sys.argv) > 2 else datetime.now(LONDON)
-    )
+    main(sys.argv[1], datetime.fromisoformat(sys.argv[2]) if len(sys.argv) > 2 else datetime.now(LONDON))

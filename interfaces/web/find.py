@@ -24,8 +24,11 @@ def _search(request: Request, session) -> worklists.ActivitySearch:
     onsite_to = lists.date_from_query(request, "to", "The last on-site date")
     if onsite_from and onsite_to and onsite_from > onsite_to:
         raise lists.FilterError("to-day", "The last on-site date must be the same as or after the first")
+    q = request.query_params.get("q", "")[:200]
+    if any(not c.isprintable() for c in q):  # PostgreSQL refuses NUL; no name holds a control character
+        raise lists.FilterError("q", "Enter the search without control characters")
     return worklists.ActivitySearch(
-        q=request.query_params.get("q", "")[:200],
+        q=q,
         activity_type=lists.chosen(request, "type", activity_types(), "type"),
         region=lists.chosen(request, "region", queries.regions(session), "region"),
         status=lists.chosen(request, "status", worklists.STATUSES, "status"),

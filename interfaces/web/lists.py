@@ -229,7 +229,9 @@ def date_from_query(request: Request, field: str, what: str) -> date | None:
     if not any(parts):
         return None
     try:
-        if not all(p.isascii() and p.isdigit() for p in parts) or len(parts[2]) != 4:
+        if not all(p.isascii() and p.isdigit() and len(p) <= 2 for p in parts[:2]) or not (
+            parts[2].isascii() and parts[2].isdigit() and len(parts[2]) == 4
+        ):
             raise ValueError
         return date(int(parts[2]), int(parts[1]), int(parts[0]))
     except ValueError:

@@ -33,7 +33,10 @@ def token(key: str, scope: str, version: int) -> str:
 
 
 def valid(session: Session, key: str, scope: str, given: str) -> bool:
-    """Whether `given` is the feed's current token (compared as bytes: any text may be typed)."""
+    """Whether `given` is the feed's current token (compared as bytes: any text may be typed). No feed's
+    name holds a NUL, which PostgreSQL would refuse to look up."""
+    if "\x00" in scope:
+        return False
     return hmac.compare_digest(given.encode(), token(key, scope, version(session, scope)).encode())
 
 

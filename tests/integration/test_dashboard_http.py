@@ -355,6 +355,21 @@ TOO_BIG = "9" * 25  # beyond any 64-bit id
         ("GET", "/?region=%00", None, 400),
         ("GET", "/?owner=Bob", None, 400),
         ("GET", "/nowhere", None, 404),
+        ("GET", "/activities?q=%00", None, 400),
+        ("GET", "/activities?type=%00", None, 400),
+        ("GET", "/activities?sort=price", None, 400),
+        ("GET", "/activities?from-day=1&from-month=1&from-year=99999", None, 400),
+        ("GET", "/activities?from-day=99999999999999999999&from-month=1&from-year=2026", None, 400),
+        ("GET", "/activities?page=99999999999999999999", None, 200),  # not a page: the first
+        ("GET", "/exports/activities.csv?status=open", None, 400),
+        ("GET", "/exports/due.xlsx?type=alien", None, 400),
+        ("GET", "/las?region=%00", None, 400),
+        ("POST", f"/activities/{TOO_BIG}/assign", {"officer": "ann"}, 404),
+        ("POST", "/activities/999/assign", {"officer": "ann"}, 404),
+        ("POST", "/activities/1/assign", {"officer": "ann\x00"}, 400),
+        ("POST", "/feeds/regenerate", {"region": "\x00"}, 400),
+        ("GET", "/inspectors/%00.ics?token=x", None, 403),
+        ("GET", "/inspectors/ann.ics?token=%C3%A9", None, 403),
     ],
 )
 def test_a_bad_id_or_token_is_a_404_or_403_page_never_a_500(site, method, path, form, status):

@@ -268,16 +268,15 @@ def assigned_items(
     horizon = datetime.combine(
         calendar.add_working_days(as_of.astimezone(LONDON).date(), 5), time(23, 59, 59), tzinfo=LONDON
     )
+    theirs = exists().where(
+        Assignment.activity_id == Activity.id,
+        (Assignment.milestone_key == "") | (Assignment.milestone_key == Milestone.key),
+        Assignment.user_id == User.id,
+        User.name == name,
+    )  # one row per milestone, however many ways it is theirs
     query = (
         queries._open_milestones(session, queries.Filters())
-        .join(
-            Assignment,
-            (Assignment.activity_id == Activity.id)
-            & ((Assignment.milestone_key == "") | (Assignment.milestone_key == Milestone.key)),
-        )
-        .join(User, Assignment.user_id == User.id)
-        .where(User.name == name, or_(Milestone.target < as_of, Milestone.forecast <= horizon))
+        .where(theirs, or_(Milestone.target < as_of, Milestone.forecast <= horizon))
         .order_by(func.coalesce(Milestone.target, Milestone.forecast), Activity.id, Milestone.position)
-        .distinct()
     )
     return [queries.DueMilestone(a, la, queries.as_milestone_date(m)) for m, a, la in session.exec(query)]

@@ -189,3 +189,21 @@ def test_a_local_authority_page_lists_its_contacts_in_a_summary_list(site, two_a
         and 'href="mailto:dcs@example.org"' in page
     )
     assert BIRMINGHAM in page  # its history, each activity named
+
+
+def test_the_activity_page_shows_its_next_action_and_milestones_in_date_order(site):
+    """Nothing is recorded on the Barking inspection (on site Monday 9 June 2025), so its next action is
+    its first milestone, the notification call on Monday 2 June at 9:30am, long overdue; publication
+    comes last."""
+    sign_in(site, "vic")
+    page = site.get("/activities/1").text
+    next_action = page[page.index('id="next-action"') : page.index("</div>", page.index('id="next-action"'))]
+    assert "Notification call to the DCS" in next_action and "Monday 2 June 2025 at 9:30am" in next_action
+    assert "govuk-tag--red" in next_action and "Overdue by" in next_action
+    table = page[page.index("Milestones in date order") :]
+    assert (
+        table.index("Notification call to the DCS")
+        < table.index("Set-up call")
+        < table.index("Report published")
+    )
+    assert '<h1 class="govuk-heading-l">Barking and Dagenham standard inspection, 9 June 2025</h1>' in page

@@ -141,12 +141,15 @@ class Activity(SQLModel, table=True):
     created_at: datetime | None = utc_field(nullable=False)
 
 
+OPEN = "status = 'planned' AND actual IS NULL"  # an open milestone, as the dashboard's lists count them
+
+
 class Milestone(SQLModel, table=True):
     __tablename__ = "milestone"
     __table_args__ = (
         UniqueConstraint("activity_id", "key"),
-        # the open milestones by target, with what the overdue counts need, so that they are counted
-        # from the index alone (migration 0013)
+        # Today's sections count and page open milestones by target and by forecast: these partial
+        # indexes hold only the open ones, so a count reads the index, not the table (issue 12)
         Index(
             "ix_milestone_open_target",
             "target",
@@ -156,6 +159,13 @@ class Milestone(SQLModel, table=True):
             "status",
             sqlite_where=text("actual IS NULL"),
             postgresql_where=text("actual IS NULL"),
+        ),
+        Index(
+            "ix_milestone_open_forecast",
+            "forecast",
+            "activity_id",
+            sqlite_where=text(OPEN),
+            postgresql_where=text(OPEN),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -305,3 +315,29 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime | None = utc_field(nullable=False)
     revoked_at: datetime | None = utc_field()
     revoked_reason: str = ""
+
+
+class Assignment(SQLModel, table=True):
+    """The officer who looks after an activity (`milestone_key` "") or one of its milestones: one each,
+    reassigned in place; the audit log keeps who had it before."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("activity_id", "milestone_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    milestone_key: str = ""
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    assigned_by: str
+    assigned_at: datetime | None = utc_field(nullable=False)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """How many times a subscribable calendar's token has been regenerated: the token is derived from
+    the secret key, the feed and this number, so regenerating it ends every copy of the old link."""
+
+    __tablename__ = "calendar_feed"
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(unique=True)  # a region's name, or "inspector:USERNAME"
+    version: int = 0
+    regenerated_by: str
+    regenerated_at: datetime | None = utc_field(nullable=False)

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from calendars import LONDON
 from interfaces.parsing import UsageError, parse_day, parse_moment
+from interfaces.web import lists
 from interfaces.web.session import (
     RecordId,
     Refused,
@@ -16,7 +17,7 @@ from interfaces.web.session import (
     render,
     signed_in_user,
 )
-from models.records import FurtherInformationRequest, OutboxMessage, User
+from models.records import Assignment, FurtherInformationRequest, Milestone, OutboxMessage, User
 from models.states import MilestoneStatus
 from models.templates import template_for_edition
 from services.access import accounts
@@ -24,7 +25,7 @@ from services.mail import calendar_files, emails
 from services.reports import queries
 from services.settings import calendar_in_force
 from services.store.database import transaction
-from services.tracking import lifecycle
+from services.tracking import assignments, lifecycle
 from services.tracking.unit_of_work import UnitOfWork
 
 router = APIRouter()
@@ -32,6 +33,12 @@ router = APIRouter()
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _when_it_falls(m) -> tuple:
+    """Milestones by date: when it happened, else its forecast, else its target; undated ones last."""
+    moment = m.actual or m.forecast or m.target
+    return (moment is None, moment.timestamp() if moment else 0)
 
 
 def _days(found, stored) -> list[dict]:
@@ -52,9 +59,10 @@ def _days(found, stored) -> list[dict]:
     while day <= last and len(days) < 120:
         reason = calendar.non_working_reason(day)
         names = by_day.get(day, [])
+        fieldwork = found.onsite <= day <= found.fieldwork_end and reason is None
         title = (
             f"{emails.govuk_day(day)}"
-            + (f": {reason}" if reason else "")
+            + (f": {reason}" if reason else (": fieldwork" if fieldwork else ": working day"))
             + ("; " + "; ".join(names) if names else "")
         )
         days.append(
@@ -62,7 +70,7 @@ def _days(found, stored) -> list[dict]:
                 "title": title,
                 "working": reason is None,
                 "milestone": bool(names),
-                "fieldwork": found.onsite <= day <= found.fieldwork_end and reason is None,
+                "fieldwork": fieldwork,
             }
         )
         day += timedelta(days=1)
@@ -81,10 +89,28 @@ def _activity_page(
         requests = session.exec(
             select(FurtherInformationRequest).where(FurtherInformationRequest.activity_id == activity_id)
         ).all()
+        waived = set(
+            session.exec(
+                select(Milestone.key).where(
+                    Milestone.activity_id == activity_id, Milestone.waived_reason != ""
+                )
+            )
+        )
+        assigned = session.exec(
+            select(Assignment.milestone_key, User.name)
+            .join(User, Assignment.user_id == User.id)
+            .where(Assignment.activity_id == activity_id)
+        ).all()
+        staff = assignments.officers(session) if user.role == "business_support" else []
         sent = session.exec(
             select(OutboxMessage).where(OutboxMessage.activity_id == activity_id).order_by(OutboxMessage.id)
         ).all()
     template = template_for_edition(found.activity_type, found.edition)
+    now, calendar = now_in_london(), calendar_in_force()
+    by_date = sorted(stored, key=_when_it_falls)
+    urgencies = [
+        lists.milestone_urgency(m, waived=m.key in waived, now=now, calendar=calendar) for m in by_date
+    ]
     milestone_rows = [
         [
             {"text": m.title},
@@ -92,10 +118,13 @@ def _activity_page(
             {"text": emails.govuk_when(m.target) if m.target else "–"},
             {"text": emails.govuk_when(m.forecast) if m.forecast else "–"},
             {"text": emails.govuk_when(m.actual) if m.actual else ""},
-            {"text": m.status.replace("_", " ")},
+            lists.tag(u),
         ]
-        for m in stored
+        for m, u in zip(by_date, urgencies, strict=True)
     ]
+    next_one = next(
+        ((m, u) for m, u in zip(by_date, urgencies, strict=True) if m.status == MilestoneStatus.PLANNED), None
+    )
     open_items = [{"value": m.key, "text": m.title} for m in stored if m.status == MilestoneStatus.PLANNED]
     chosen = (form_values or {}).get("reason")
     reasons = [
@@ -107,8 +136,14 @@ def _activity_page(
         "activity.html",
         days=_days(found, stored),
         status=status,
-        title=template.title,
+        title=lists.activity_name(found, la),
         activity=found,
+        next_action=next_one,
+        assigned=_assigned_rows(assigned, stored),
+        officers=[{"value": "", "text": "Choose an officer"}]
+        + [{"value": o.username, "text": o.name} for o in staff],
+        assignable=[{"value": "", "text": "The whole activity"}]
+        + [{"value": m.key, "text": m.title} for m in stored],
         la=la,
         milestone_rows=milestone_rows,
         open_items=open_items,
@@ -137,6 +172,18 @@ def _activity_page(
             for m in sent
         ],
     )
+
+
+def _assigned_rows(assigned, stored) -> list[dict]:
+    """The summary list of who looks after the activity and which of its milestones."""
+    titles = {m.key: m.title for m in stored}
+    return [
+        {
+            "key": {"text": titles.get(key, "The whole activity") if key else "The whole activity"},
+            "value": {"text": name},
+        }
+        for key, name in sorted(assigned)
+    ]
 
 
 @router.get("/activities/{activity_id}")
@@ -207,7 +254,10 @@ async def defer(request: Request, activity_id: RecordId):
         field_errors["to"] = {"text": "Enter the new first day on site, for example 2025-01-20"}
         errors.append({"text": field_errors["to"]["text"], "href": "#to"})
     reason = str(form.get("reason", ""))
-    if to is not None:
+    if not reason:  # an empty form names both fields, not only the first
+        field_errors["reason"] = {"text": "Select why the activity is deferred"}
+        errors.append({"text": field_errors["reason"]["text"], "href": "#reason"})
+    if to is not None and reason:
         try:
             with UnitOfWork(request.app.state.engine) as uow:
                 lifecycle.defer(

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
-from markupsafe import Markup, escape
+from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 from sqlmodel import select
 
+from interfaces.web import lists
 from interfaces.web.session import (
     RecordId,
     Refused,
-    activity_link,
     checked_form,
     csrf_token,
-    feed_token,
     now_in_london,
     render,
     signed_in_user,
 )
 from models.records import AuditEntry, LocalAuthority, OutboxMessage
 from models.states import ActivityStatus
-from services.mail import calendar_files, emails, outbox
-from services.reports import queries
+from services.mail import emails, outbox
 from services.settings import calendar_in_force
 from services.store import audit
 from services.store.database import transaction
@@ -135,7 +131,7 @@ def programme_page(request: Request):
                 {"text": la.ofsted_region},
                 {"text": f"{a.onsite:%B %Y}"},
                 {"text": emails.govuk_day(a.onsite)},
-                {"html": activity_link(a.id, escape(la.name))},
+                {"html": lists.link_to(a, la)},
                 {"text": a.activity_type.replace("-", " ")},
             ]
         )
@@ -203,14 +199,21 @@ def local_authority_page(request: Request, code: str):
                 f"{emails.govuk_day(d.latest)}."
             )
         lead += notes
-    lead += [
-        f"{c.role.replace('_', ' ').capitalize()}: {c.name} <{c.email}>"
+    summary = [
+        {
+            "key": {"text": c.role.replace("_", " ").capitalize()},
+            "value": {
+                "html": Markup('{}<br><a class="govuk-link" href="mailto:{}">{}</a>').format(
+                    c.name, c.email, c.email
+                )
+            },
+        }
         for c in contacts
         if c.valid_to is None or c.valid_to >= now.date()
     ]
     rows = [
         [
-            {"html": activity_link(a.id, f"#{a.id}")},
+            {"html": lists.link_to(a, la)},
             {"text": a.activity_type.replace("-", " ")},
             {"text": emails.govuk_day(a.onsite)},
             {"text": a.status},
@@ -219,45 +222,13 @@ def local_authority_page(request: Request, code: str):
         for a in history
     ]
     head = [{"text": t} for t in ("Activity", "Type", "On site", "Status", "Overall effectiveness")]
-    return render(request, "simple.html", title=la.name, head=head, rows=rows, lead=lead)
-
-
-@router.get("/calendar-feeds")
-def calendar_feeds_page(request: Request):
-    """Each region's calendar feed address, with its token, to paste into a calendar program."""
-    from urllib.parse import quote
-
-    from models.records import OFSTED_REGIONS
-
-    signed_in_user(request)
-    base = str(request.base_url).rstrip("/")
-    key = request.app.state.secret_key
-    rows = [
-        [{"text": region}, {"text": f"{base}/regions/{quote(region)}.ics?token={feed_token(key, region)}"}]
-        for region in OFSTED_REGIONS
-    ]
-    lead = [
-        "Subscribe to a region's feed in Outlook or another calendar program by its address: each "
-        "inspection's days on site and its open milestones, updated when dates move.",
-        "The address carries a token in place of signing in: share it only with Ofsted's staff.",
-    ]
-    head = [{"text": "Region"}, {"text": "Address to subscribe to"}]
-    return render(request, "simple.html", title="Calendar feeds", head=head, rows=rows, lead=lead)
-
-
-@router.get("/regions/{region}.ics")
-def region_calendar(request: Request, region: str, token: str = "") -> Response:
-    """A subscribable feed of a region's open milestones: the URL carries a token, not a session."""
-    expected = feed_token(request.app.state.secret_key, region)
-    if not hmac.compare_digest(token.encode(), expected.encode()):  # as bytes: any text may be typed
-        raise Refused(403, "This calendar link is not valid", "Copy the link again from the dashboard.")
-    with transaction(request.app.state.engine) as session:
-        items = queries.due(
-            session,
-            as_of=now_in_london(),
-            within=260,
-            calendar=calendar_in_force(),
-            filters=queries.Filters(region=region),
-        )
-        ics = calendar_files.region_calendar(session, region, items)
-    return Response(ics, media_type="text/calendar")
+    return render(
+        request,
+        "simple.html",
+        title=la.name,
+        head=head,
+        rows=rows,
+        lead=lead,
+        summary=summary,
+        summary_title="Contacts",
+    )

@@ -16,7 +16,6 @@ from typing import Annotated
 import pendulum
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
 from pydantic import BeforeValidator
 
 from calendars import LONDON
@@ -28,11 +27,6 @@ from services.mail import emails
 from services.store.database import transaction
 
 router = APIRouter()
-
-
-def feed_token(key: str, region: str) -> str:
-    """The token in a region's subscribable calendar URL (calendar apps cannot sign in)."""
-    return hmac.new(key.encode(), f"feed:{region}".encode(), "sha256").hexdigest()[:32]
 
 
 class SignInNeeded(Exception):
@@ -119,10 +113,6 @@ def render(request: Request, name: str, *, status: int = 200, **context) -> HTML
 
 def now_in_london() -> datetime:
     return pendulum.now(LONDON)
-
-
-def activity_link(activity_id: int, text: str) -> Markup:
-    return Markup('<a class="govuk-link" href="/activities/{}">{}</a>').format(activity_id, text)
 
 
 @router.get("/sign-in")

@@ -246,9 +246,9 @@ def activity_calendar(
     )
 
 
-def region_calendar(session: Session, region: str, items: Iterable) -> str:
-    """The region's feed: each activity's days on site and its open milestones among `items` (rows of
-    `queries.due`), for Ofsted's staff."""
+def feed_calendar(session: Session, title: str, items: Iterable) -> str:
+    """A subscribed feed (a region's, an inspector's): each activity's days on site and its open
+    milestones among `items` (rows with `.activity` and `.milestone`), for Ofsted's staff."""
     from services.settings import calendar_in_force
 
     keys: dict[int, tuple[Activity, list[str]]] = {}
@@ -262,4 +262,4 @@ def region_calendar(session: Session, region: str, items: Iterable) -> str:
         )
         events.extend(found)
         stamps.append(last or activity.created_at)
-    return calendar_file(tuple(events), name=f"ILACS: {region}", stamp=max(stamps, default=EPOCH))
+    return calendar_file(tuple(events), name=f"ILACS: {title}", stamp=max(stamps, default=EPOCH))

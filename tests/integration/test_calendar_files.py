@@ -99,7 +99,7 @@ def _files(store, calendar, activity_id: int) -> dict[str, str]:
         )
         return {
             "download": calendar_files.activity_calendar(session, activity, for_la=False),
-            "feed": calendar_files.region_calendar(session, "London", items),
+            "feed": calendar_files.feed_calendar(session, "London", items),
             "letter": letter.ics,
         }
 

@@ -95,30 +95,18 @@ def test_downloads_an_ics_and_exports(site):
     ics = site.get("/activities/1/key-dates.ics")
     assert ics.headers["content-type"].startswith("text/calendar") and "BEGIN:VEVENT" in ics.text
     csv_text = site.get("/exports/due.csv").text
-    assert csv_text.startswith("list,when,activity,la,activity_type,milestone,owner")
+    assert csv_text.startswith("\ufeffList,Deadline or forecast,Local authority,Activity,On site,Milestone")
     assert site.get("/exports/due.xlsx").content[:2] == b"PK"
 
 
 def test_a_region_feed_needs_its_token(site):
-    from interfaces.web.session import feed_token
+    from services.tracking.feeds import token
 
     assert site.get("/regions/London.ics?token=nope").status_code == 403
     good = site.get(
-        f"/regions/London.ics?token={feed_token('test-secret-key-for-the-dashboard-tests', 'London')}"
+        f"/regions/London.ics?token={token('test-secret-key-for-the-dashboard-tests', 'London', 0)}"
     )
     assert good.status_code == 200 and "BEGIN:VCALENDAR" in good.text
-
-
-def test_the_calendar_feeds_page_gives_each_regions_address_with_its_token(site):
-    from interfaces.web.session import feed_token
-
-    assert site.get("/calendar-feeds", follow_redirects=False).status_code == 303  # signed in only
-    sign_in(site, "vic")
-    page = site.get("/calendar-feeds").text
-    token = feed_token("test-secret-key-for-the-dashboard-tests", "London")
-    address = f"http://testserver/regions/London.ics?token={token}"
-    assert address in page
-    assert "BEGIN:VCALENDAR" in site.get(address).text
 
 
 def test_session_cookies_are_secure_httponly_and_strict_by_default(store, database_url, monkeypatch):
@@ -141,7 +129,8 @@ def test_the_la_page_shows_its_pathway_contacts_and_history(site):
 def test_the_activity_page_draws_its_working_days_with_fieldwork_and_holidays(site):
     sign_in(site, "vic")
     page = site.get("/activities/1").text
-    assert 'title="Monday 9 June 2025; Lead inspector meets the DCS; team on site"' in page
+    assert 'title="Monday 9 June 2025: fieldwork; Lead inspector meets the DCS; team on site"' in page
+    assert 'title="Tuesday 3 June 2025: working day' in page  # each day says what it is to a screen reader
     assert "Saturday 14 June 2025: a Saturday" in page
 
 
@@ -366,6 +355,21 @@ TOO_BIG = "9" * 25  # beyond any 64-bit id
         ("GET", "/?region=%00", None, 400),
         ("GET", "/?owner=Bob", None, 400),
         ("GET", "/nowhere", None, 404),
+        ("GET", "/activities?q=%00", None, 400),
+        ("GET", "/activities?type=%00", None, 400),
+        ("GET", "/activities?sort=price", None, 400),
+        ("GET", "/activities?from-day=1&from-month=1&from-year=99999", None, 400),
+        ("GET", "/activities?from-day=99999999999999999999&from-month=1&from-year=2026", None, 400),
+        ("GET", "/activities?page=99999999999999999999", None, 200),  # not a page: the first
+        ("GET", "/exports/activities.csv?status=open", None, 400),
+        ("GET", "/exports/due.xlsx?type=alien", None, 400),
+        ("GET", "/las?region=%00", None, 400),
+        ("POST", f"/activities/{TOO_BIG}/assign", {"officer": "ann"}, 404),
+        ("POST", "/activities/999/assign", {"officer": "ann"}, 404),
+        ("POST", "/activities/1/assign", {"officer": "ann\x00"}, 400),
+        ("POST", "/feeds/regenerate", {"region": "\x00"}, 400),
+        ("GET", "/inspectors/%00.ics?token=x", None, 403),
+        ("GET", "/inspectors/ann.ics?token=%C3%A9", None, 403),
     ],
 )
 def test_a_bad_id_or_token_is_a_404_or_403_page_never_a_500(site, method, path, form, status):
@@ -385,13 +389,13 @@ def test_a_bad_username_is_refused_like_any_wrong_one(site):
 
 
 def test_an_unexpected_error_is_a_plain_500_page_without_the_details(site, monkeypatch):
-    from services.reports import queries
+    from services.reports import worklists
 
     def broken(*args, **kwargs):
         raise RuntimeError("connection to 10.0.0.7 failed for user ilacs_secret")
 
     sign_in(site, "bea")
-    monkeypatch.setattr(queries, "due", broken)
+    monkeypatch.setattr(worklists, "today_section", broken)
     response = TestClient(site.app, raise_server_exceptions=False, cookies=site.cookies).get("/")
     assert response.status_code == 500 and "Sorry, there is a problem with the service" in response.text
     assert "ilacs_secret" not in response.text and "Traceback" not in response.text

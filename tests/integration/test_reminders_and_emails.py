@@ -348,3 +348,51 @@ def test_without_a_dcs_on_record_the_most_senior_manager_then_the_chief_executiv
     send(store, smtp_transport, at("2025-01-06T09:35"))
     letters = [r for r in smtp_server.mailbox.take() if "Confirmation" in str(r.message["Subject"])]
     assert [r.message["To"].addresses[0].addr_spec for r in letters] == ["msm@barking.example.org"]
+
+
+def test_each_officer_gets_their_own_assigned_items_in_their_digest(
+    store, inspection, smtp_server, smtp_transport
+):
+    """Ann Lead has the notification call (Monday 6 January, 9:30am, not recorded: overdue); Bea Support
+    has the whole inspection. On Wednesday 8 January Bea's digest counts the inspection's 5 overdue, 1 due
+    today and 6 due in the next 5 working days as hers; Ann gets a digest of her one item; nobody else
+    has anything assigned, so nobody else is written to."""
+    from services.access import accounts
+    from services.mail.digest import queue_digests
+    from services.tracking import assignments
+
+    with transaction(store) as session:
+        for username, name, role in (
+            ("ann", "Ann Lead", "inspector"),
+            ("bea", "Bea Support", "business_support"),
+        ):
+            accounts.add_user(
+                session,
+                username=username,
+                name=name,
+                role=role,
+                password="x" * 12,
+                now=at("2025-01-02T06:00"),
+            )
+    for username, key in (("ann", "notification"), ("bea", "")):
+        with UnitOfWork(store, calendar=CALENDAR, policy=POLICY) as uow:
+            assignments.assign(
+                uow,
+                activity_id=inspection,
+                milestone_key=key,
+                username=username,
+                by="Bea",
+                now=at("2025-01-02T06:00"),
+            )
+    with transaction(store) as session:
+        queue_digests(session, as_of=at("2025-01-08T07:30"), calendar=CALENDAR, policy=POLICY)
+    send(store, smtp_transport, at("2025-01-08T07:31"))
+    received = {r.envelope_to[0]: r.message for r in smtp_server.mailbox.take()}
+    assert sorted(received) == [LEAD, "support@example.org"]
+    ann = received[LEAD].get_body(("plain",)).get_content()
+    assert str(received[LEAD]["Subject"]) == "Your work, Wednesday 8 January 2025"
+    assert "Assigned to you, overdue or due in the next 5 working days: 1" in ann
+    assert "Monday 6 January 2025 at 9:30am: Barking and Dagenham, Notification call to the DCS" in ann
+    assert "Due today:" not in ann  # the regional summary is business support's
+    bea = received["support@example.org"].get_body(("plain",)).get_content()
+    assert "Assigned to you, overdue or due in the next 5 working days: 12" in bea and "Overdue: 5" in bea

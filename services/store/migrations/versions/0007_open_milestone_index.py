@@ -1,14 +1,14 @@
 """An index of the open milestones by target, holding what the overdue lists count (activity, owner,
 status), so that `ilacs overdue` and the dashboard count 100,000s of them from the index alone.
 
-Revision ID: 0013
+Revision ID: 0007
 Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

@@ -33,6 +33,7 @@ class Report:
     filters: dict
     integrity: audit.ChainCheck
     rows: list[Judged] = field(default_factory=list)
+    cancelled: list[tuple[Activity, LocalAuthority]] = field(default_factory=list)  # left out, with why
 
     def _tally(self, key) -> list[tuple[tuple, Tally]]:
         groups: dict[tuple, Tally] = defaultdict(Tally)
@@ -64,6 +65,11 @@ class Report:
                 notes[f"{row.milestone.key} #{row.activity.id}: waived by {row.milestone.waived_by}"] = (
                     row.milestone.waived_reason
                 )
+        for activity, la in self.cancelled:
+            what = (
+                f"#{activity.id} {activity.activity_type} at {la.name}: cancelled by {activity.cancelled_by}"
+            )
+            notes[what] = f"left out of this report: {activity.cancelled_reason}"
         return notes
 
 
@@ -89,9 +95,7 @@ def build_report(
         select(Milestone, Activity, LocalAuthority)
         .join(Activity, Milestone.activity_id == Activity.id)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-        .where(
-            Milestone.target >= first, Milestone.target < after, Activity.status != ActivityStatus.CANCELLED
-        )
+        .where(Milestone.target >= first, Milestone.target < after)
     )
     if region:
         query = query.where(LocalAuthority.ofsted_region == region)
@@ -106,6 +110,10 @@ def build_report(
     )
     for milestone, activity, la in session.exec(query.order_by(Milestone.target, Activity.id)):
         if owner and owner_class(milestone.owner) != owner:
+            continue
+        if activity.status == ActivityStatus.CANCELLED:  # not judged: listed once, with its reason
+            if (activity, la) not in report.cancelled:
+                report.cancelled.append((activity, la))
             continue
         verdict = judge(
             target=milestone.target,

@@ -51,7 +51,7 @@ def starting_states(
         select(Activity, Judgement, LocalAuthority)
         .join(Judgement, Judgement.activity_id == Activity.id)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-        .where(Judgement.area == "overall_effectiveness")
+        .where(Judgement.area == "overall_effectiveness", Activity.status != ActivityStatus.CANCELLED)
         .order_by(Activity.fieldwork_end)
     )
     for activity, judgement, la in recorded:

@@ -43,6 +43,16 @@ def activity(session: Session, activity_id: int) -> Activity:
     return found
 
 
+def open_activity(session: Session, activity_id: int) -> Activity:
+    """The activity, locked, if it can still change: a cancelled one is kept as it was cancelled."""
+    found = activity(session, activity_id)
+    if found.status == ActivityStatus.CANCELLED:
+        raise TrackingError(
+            f"activity {activity_id} was cancelled ({found.cancelled_reason}); it cannot change"
+        )
+    return found
+
+
 def milestones(session: Session, activity_id: int) -> list[Milestone]:
     query = select(Milestone).where(Milestone.activity_id == activity_id).order_by(Milestone.position)
     return list(session.exec(query))
@@ -272,7 +282,7 @@ def _change_and_replan(
 ) -> list[tuple[Milestone, dict]]:
     """Apply `change` to one milestone, re-plan the activity and audit every date that moved."""
     session = uow.session
-    found = activity(session, activity_id)
+    found = open_activity(session, activity_id)
     rows = milestones(session, activity_id)
     row = next((r for r in rows if r.key == key), None)
     if row is None:
@@ -315,7 +325,7 @@ def defer(
 ) -> list[tuple[Milestone, dict]]:
     """Move the activity's first day on site; only for the framework's reasons [003 ¶16]."""
     session, calendar = uow.session, uow.calendar
-    found = activity(session, activity_id)
+    found = open_activity(session, activity_id)
     template = template_for_edition(found.activity_type, found.edition)
     label = _deferral_label(template, reason)
     try:

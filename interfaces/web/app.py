@@ -136,9 +136,9 @@ def create_app(*, database_url: str | None = None, loopback: bool = False) -> Fa
         app.mount("/assets", StaticFiles(directory=frontend / "assets"), name="assets")
     app.mount("/static", StaticFiles(packages=[("interfaces.web", "static")]), name="static")
 
-    from interfaces.web import activity, lockouts, overview, session, today
+    from interfaces.web import actions, activity, lockouts, overview, session, today
 
-    for module in (session, today, activity, overview, lockouts):
+    for module in (session, today, actions, activity, overview, lockouts):
         app.include_router(module.router)
 
     _error_pages(app, session, hsts=not loopback)

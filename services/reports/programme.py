@@ -84,6 +84,34 @@ def bookings(session: Session, start: date) -> list[Booking]:
     ]
 
 
+def plan(
+    session: Session,
+    *,
+    region: str | None,
+    start: date,
+    end: date,
+    calendar: WorkingDayCalendar,
+    deteriorating: frozenset[str] = frozenset(),
+    jtai: frozenset[str] = frozenset(),
+    send_inspections: dict[str, list[tuple[date, date]]] | None = None,
+    **rule_overrides,
+) -> Programme:
+    """The programme from `start` to `end` for one region (None: all), from the LAs' latest judgements,
+    around what the store already holds: what the command line and the dashboard both plan."""
+    from models.programme import load_rules, plan_programme
+
+    states = starting_states(session, region=region, deteriorating=deteriorating, jtai=jtai)
+    return plan_programme(
+        states,
+        start=start,
+        end=end,
+        rules=load_rules(**rule_overrides),
+        calendar=calendar,
+        bookings=bookings(session, start),
+        send_inspections=send_inspections or {},
+    )
+
+
 def accept(
     session: Session, programme: Programme, *, actor: str, now: datetime, calendar: WorkingDayCalendar
 ) -> list[int]:

@@ -89,6 +89,23 @@ def _apply(row: Milestone, dated: MilestoneDate) -> None:
     row.calendar_version, row.rule = dated.calendar_version, dated.not_applicable_rule
 
 
+def check_registration(
+    session: Session,
+    *,
+    timeline: Timeline,
+    template: ActivityTemplate,
+    la_code: str,
+    flags: frozenset[str],
+    override: str,
+) -> LocalAuthority:
+    """The LA, if `timeline` can be registered there: refused for a clash with another of its activities
+    or a closed period without an override. Changes nothing, so a preview can ask first."""
+    la = local_authority(session, la_code)
+    _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
+    _check_periods(template, timeline.onsite, flags, override)
+    return la
+
+
 def register(
     session: Session,
     *,
@@ -102,9 +119,9 @@ def register(
     now: datetime,
 ) -> Activity:
     """Store a planned activity and its dated milestones, refusing a clash or a closed period."""
-    la = local_authority(session, la_code)
-    _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
-    _check_periods(template, timeline.onsite, flags, override)
+    la = check_registration(
+        session, timeline=timeline, template=template, la_code=la_code, flags=flags, override=override
+    )
     new = Activity(
         activity_type=timeline.activity_type,
         la_id=la.id,
@@ -251,6 +268,22 @@ def record_actual(
 
     moved = _change_and_replan(uow, activity_id, key, record, actor=by, action="record", reason=note, now=now)
     uow.collect(ActivityChanged(activity_id, f"{key} recorded", now, moved))
+    return moved
+
+
+def record_many(
+    uow: UnitOfWork, *, items: Sequence[tuple[int, str]], at: datetime, by: str, note: str, now: datetime
+) -> list[tuple[Milestone, dict]]:
+    """Record several milestones (activity id, key) as happening at `at`, in the caller's one
+    transaction: all or nothing, and a refusal names the milestone it is about."""
+    if not items:
+        raise TrackingError("choose at least one milestone")
+    moved = []
+    for activity_id, key in items:
+        try:
+            moved += record_actual(uow, activity_id=activity_id, key=key, at=at, by=by, note=note, now=now)
+        except TrackingError as exc:
+            raise TrackingError(f"activity {activity_id}, {key}: {exc}") from None
     return moved
 
 

@@ -323,7 +323,7 @@ async def bulk_record(request: Request):
         raise Refused(
             403, "You cannot change activities", "Viewers can read the dashboard but not change it."
         )
-    chosen = [v for v in request_form.getlist("items") if isinstance(v, str)]
+    chosen = [v for v in request_form.getlist("items") if isinstance(v, str) and v]
     problems = Problems()
     at = read_moment(form, "at", "they happened", problems)
     items = []
@@ -346,7 +346,9 @@ async def bulk_record(request: Request):
     if problems:
         values = {"items": chosen, "at-time": text(form, "at-time")}
         return _bulk_page(request, user, status=400, problems=problems, values=values, form=form)
-    return _done(request, f"Recorded {len(items)} milestones as done at {emails.govuk_when(at)}.", "/record")
+    return _done(
+        request, f"Recorded {len(items)} milestones as happening on {emails.govuk_when(at)}.", "/record"
+    )
 
 
 # Emails ---------------------------------------------------------------------------------------------
@@ -445,6 +447,7 @@ async def register(request: Request):
     form = await checked_form(request)
     user = business_support(request)
     values = {k: text(form, k).strip() for k in ("type", "la", "lead", "flags", "override")}
+    values["la"] = values["la"].upper()  # GOV.UK Frontend's select lower-cases values; ONS codes are upper
     problems = Problems()
     if values["type"] not in activity_types():
         problems.add("type", "choose the type of activity")
@@ -698,9 +701,14 @@ def _compliance_page(request, found, la, *, status=200, problems=None, values=No
     values = values or {}
     with transaction(request.app.state.engine) as session:
         rows = lifecycle.milestones(session, found.id)
-    keys = [{"value": "", "text": "Choose a milestone"}] + [
-        {"value": m.key, "text": m.title, "selected": values.get("key") == m.key} for m in rows if m.target
-    ]
+
+    def keys(field: str) -> list[dict]:
+        return [{"value": "", "text": "Choose a milestone"}] + [
+            {"value": m.key, "text": m.title, "selected": values.get(field) == m.key}
+            for m in rows
+            if m.target
+        ]
+
     return _page(
         request,
         "compliance",
@@ -711,7 +719,8 @@ def _compliance_page(request, found, la, *, status=200, problems=None, values=No
         activity=found,
         la=la,
         label=activity_name(found, la),
-        keys=keys,
+        keys=keys("key"),
+        waive_keys=keys("waive_key"),
         reasons=[
             {"value": code, "text": r.title, "checked": values.get("code") == code}
             for code, r in variance_reasons().items()
@@ -727,36 +736,44 @@ def compliance_page(request: Request, activity_id: RecordId):
 
 @router.post("/activities/{activity_id}/compliance")
 async def compliance_change(request: Request, activity_id: RecordId):
-    """One form, two changes the compliance report reads: why a milestone was late (a reason from the
+    """Two forms, two changes the compliance report reads: why a milestone was late (a reason from the
     configured list), or that it is waived (taken out of compliance, with why)."""
     form = await checked_form(request)
     user, found, la = editable(request, activity_id)
-    values = {k: text(form, k) for k in ("key", "change", "code", "waiver")}
+    change = text(form, "change")
+    if change not in ("variance", "waive"):
+        raise Refused(400, "This form could not be accepted", "Go back, reload the page and try again.")
+    key_field = "key" if change == "variance" else "waive_key"
+    values = {k: text(form, k) for k in ("key", "waive_key", "code", "waiver")}
     problems = Problems()
-    if not values["key"]:
-        problems.add("key", "choose the milestone")
-    if values["change"] == "variance" and not values["code"]:
+    if not values[key_field]:
+        problems.add(key_field, "choose the milestone")
+    if change == "variance" and not values["code"]:
         problems.add("code", "choose why it was late")
-    elif values["change"] == "waive" and not values["waiver"].strip():
+    if change == "waive" and not values["waiver"].strip():
         problems.add("waiver", "enter why it is waived")
-    elif values["change"] not in ("variance", "waive"):
-        problems.add("change", "choose a variance reason or a waiver")
     if not problems:
-        common = {"activity_id": activity_id, "key": values["key"], "by": user.name, "now": now_in_london()}
+        common = {
+            "activity_id": activity_id,
+            "key": values[key_field],
+            "by": user.name,
+            "now": now_in_london(),
+        }
         try:
             with UnitOfWork(request.app.state.engine) as uow:
-                if values["change"] == "variance":
+                if change == "variance":
                     compliance.record_variance(uow.session, code=values["code"], **common)
                 else:
                     compliance.waive(uow.session, reason=values["waiver"].strip(), **common)
         except REFUSED as exc:
-            problems.add(
-                "code" if values["change"] == "variance" and "variance" in str(exc) else "key", str(exc)
-            )
+            problems.add("code" if "variance reason" in str(exc) else key_field, str(exc))
     if problems:
         return _compliance_page(request, found, la, status=400, problems=problems, values=values)
-    done = "Variance reason recorded." if values["change"] == "variance" else "Waived."
-    return _done(request, done, f"/activities/{activity_id}")
+    return _done(
+        request,
+        "Variance reason recorded." if change == "variance" else "Waived.",
+        f"/activities/{activity_id}",
+    )
 
 
 # Calendar changes ---------------------------------------------------------------------------------------
@@ -807,8 +824,14 @@ async def calendar_apply(request: Request):
 # The programme for a region ------------------------------------------------------------------------------
 
 
+def _region(value: str) -> str:
+    """The region named, whatever its case (GOV.UK Frontend's select lower-cases its values)."""
+    return next((r for r in OFSTED_REGIONS if r.lower() == value.strip().lower()), value)
+
+
 def _programme_inputs(form: dict, problems: Problems) -> tuple[str, object, int]:
-    region, years = text(form, "region"), text(form, "years").strip() or "3"
+    years = text(form, "years").strip() or "3"
+    region = _region(text(form, "region"))
     if region not in OFSTED_REGIONS:
         problems.add("region", "choose a region")
     start = read_date(form, "start", "the first day to plan from", problems)
@@ -820,7 +843,7 @@ def _programme_inputs(form: dict, problems: Problems) -> tuple[str, object, int]
 
 def _programme_page(request, *, status=200, problems=None, form=None, planned=None):
     form = form or {}
-    region = text(form, "region")
+    region = _region(text(form, "region"))
     return _page(
         request,
         "programme",

@@ -33,7 +33,7 @@ from models.states import MilestoneStatus
 from models.templates import activity_types, shipped_editions, template_for_edition
 from services.access import accounts
 from services.mail import emails
-from services.reports import activity_history, compliance, queries
+from services.reports import activity_history, compliance, programme, queries
 from services.settings import calendar_in_force
 from services.store.database import transaction
 from services.tracking import calendar_changes, cancellation, further_information, lifecycle, notes, outcomes
@@ -861,9 +861,7 @@ def _programme_page(request, *, status=200, problems=None, form=None, planned=No
     )
 
 
-def _plan(request, region, start, years, session):
-    from services.reports import programme
-
+def _plan(session, region, start, years):
     end = start.replace(year=start.year + years, day=min(start.day, 28))
     return programme.plan(session, region=region, start=start, end=end, calendar=calendar_in_force())
 
@@ -879,7 +877,7 @@ def programme_page(request: Request):
     if problems:
         return _programme_page(request, status=400, problems=problems, form=form)
     with transaction(request.app.state.engine) as session:
-        planned = _plan(request, region, start, years, session)
+        planned = _plan(session, region, start, years)
     return _programme_page(request, form=form, planned=planned)
 
 
@@ -887,8 +885,6 @@ def programme_page(request: Request):
 async def programme_accept(request: Request):
     """Accept what the page showed: planned again from the same inputs, and registered in one
     transaction (all or none), as `ilacs programme accept` does."""
-    from services.reports import programme
-
     form = await checked_form(request)
     user = business_support(request)
     problems = Problems()
@@ -896,7 +892,7 @@ async def programme_accept(request: Request):
     if not problems:
         try:
             with UnitOfWork(request.app.state.engine) as uow:
-                planned = _plan(request, region, start, years, uow.session)
+                planned = _plan(uow.session, region, start, years)
                 ids = programme.accept(
                     uow.session, planned, actor=user.name, now=now_in_london(), calendar=uow.calendar
                 )

@@ -139,6 +139,20 @@ class Activity(SQLModel, table=True):
     calendar_version: str
     override_reason: str = ""
     created_at: datetime | None = utc_field(nullable=False)
+    cancelled_reason: str = ""  # why it was cancelled: kept, and shown beside the compliance report
+    cancelled_by: str = ""
+    cancelled_at: datetime | None = utc_field()
+
+
+class ActivityNote(SQLModel, table=True):
+    """A note staff wrote on an activity: audited, and shown in the activity's history."""
+
+    __tablename__ = "activity_note"
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    written_at: datetime | None = utc_field(nullable=False)
+    written_by: str
+    text: str
 
 
 OPEN = "status = 'planned' AND actual IS NULL"  # an open milestone, as the dashboard's lists count them

@@ -1,4 +1,5 @@
-"""Commands that change activities: schedule, record, undo, defer, outcomes, Annex B, calendar changes."""
+"""Commands that change activities: schedule, record, undo, defer, cancel, outcomes, Annex B, calendar
+changes."""
 
 from __future__ import annotations
 
@@ -76,6 +77,13 @@ def register(sub) -> None:
     defer.add_argument("--override", metavar="REASON", type=free_text)
     add_as_of(defer)
     defer.set_defaults(handler=cmd_defer)
+
+    cancel = sub.add_parser("cancel", help="cancel an activity: audited; those already told are told")
+    cancel.add_argument("activity", type=activity_id)
+    cancel.add_argument("--reason", required=True, type=free_text)
+    cancel.add_argument("--by", required=True, type=person)
+    add_as_of(cancel)
+    cancel.set_defaults(handler=cmd_cancel)
 
     outcome = sub.add_parser(
         "outcome", help="record judgements, or a focused visit's area for priority action"
@@ -240,6 +248,19 @@ def cmd_defer(args: argparse.Namespace) -> int:
             override=args.override or "",
         )
     print_moves(moved)
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from services.store import open_store
+    from services.tracking import cancellation
+    from services.tracking.unit_of_work import UnitOfWork
+
+    with UnitOfWork(open_store()) as uow:
+        stopped = cancellation.cancel(
+            uow, activity_id=args.activity, reason=args.reason, by=args.by, now=now_or_as_of(args)
+        )
+    print(f"activity {args.activity} cancelled; {len(stopped)} queued emails cancelled")
     return 0
 
 

@@ -94,24 +94,18 @@ def _send_inspections(session, name: str) -> dict[str, list[tuple[date, date]]]:
 
 
 def _programme(session, args: argparse.Namespace, inputs: dict, **rule_overrides):
-    from models.programme import load_rules, plan_programme
     from services.reports import programme
 
-    rules = load_rules(**rule_overrides)
-    states = programme.starting_states(
+    return programme.plan(
         session,
         region=args.region,
-        deteriorating=frozenset(args.deteriorating or ()),
-        jtai=frozenset(args.jtai or ()),
-    )
-    return plan_programme(
-        states,
         start=inputs["start"],
         end=inputs["end"],
-        rules=rules,
         calendar=calendar_in_force(),
-        bookings=programme.bookings(session, inputs["start"]),
+        deteriorating=frozenset(args.deteriorating or ()),
+        jtai=frozenset(args.jtai or ()),
         send_inspections=inputs["send"],
+        **rule_overrides,
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import select
 
 from calendars import LONDON
 from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.web import lists
+from interfaces.web.actions import editable
 from interfaces.web.session import (
     RecordId,
     Refused,
@@ -165,7 +167,7 @@ def _activity_page(
         emails=[
             [
                 {"text": m.recipient_email},
-                {"text": m.subject},
+                {"html": Markup('<a class="govuk-link" href="/emails/{}">{}</a>').format(m.id, m.subject)},
                 {"text": m.status},
                 {"text": emails.govuk_when(m.sent_at) if m.sent_at else ""},
             ]
@@ -191,26 +193,10 @@ def activity(request: Request, activity_id: RecordId):
     return _activity_page(request, activity_id)
 
 
-def _editable(request: Request, activity_id: int) -> User:
-    user = signed_in_user(request)
-    with transaction(request.app.state.engine) as session:
-        try:
-            found = lifecycle.activity(session, activity_id)
-        except lifecycle.TrackingError as exc:
-            raise Refused(404, "Page not found", str(exc)) from None
-    if not accounts.may_edit(user, found):
-        raise Refused(
-            403,
-            "You cannot change this activity",
-            "Only business support, or the activity's lead inspector, can change it.",
-        )
-    return user
-
-
 @router.post("/activities/{activity_id}/actual")
 async def record_actual(request: Request, activity_id: RecordId):
     form = await checked_form(request)
-    user = _editable(request, activity_id)
+    user, _, _ = editable(request, activity_id)
     key, text = str(form.get("key", "")), str(form.get("at", "")).strip()
     try:
         at = parse_moment(text, "when it happened")  # as the CLI reads it: London time; a date alone is 17:00
@@ -245,7 +231,7 @@ async def record_actual(request: Request, activity_id: RecordId):
 @router.post("/activities/{activity_id}/defer")
 async def defer(request: Request, activity_id: RecordId):
     form = await checked_form(request)
-    user = _editable(request, activity_id)
+    user, _, _ = editable(request, activity_id)
     errors, field_errors = [], {}
     try:
         to = parse_day(str(form.get("to", "")).strip(), "new first day on site")

@@ -141,8 +141,9 @@ def _coded(values) -> tuple[list, object]:
     return list(index), codes
 
 
-def _period_query(columns, *, start: date, end: date, region, activity_type, owner):
-    """Milestones whose target falls in the period, of live activities, with the report's filters."""
+def _period_query(columns, *, start: date, end: date, region, activity_type, owner, cancelled: bool = False):
+    """Milestones whose target falls in the period, with the report's filters: of live activities, or
+    of cancelled ones (which are not judged but listed with why)."""
     first = datetime.combine(start, time(0, 0), tzinfo=LONDON)
     after = datetime.combine(end + timedelta(days=1), time(0, 0), tzinfo=LONDON)
     query = (
@@ -151,7 +152,11 @@ def _period_query(columns, *, start: date, end: date, region, activity_type, own
         .join(Activity, Milestone.activity_id == Activity.id)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
         .where(
-            Milestone.target >= first, Milestone.target < after, Activity.status != ActivityStatus.CANCELLED
+            Milestone.target >= first,
+            Milestone.target < after,
+            (Activity.status == ActivityStatus.CANCELLED)
+            if cancelled
+            else (Activity.status != ActivityStatus.CANCELLED),
         )
     )
     if region:
@@ -214,6 +219,7 @@ def build_report(
             **period,
         )
     ).all()
+    _cancelled_notes(connection, report, period)
     if not rows:
         return report
     (ids, key, titles, owners, activity_id, target, actual, status, by_day, waived, variance, rule) = (
@@ -300,6 +306,24 @@ def _notes(connection, report: Report, category, ids, key, activity_id, rule, ta
     for i in waived[np.lexsort((activity_id[waived].astype(int), target[waived]))]:
         by, reason = found[ids[i]]
         report.notes[f"{key[i]} #{activity_id[i]}: waived by {by}"] = reason
+
+
+def _cancelled_notes(connection, report: Report, period: dict) -> None:
+    """Each cancelled activity with milestones in the period, once: left out, with who and why."""
+    columns = (
+        Activity.id,
+        Activity.activity_type,
+        LocalAuthority.name,
+        Activity.cancelled_by,
+        Activity.cancelled_reason,
+    )
+    found = connection.execute(
+        _period_query(columns, **period, cancelled=True).distinct().order_by(Activity.id)
+    )
+    for number, activity_type, la, by, reason in found:
+        report.notes[f"#{number} {activity_type} at {la}: cancelled by {by}"] = (
+            f"left out of this report: {reason}"
+        )
 
 
 def _drift(

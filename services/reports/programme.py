@@ -51,7 +51,7 @@ def starting_states(
         select(Activity, Judgement, LocalAuthority)
         .join(Judgement, Judgement.activity_id == Activity.id)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-        .where(Judgement.area == "overall_effectiveness")
+        .where(Judgement.area == "overall_effectiveness", Activity.status != ActivityStatus.CANCELLED)
         .order_by(Activity.fieldwork_end)
     )
     for activity, judgement, la in recorded:
@@ -82,6 +82,34 @@ def bookings(session: Session, start: date) -> list[Booking]:
         for a, la in rows
         if a.activity_type in planned_kinds
     ]
+
+
+def plan(
+    session: Session,
+    *,
+    region: str | None,
+    start: date,
+    end: date,
+    calendar: WorkingDayCalendar,
+    deteriorating: frozenset[str] = frozenset(),
+    jtai: frozenset[str] = frozenset(),
+    send_inspections: dict[str, list[tuple[date, date]]] | None = None,
+    **rule_overrides,
+) -> Programme:
+    """The programme from `start` to `end` for one region (None: all), from the LAs' latest judgements,
+    around what the store already holds: what the command line and the dashboard both plan."""
+    from models.programme import load_rules, plan_programme
+
+    states = starting_states(session, region=region, deteriorating=deteriorating, jtai=jtai)
+    return plan_programme(
+        states,
+        start=start,
+        end=end,
+        rules=load_rules(**rule_overrides),
+        calendar=calendar,
+        bookings=bookings(session, start),
+        send_inspections=send_inspections or {},
+    )
 
 
 def accept(

@@ -105,7 +105,7 @@ def as_milestone_date(row: Milestone) -> MilestoneDate:
     )
 
 
-def _open_milestones(filters: Filters, *columns, with_la: bool = False):
+def open_milestones(filters: Filters, *columns, with_la: bool = False):
     """Open milestones of live activities, the filters applied in SQL. The LA is joined only when a
     filter or a column needs it, so that counts can come from the milestone index alone."""
     query = (
@@ -154,7 +154,7 @@ class Page:
 def _counted(session: Session, filters: Filters, where, sections: dict) -> tuple[int, dict[str, int]]:
     """The total and each section's count in one aggregate query."""
     columns = [func.count()] + [func.sum(case((test, 1), else_=0)) for test in sections.values()]
-    total, *counts = session.exec(_open_milestones(filters, *columns).where(*where)).one()
+    total, *counts = session.exec(open_milestones(filters, *columns).where(*where)).one()
     return total, {name: int(n or 0) for name, n in zip(sections, counts, strict=True)}
 
 
@@ -168,10 +168,8 @@ def _page(session: Session, filters: Filters, where, order, sections, limit, off
         last = max(1, -(-total // limit)) if limit else 1
         raise InvalidInput(f"page {offset // (limit or 1) + 1} is past the last page ({last})")
     # the page's milestones picked from the index, then only those loaded whole
-    chosen = (
-        _open_milestones(filters, Milestone.id).where(*where).order_by(*order).offset(offset).limit(limit)
-    )
-    query = _open_milestones(filters, Milestone, Activity, LocalAuthority, with_la=True)
+    chosen = open_milestones(filters, Milestone.id).where(*where).order_by(*order).offset(offset).limit(limit)
+    query = open_milestones(filters, Milestone, Activity, LocalAuthority, with_la=True)
     rows = session.exec(query.where(Milestone.id.in_(chosen.scalar_subquery())).order_by(*order))
     items = [DueMilestone(a, la, as_milestone_date(m)) for m, a, la in rows]
     return Page(items, total, counts, limit, offset)

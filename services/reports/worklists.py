@@ -45,6 +45,11 @@ def _paged(session: Session, query, order, number: int, per_page: int = PER_PAGE
 OPEN_MILESTONE = "milestone.status = 'planned' AND milestone.actual IS NULL"
 
 
+def _open_rows(filters: queries.Filters):
+    """Open milestones of live activities with their activity and LA, filtered as the lists are."""
+    return queries.open_milestones(filters, Milestone, Activity, LocalAuthority, with_la=True)
+
+
 def today_section(
     session: Session,
     section: str,
@@ -61,7 +66,7 @@ def today_section(
     end_of_today = datetime.combine(as_of.astimezone(LONDON).date(), time(23, 59, 59), tzinfo=LONDON)
     # the partial indexes' own condition, written out: a bound 'planned' would not show the database
     # that the query only wants what those indexes hold
-    base = queries._open_milestones(session, filters).where(text(OPEN_MILESTONE))
+    base = _open_rows(filters).where(text(OPEN_MILESTONE))
     if section == "overdue":
         query, order = base.where(Milestone.target < as_of), (Milestone.target,)
     elif section == "today":
@@ -251,7 +256,7 @@ def assigned_to(session: Session, user_id: int, *, number: int = 1, per_page: in
 def led_by(session: Session, lead: str, *, as_of: datetime) -> list[queries.DueMilestone]:
     """The open milestones still to come of the activities `lead` leads: an inspector's own calendar."""
     query = (
-        queries._open_milestones(session, queries.Filters())
+        _open_rows(queries.Filters())
         .where(Activity.lead_inspector == lead, Milestone.forecast >= as_of)
         .order_by(Milestone.forecast, Activity.id, Milestone.position)
     )
@@ -275,7 +280,7 @@ def assigned_items(
         User.name == name,
     )  # one row per milestone, however many ways it is theirs
     query = (
-        queries._open_milestones(session, queries.Filters())
+        _open_rows(queries.Filters())
         .where(theirs, or_(Milestone.target < as_of, Milestone.forecast <= horizon))
         .order_by(func.coalesce(Milestone.target, Milestone.forecast), Activity.id, Milestone.position)
     )

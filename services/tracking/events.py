@@ -30,10 +30,18 @@ class FurtherInformationRequested:
 
 
 @dataclass(frozen=True)
+class ActivityCancelled:
+    """Staff cancelled an activity at `now`: everyone already sent mail about it is told, once."""
+
+    activity_id: int
+    now: datetime
+
+
+@dataclass(frozen=True)
 class MailQueued:
     """Outbox rows (by idempotency key) were queued or queued again: the sender has work."""
 
     keys: tuple[str, ...]
 
 
-Event = ActivityChanged | FurtherInformationRequested | MailQueued
+Event = ActivityChanged | ActivityCancelled | FurtherInformationRequested | MailQueued

@@ -13,7 +13,7 @@ from models.records import FurtherInformationRequest, Milestone
 from models.states import MilestoneStatus
 from services.store import audit
 from services.tracking.events import ActivityChanged, FurtherInformationRequested
-from services.tracking.lifecycle import TrackingError, activity, dates_of
+from services.tracking.lifecycle import TrackingError, activity, dates_of, open_activity
 
 if TYPE_CHECKING:
     from services.tracking.unit_of_work import UnitOfWork
@@ -54,7 +54,7 @@ def add_request(
         raise TrackingError(f"request type {request_type!r} is not one of {', '.join(REQUEST_TYPES)}")
     if not request.strip() or not reason.strip():
         raise TrackingError("say what is requested and why (Annex B records both)")
-    found = activity(session, activity_id)
+    found = open_activity(session, activity_id)
     number = len(requests(session, activity_id)) + 1
     positions = session.exec(select(Milestone.position).where(Milestone.activity_id == activity_id)).all()
     logged = FurtherInformationRequest(

@@ -43,6 +43,16 @@ def activity(session: Session, activity_id: int) -> Activity:
     return found
 
 
+def open_activity(session: Session, activity_id: int) -> Activity:
+    """The activity, locked, if it can still change: a cancelled one is kept as it was cancelled."""
+    found = activity(session, activity_id)
+    if found.status == ActivityStatus.CANCELLED:
+        raise TrackingError(
+            f"activity {activity_id} was cancelled ({found.cancelled_reason}); it cannot change"
+        )
+    return found
+
+
 def milestones(session: Session, activity_id: int) -> list[Milestone]:
     query = select(Milestone).where(Milestone.activity_id == activity_id).order_by(Milestone.position)
     return list(session.exec(query))
@@ -79,6 +89,23 @@ def _apply(row: Milestone, dated: MilestoneDate) -> None:
     row.calendar_version, row.rule = dated.calendar_version, dated.not_applicable_rule
 
 
+def check_registration(
+    session: Session,
+    *,
+    timeline: Timeline,
+    template: ActivityTemplate,
+    la_code: str,
+    flags: frozenset[str],
+    override: str,
+) -> LocalAuthority:
+    """The LA, if `timeline` can be registered there: refused for a clash with another of its activities
+    or a closed period without an override. Changes nothing, so a preview can ask first."""
+    la = local_authority(session, la_code)
+    _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
+    _check_periods(template, timeline.onsite, flags, override)
+    return la
+
+
 def register(
     session: Session,
     *,
@@ -93,9 +120,9 @@ def register(
 ) -> Activity:
     """Store a planned activity and its dated milestones, refusing a clash or a closed period; what it
     contradicts in the programme's rules is kept in its audit entry (`programme_warnings`)."""
-    la = local_authority(session, la_code)
-    _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
-    _check_periods(template, timeline.onsite, flags, override)
+    la = check_registration(
+        session, timeline=timeline, template=template, la_code=la_code, flags=flags, override=override
+    )
     new = Activity(
         activity_type=timeline.activity_type,
         la_id=la.id,
@@ -277,6 +304,22 @@ def record_actual(
     return moved
 
 
+def record_many(
+    uow: UnitOfWork, *, items: Sequence[tuple[int, str]], at: datetime, by: str, note: str, now: datetime
+) -> list[tuple[Milestone, dict]]:
+    """Record several milestones (activity id, key) as happening at `at`, in the caller's one
+    transaction: all or nothing, and a refusal names the milestone it is about."""
+    if not items:
+        raise TrackingError("choose at least one milestone")
+    moved = []
+    for activity_id, key in items:
+        try:
+            moved += record_actual(uow, activity_id=activity_id, key=key, at=at, by=by, note=note, now=now)
+        except TrackingError as exc:
+            raise TrackingError(f"activity {activity_id}, {key}: {exc}") from None
+    return moved
+
+
 def undo_actual(
     uow: UnitOfWork, *, activity_id: int, key: str, by: str, reason: str, now: datetime
 ) -> list[tuple[Milestone, dict]]:
@@ -305,7 +348,7 @@ def _change_and_replan(
 ) -> list[tuple[Milestone, dict]]:
     """Apply `change` to one milestone, re-plan the activity and audit every date that moved."""
     session = uow.session
-    found = activity(session, activity_id)
+    found = open_activity(session, activity_id)
     rows = milestones(session, activity_id)
     row = next((r for r in rows if r.key == key), None)
     if row is None:
@@ -348,7 +391,7 @@ def defer(
 ) -> list[tuple[Milestone, dict]]:
     """Move the activity's first day on site; only for the framework's reasons [003 ¶16]."""
     session, calendar = uow.session, uow.calendar
-    found = activity(session, activity_id)
+    found = open_activity(session, activity_id)
     template = template_for_edition(found.activity_type, found.edition)
     label = _deferral_label(template, reason)
     try:

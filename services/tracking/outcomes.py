@@ -16,9 +16,9 @@ from services.store import audit
 from services.tracking.events import ActivityChanged
 from services.tracking.lifecycle import (
     TrackingError,
-    activity,
     audit_moves,
     milestones,
+    open_activity,
     replan,
     snapshot_dates,
 )
@@ -65,7 +65,7 @@ def record_judgements(
 ) -> list[tuple[Milestone, dict]]:
     """Record (or correct) graded judgements [003 ¶96-97]; re-plan if overall effectiveness changes
     whether the section 2.5 milestones apply. Returns the milestones that moved or appeared."""
-    found = activity(session, activity_id)
+    found = open_activity(session, activity_id)
     if not template_for_edition(found.activity_type, found.edition).graded:
         raise TrackingError(f"activity {activity_id} is a {found.activity_type}: only inspections are graded")
     _after_fieldwork(session, found, now, "judgements")
@@ -103,7 +103,7 @@ def record_priority_action(
     session: Session, *, activity_id: int, by: str, note: str, now: datetime, calendar: WorkingDayCalendar
 ) -> list[tuple[Milestone, dict]]:
     """A focused visit found an area for priority action [003 ¶109-110, ¶229]."""
-    found = activity(session, activity_id)
+    found = open_activity(session, activity_id)
     if not template_for_edition(found.activity_type, found.edition).priority_action:
         raise TrackingError(
             f"activity {activity_id} is a {found.activity_type}: areas for priority action "

@@ -26,11 +26,18 @@ from sqlmodel import Session
 from calendars import WorkingDayCalendar
 from models.records import Activity, FurtherInformationRequest
 from models.reminders import Policy, shipped_policy
+from services.mail.cancellation import queue_cancellation
 from services.mail.letters import queue_request
 from services.mail.outbox import QueueReport
 from services.mail.sweep import after_change
 from services.settings import calendar_in_force, get_settings
-from services.tracking.events import ActivityChanged, Event, FurtherInformationRequested, MailQueued
+from services.tracking.events import (
+    ActivityCancelled,
+    ActivityChanged,
+    Event,
+    FurtherInformationRequested,
+    MailQueued,
+)
 
 log = logging.getLogger("ilacs.unit_of_work")
 
@@ -109,6 +116,15 @@ class UnitOfWork:
                 policy=self.policy,
             )
         report = QueueReport()
+        if isinstance(event, ActivityCancelled):
+            queue_cancellation(
+                self.session,
+                self.session.get(Activity, event.activity_id),
+                now=event.now,
+                calendar=self.calendar,
+                policy=self.policy,
+                report=report,
+            )
         if isinstance(event, FurtherInformationRequested):
             request = self.session.get(FurtherInformationRequest, event.request_id)
             queue_request(

@@ -65,6 +65,7 @@ def test_as_of_is_on_exactly_the_commands_that_judge_now():
         "done",
         "undo",
         "defer",
+        "cancel",
         "outcome",
         "request add",
         "request answer",

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from calendars import AUGUST, CHRISTMAS_NEW_YEAR, SeasonalPeriod, WorkingDayCalendar
+from calendars import WorkingDayCalendar
 from models.templates import WEEKDAYS, ActivityTemplate
-from models.timeline import fieldwork_end
-
-PERIODS: dict[str, SeasonalPeriod] = {"christmas_new_year": CHRISTMAS_NEW_YEAR, "august": AUGUST}
-# Flags that lift a period's rule: a focused visit may run in August by agreement or on concerns [003 ¶14].
-PERIOD_EXEMPTIONS: dict[str, frozenset[str]] = {"august": frozenset({"by_agreement", "concerns"})}
+from models.timeline import Timeline, london_day, plan
 
 
 def period_conflicts(
-    template: ActivityTemplate, onsite: date, flags: frozenset[str] = frozenset()
+    template: ActivityTemplate, timeline: Timeline, flags: frozenset[str] = frozenset()
 ) -> list[str]:
-    """The programme's calendar rules [003 ¶14] that `onsite` breaks, as sentences."""
+    """The seasons [003 ¶14] the activity begins or takes place in, as sentences: for each season the
+    template avoids, the first day from its `first` milestone's target to its `last` one's inside it."""
     conflicts = []
-    for name in template.avoid_periods:
-        period = PERIODS[name]
-        if period.contains(onsite) and not flags & PERIOD_EXEMPTIONS.get(name, frozenset()):
-            what = template.title.lower()
-            conflicts.append(f"{onsite.isoformat()} falls in the {period.name} period, when no {what} begins")
+    for season in template.avoid_periods:
+        if flags & season.unless:
+            continue
+        dated = {london_day(m.target): m.title for m in reversed(timeline.milestones) if m.target}
+        first, last = london_day(timeline[season.first].target), london_day(timeline[season.last].target)
+        days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        inside = next((day for day in days if season.period.contains(day)), None)
+        if inside:
+            what = dated.get(inside) or f"{timeline[season.first].title} to {timeline[season.last].title}"
+            conflicts.append(
+                f"{inside.isoformat()} ({what}) falls in the {season.period.name} period: {season.rule}"
+            )
     return conflicts
 
 
@@ -33,15 +37,16 @@ def onsite_warnings(
     flags: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Why `onsite` is unusual for this template: an unexpected weekday, a holiday inside fieldwork,
-    or a period the programme avoids [003 ¶14]."""
+    or a season the programme avoids [003 ¶14]."""
     warnings = []
     if template.weekdays and onsite.weekday() not in template.weekdays:
         usual = " or ".join(WEEKDAYS[w] for w in template.weekdays)
         actual = WEEKDAYS[onsite.weekday()]
         warnings.append(f"{template.title} usually starts on a {usual}; {onsite.isoformat()} is a {actual}")
-    end = fieldwork_end(template, onsite, calendar)
+    timeline = plan(template, onsite, calendar=calendar, flags=flags)
+    end = timeline.fieldwork_end
     for day, name in calendar.holidays_between(onsite, end):
         warnings.append(
             f"fieldwork {onsite.isoformat()} to {end.isoformat()} spans {name} ({day.isoformat()})"
         )
-    return warnings + period_conflicts(template, onsite, flags)
+    return warnings + period_conflicts(template, timeline, flags)

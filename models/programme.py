@@ -16,7 +16,8 @@ from pathlib import Path
 import pendulum
 
 from calendars import WorkingDayCalendar
-from models.templates import types_with
+from models.checks import period_conflicts
+from models.timeline import plan, template_in_force
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
 ONSITE_WEEKDAY = {
@@ -33,7 +34,6 @@ JTAI = "jtai"  # a joint targeted area inspection, which may take a focused visi
 class Rules:
     anniversary_years: int
     window_months: int
-    christmas: tuple[tuple[int, int], tuple[int, int]]
     min_spacing_weeks: int
     send_clash_weeks: int
     inspectors_per_region: dict[str, int] | int
@@ -51,9 +51,7 @@ class Rules:
 
 
 def load_rules(path: Path = RULES_FILE, **overrides) -> Rules:
-    raw = tomllib.loads(path.read_text("utf-8"))
-    start, end = (tuple(int(x) for x in d.split("-")) for d in raw["christmas"])
-    rules = dict(raw, christmas=(start, end))
+    rules = tomllib.loads(path.read_text("utf-8"))
     rules.update(overrides)
     return Rules(**{k: rules[k] for k in Rules.__dataclass_fields__})
 
@@ -234,6 +232,19 @@ class _Book:
         self.used: dict[tuple[str, date], int] = defaultdict(int)
         self.by_la: dict[str, list[date]] = defaultdict(list)
         self.jtais: dict[int, int] = defaultdict(int)
+        self.seasons: dict[tuple[str, date, tuple[str, ...]], str | None] = {}
+
+    def season(self, demand: Demand, onsite: date, calendar: WorkingDayCalendar) -> str | None:
+        """The first season [003 ¶14] the activity would begin or take place in, by the edition in force
+        (a JTAI by a focused visit's rules, whose place it takes [003 ¶21]); the same for every LA."""
+        kind = "focused-visit" if demand.activity_type == JTAI else demand.activity_type
+        key = (kind, onsite, demand.flags)
+        if key not in self.seasons:
+            template = template_in_force(kind, onsite, calendar=calendar)
+            flags = frozenset(demand.flags)
+            timeline = plan(template, onsite, calendar=calendar, flags=flags)
+            self.seasons[key] = next(iter(period_conflicts(template, timeline, flags)), None)
+        return self.seasons[key]
 
     def weeks(self, activity_type: str, monday: date) -> list[date]:
         return [monday + timedelta(weeks=i) for i in range(self.rules.weeks_on_site[activity_type])]
@@ -254,12 +265,9 @@ def _conflict(
     onsite = monday + timedelta(days=ONSITE_WEEKDAY[demand.activity_type])
     if not calendar.is_working_day(onsite):
         return f"{onsite} is {calendar.non_working_reason(onsite)}"
-    md = (onsite.month, onsite.day)
-    (cs, ce) = rules.christmas
-    if demand.activity_type in types_with("graded") and (md >= cs or md <= ce):
-        return "no standard or short inspection begins over Christmas and New Year [003 ¶14]"
-    if onsite.month == 8 and demand.activity_type != "monitoring-visit":
-        return "August is for monitoring visits and agreed focused visits only [003 ¶14]"
+    season = book.season(demand, onsite, calendar)
+    if season:
+        return season
     if demand.activity_type == JTAI and book.jtais[onsite.year] >= rules.jtai_per_year:
         return f"the {rules.jtai_per_year} JTAIs of {onsite.year} are taken [003 ¶26]"
     spacing = timedelta(weeks=rules.min_spacing_weeks)

@@ -14,10 +14,13 @@ from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 
+from calendars import SeasonalPeriod
+
 EDITIONS_DIR = Path(__file__).with_name("editions")
 FIXED_ANCHORS = ("D", "E")
 DEFAULT_TIME = time(17, 0)  # "by the end of the day" [default]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+INHERITED = ("templates", "groups", "deferral", "periods")  # tables an edition `extends` from its parent
 FACTS = ("graded", "priority_action", "history", "previewed")  # what a type is, beyond its milestones
 
 
@@ -65,6 +68,19 @@ class MilestoneRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Season:
+    """A season an activity type does not begin or take place in [003 ¶14]: no day from milestone
+    `first`'s target to milestone `last`'s may fall in `period`, unless the activity has a flag of
+    `unless`. `rule` is the edition's sentence for it."""
+
+    period: SeasonalPeriod
+    rule: str
+    first: str
+    last: str
+    unless: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class DeferralReason:
     """A reason to defer an activity, or one the framework refuses (`why` cites the refusal)."""
 
@@ -87,7 +103,7 @@ class ActivityTemplate:
     fieldwork_days: int  # E is D + (fieldwork_days - 1) working days
     weekdays: tuple[int, ...]  # usual weekdays for D (0 = Monday); empty = any working day
     notification_key: str
-    avoid_periods: tuple[str, ...]
+    avoid_periods: tuple[Season, ...]
     milestones: tuple[MilestoneRule, ...]
     graded: bool = False  # judged on the four-point scale [003 ¶96-97]
     priority_action: bool = False  # may find an area for priority action [003 ¶109]
@@ -118,6 +134,7 @@ class Edition:
     effective_from: date
     templates: dict[str, ActivityTemplate]
     deferral_reasons: tuple[DeferralReason, ...]  # allowed, then refused
+    periods: dict[str, tuple[SeasonalPeriod, str]]  # name -> (period, the rule it carries)
 
 
 def _parse_time(text: str) -> time:
@@ -196,6 +213,51 @@ def _deferral_reasons(raw: dict) -> tuple[DeferralReason, ...]:
         raise TemplateError(f"deferral: {exc}") from exc
 
 
+def _month_day(text: object, where: str) -> tuple[int, int]:
+    try:
+        month, day_of_month = (int(part) for part in str(text).split("-"))
+        date(2024, month, day_of_month)  # a leap year, so 02-29 is a day
+    except ValueError:
+        raise TemplateError(f"{where}: {text!r} is not a month and day (MM-DD)") from None
+    return month, day_of_month
+
+
+def _periods(raw: dict) -> dict[str, tuple[SeasonalPeriod, str]]:
+    """The edition's seasons, each with its rule: `[periods.NAME]` with title, start, end (MM-DD) and rule."""
+    periods = {}
+    for name, period in raw.items():
+        where = f"period {name}"
+        unknown = set(period) - {"title", "start", "end", "rule", "source"}
+        if unknown or not {"title", "start", "end", "rule"} <= set(period):
+            raise TemplateError(f"{where}: needs title, start, end and rule (and may have source)")
+        start, end = _month_day(period["start"], where), _month_day(period["end"], where)
+        periods[name] = (SeasonalPeriod(period["title"], start, end), period["rule"])
+    return periods
+
+
+def _seasons(
+    activity_type: str, raw: list, periods: dict[str, tuple[SeasonalPeriod, str]], rules: list[MilestoneRule]
+) -> tuple[Season, ...]:
+    """A template's `avoid_periods`, checked against the edition's periods and the template's milestones."""
+    always = {r.key for r in rules if not r.event and not r.requires}
+    seasons = []
+    for entry in raw:
+        where = f"{activity_type}: avoid_periods"
+        if not isinstance(entry, dict) or set(entry) - {"period", "from", "to", "unless"}:
+            raise TemplateError(f"{where}: each entry is {{ period, from, to, unless }}")
+        name = entry.get("period")
+        if name not in periods:
+            known = ", ".join(sorted(periods)) or "none"
+            raise TemplateError(f"{where}: unknown period {name!r} (the edition defines {known})")
+        first, last = entry.get("from", ""), entry.get("to", "")
+        for key in (first, last):
+            if key not in always:
+                raise TemplateError(f"{where}: {key!r} is not a dated milestone every {activity_type} has")
+        period, rule = periods[name]
+        seasons.append(Season(period, rule, first, last, frozenset(entry.get("unless", ()))))
+    return tuple(seasons)
+
+
 def _template(
     activity_type: str,
     raw: dict,
@@ -203,6 +265,7 @@ def _template(
     effective_from: date,
     groups: dict,
     deferral_reasons: tuple[DeferralReason, ...],
+    periods: dict[str, tuple[SeasonalPeriod, str]],
 ) -> ActivityTemplate:
     milestones = _included(raw, groups, activity_type)
     rules = [_rule(k, v) for k, v in milestones.items() if k not in raw.get("omit", ())]
@@ -227,7 +290,7 @@ def _template(
         fieldwork_days=int(raw["fieldwork_days"]),
         weekdays=weekdays,
         notification_key=notification,
-        avoid_periods=tuple(raw.get("avoid_periods", ())),
+        avoid_periods=_seasons(activity_type, raw.get("avoid_periods", []), periods, rules),
         milestones=tuple(rules),
         deferral_reasons=deferral_reasons,
         **facts,
@@ -269,27 +332,31 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
     editions = []
     for name, raw in sorted(raws.items(), key=lambda kv: kv[1]["effective_from"]):
         parent = raw.get("extends")
-        templates, groups, deferral = raw.get("templates", {}), raw.get("groups", {}), raw.get("deferral", {})
+        tables = {table: raw.get(table, {}) for table in INHERITED}
         if parent:
             if parent not in raws:
                 raise TemplateError(f"edition {name} extends unknown edition {parent!r}")
-            templates = _merge(raws[parent].get("templates", {}), templates)
-            groups = _merge(raws[parent].get("groups", {}), groups)
-            deferral = _merge(raws[parent].get("deferral", {}), deferral)
-            inherited = {"templates": templates, "groups": groups, "deferral": deferral, "extends": None}
-            raws[name] = {**raw, **inherited}
+            tables = {table: _merge(raws[parent].get(table, {}), tables[table]) for table in INHERITED}
+            raws[name] = {**raw, **tables, "extends": None}
         effective_from = raw["effective_from"]
+        templates, groups = tables["templates"], tables["groups"]
         resolved = _resolve_based_on(templates)
-        reasons = _deferral_reasons(deferral)
+        reasons = _deferral_reasons(tables["deferral"])
+        try:
+            periods = _periods(tables["periods"])
+        except TemplateError as exc:
+            raise TemplateError(f"edition {name}: {exc}") from None
         editions.append(
             Edition(
                 edition=name,
                 title=raw.get("title", name),
                 effective_from=effective_from,
                 templates={
-                    t: _template(t, r, name, effective_from, groups, reasons) for t, r in resolved.items()
+                    t: _template(t, r, name, effective_from, groups, reasons, periods)
+                    for t, r in resolved.items()
                 },
                 deferral_reasons=reasons,
+                periods=periods,
             )
         )
     if not editions:

@@ -66,8 +66,10 @@ def _check_clash(session: Session, la_id: int, onsite: date, end: date, *, ignor
             )
 
 
-def _check_periods(template: ActivityTemplate, onsite: date, flags: frozenset[str], override: str) -> None:
-    conflicts = period_conflicts(template, onsite, flags)
+def _check_periods(
+    template: ActivityTemplate, timeline: Timeline, flags: frozenset[str], override: str
+) -> None:
+    conflicts = period_conflicts(template, timeline, flags)
     if conflicts and not override:
         raise TrackingError(f"{conflicts[0]}; give --override REASON to schedule it anyway")
 
@@ -94,7 +96,7 @@ def register(
     """Store a planned activity and its dated milestones, refusing a clash or a closed period."""
     la = local_authority(session, la_code)
     _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
-    _check_periods(template, timeline.onsite, flags, override)
+    _check_periods(template, timeline, flags, override)
     new = Activity(
         activity_type=timeline.activity_type,
         la_id=la.id,
@@ -325,7 +327,8 @@ def defer(
     old_onsite, old_end = found.onsite, found.fieldwork_end
     new_end = calendar.add_working_days(to, template.fieldwork_days - 1)
     _check_clash(session, found.la_id, to, new_end, ignore=found.id)
-    _check_periods(template, to, frozenset(found.flags), override)
+    flags = frozenset(found.flags)
+    _check_periods(template, plan(template, to, calendar=calendar, flags=flags), flags, override)
     found.onsite, found.fieldwork_end, found.status = to, new_end, ActivityStatus.PLANNED
     found.variant = _variant(template, to)
     session.add(found)

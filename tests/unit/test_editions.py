@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from models.checks import onsite_warnings
 from models.templates import EDITIONS_DIR, TemplateError, load_editions, shipped_editions
 from models.timeline import plan, template_in_force
 from tests.helpers import day
@@ -90,3 +91,46 @@ def test_every_shipped_milestone_cites_its_source():
     for edition in shipped_editions():
         for template in edition.templates.values():
             assert [r.key for r in template.milestones if not r.source] == [], template.activity_type
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            '[templates.focused-visit]\navoid_periods = [{ period = "augst", from = "D", to = "E" }]',
+            r"unknown period 'augst' \(the edition defines august, christmas_new_year\)",
+        ),
+        (
+            '[templates.focused-visit]\navoid_periods = [{ period = "august", from = "D", to = "X" }]',
+            "focused-visit: avoid_periods: 'D' is not a dated milestone every focused-visit has",
+        ),
+        (
+            '[periods.august]\nend = "08-32"',
+            r"edition 2020-04: period august: '08-32' is not a month and day",
+        ),
+    ],
+)
+def test_a_season_the_edition_does_not_define_is_refused_when_editions_load(tmp_path, change, message):
+    shutil.copy(EDITIONS_DIR / "2018-12.toml", tmp_path)
+    (tmp_path / "2020-04.toml").write_text(LATER_EDITION + change + "\n")
+    with pytest.raises(TemplateError, match=message):
+        load_editions(tmp_path)
+
+
+def test_a_later_edition_can_move_a_season(tmp_path, calendar):
+    """Christmas and New Year from 22 December: an inspection on Monday 21 December 2026 (notified
+    Monday 14 December) no longer begins in it; under the shipped edition its Friday 18 December (D - 1)
+    is the period's first day."""
+    shutil.copy(EDITIONS_DIR / "2018-12.toml", tmp_path)
+    (tmp_path / "2020-04.toml").write_text(LATER_EDITION + '[periods.christmas_new_year]\nstart = "12-22"\n')
+    onsite = day("Monday 2026-12-21")
+    later = template_in_force(
+        "standard-inspection", onsite, calendar=calendar, editions=load_editions(tmp_path)
+    )
+    shipped = template_in_force("standard-inspection", onsite, calendar=calendar)
+    assert [w for w in onsite_warnings(later, onsite, calendar) if "period" in w] == []
+    assert [w for w in onsite_warnings(shipped, onsite, calendar) if "period" in w] == [
+        "2026-12-18 (Call between Ofsted's analytical officer and the LA analyst) falls in the Christmas and "
+        "New Year period: "
+        "no inspection begins over Christmas and New Year [003 ¶14]"
+    ]

@@ -96,6 +96,23 @@ def test_no_standard_or_short_inspection_starts_over_christmas():
     assert "Christmas and New Year" in result.planned[0].reasons[1]
 
 
+@pytest.mark.parametrize(
+    ("last", "onsite"),
+    [
+        # Winter: anniversary Monday 11 January 2027, notified Monday 4 January, inside Christmas and
+        # New Year (18 December - 5 January): a week later, notified Monday 11 January.
+        ("Thursday 2024-01-11", "Monday 2027-01-18"),
+        # Summer: anniversary Monday 7 September 2026; Monday 31 August is the summer bank holiday, so
+        # D - 5 is Friday 28 August: a week later, notified Monday 7 September.
+        ("Thursday 2023-09-07", "Monday 2026-09-14"),
+    ],
+)
+def test_the_programme_avoids_seasons_over_the_lead_up_days_as_the_edition_says(last, onsite):
+    result = plan([la(last=last)])
+    assert dated(result) == [("E09000002", "short-inspection", day(onsite))]
+    assert "(Notification call to the DCS) falls in the" in result.planned[0].reasons[1]
+
+
 def test_august_is_left_to_monitoring_visits():
     result = plan([la(last="Friday 2023-08-11")])  # anniversary Tuesday 11 August 2026
     assert dated(result) == [("E09000002", "short-inspection", day("Monday 2026-07-27"))]
@@ -136,10 +153,12 @@ def test_more_work_than_capacity_is_reported_not_dropped():
     assert nobody.planned == [] and [u.code for u in nobody.unplaced] == ["E09000002", "E09000003"]
     assert "no 4 inspectors free" in nobody.unplaced[0].reason
     # One team a week; the window holds the 53 Mondays from 16 March 2026 to 15 March 2027, less August's
-    # 5, Christmas's 3 (21 and 28 December, 4 January) and 3 bank holidays (6 April, 4 and 25 May): 42.
+    # 6 (3 to 31 August, and 7 September, notified on Friday 28 August as 31 August is a bank holiday),
+    # Christmas's 4 (21 and 28 December, 4 January, and 11 January, notified on 4 January) and 3 bank
+    # holidays (6 April, 4 and 25 May): 40.
     crowded = plan([la(f"E0900{n:04d}") for n in range(70)], rules=load_rules(inspectors_per_region=4))
     late = [p for p in crowded.planned if any("OUTSIDE its window" in r for r in p.reasons)]
-    assert len(crowded.planned) == 70 and len(late) == 70 - 42
+    assert len(crowded.planned) == 70 and len(late) == 70 - 40
 
 
 def test_what_if_lists_what_moves():

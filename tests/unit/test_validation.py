@@ -15,8 +15,8 @@ def template(activity_type: str):
 @pytest.mark.parametrize(
     ("activity_type", "flags"),
     [
-        ("standard-inspection", {"by_agreement", "concerns", "inadequate"}),
-        ("short-inspection", {"by_agreement", "concerns", "inadequate"}),
+        ("standard-inspection", {"inadequate"}),  # ¶14 lifts August for focused visits only
+        ("short-inspection", {"inadequate"}),
         ("focused-visit", {"by_agreement", "concerns", "priority_action"}),
         ("monitoring-visit", {"first_of_series", "second_set"}),
         ("action-planning-visit", set()),

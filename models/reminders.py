@@ -23,6 +23,7 @@ class Step:
     offset: int  # working days from the forecast day
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
+    courtesy: bool = False  # a courtesy reminder of something voluntary, worded as such
 
     @property
     def stage(self) -> str:
@@ -67,13 +68,17 @@ class Policy:
         return ""
 
 
-def _steps(ladder: str, raw: list[dict]) -> tuple[Step, ...]:
+def _steps(ladder: str, raw: dict) -> tuple[Step, ...]:
+    """A ladder's (or override's) steps; a `courtesy` one, for what the LA does voluntarily, may only
+    remind before the day, never chase or escalate [003 ¶27, ¶34]."""
+    courtesy = bool(raw.get("courtesy"))
     steps = tuple(
-        Step(ladder=ladder, offset=int(s["offset"]), to=tuple(s["to"]), cc=tuple(s.get("cc", ())))
-        for s in raw
+        Step(ladder, int(s["offset"]), tuple(s["to"]), tuple(s.get("cc", ())), courtesy) for s in raw["steps"]
     )
     if len({s.offset for s in steps}) != len(steps):
         raise ValueError(f"reminder policy: ladder {ladder} has two steps on the same day")
+    if courtesy and any(s.offset >= 0 for s in steps):
+        raise ValueError(f"reminder policy: {ladder} is a courtesy: its reminders come before the day")
     return tuple(sorted(steps, key=lambda s: s.offset))
 
 
@@ -86,10 +91,10 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
             quiet_after=time.fromisoformat(raw["quiet_after"]),
             short_notice=frozenset(raw.get("short_notice", ())),
             ladders={
-                name: (ladder["title"], tuple(ladder["milestones"]), _steps(name, ladder["steps"]))
+                name: (ladder["title"], tuple(ladder["milestones"]), _steps(name, ladder))
                 for name, ladder in raw.get("ladders", {}).items()
             },
-            overrides={key: _steps(key, o["steps"]) for key, o in raw.get("overrides", {}).items()},
+            overrides={key: _steps(key, o) for key, o in raw.get("overrides", {}).items()},
             letters={
                 key: Letter(
                     milestone_key=key, template=letter["template"], embargoed=bool(letter.get("embargoed"))

@@ -79,9 +79,12 @@ def render_reminder(
         "milestone": milestone,
         "stage": step.stage,
         "days": abs(step.offset),
+        "courtesy": step.courtesy,
     }
     la = context["la"].name
-    if step.stage == "due":
+    if step.courtesy:
+        subject = f"Optional: {milestone.title} before {emails.govuk_when(milestone.forecast)} – {la}"
+    elif step.stage == "due":
         subject = f"Due today: {milestone.title} – {la}"
     elif step.offset < 0:
         subject = f"Reminder: {milestone.title} due {emails.govuk_when(milestone.forecast)} – {la}"

@@ -9,7 +9,7 @@ recording a notification, a draft, a final report or publication sends the DCS a
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
@@ -348,3 +348,48 @@ def test_without_a_dcs_on_record_the_most_senior_manager_then_the_chief_executiv
     send(store, smtp_transport, at("2025-01-06T09:35"))
     letters = [r for r in smtp_server.mailbox.take() if "Confirmation" in str(r.message["Subject"])]
     assert [r.message["To"].addresses[0].addr_spec for r in letters] == ["msm@barking.example.org"]
+
+
+@pytest.mark.parametrize(
+    ("meeting", "courtesy_day"),
+    [
+        # Winter: meeting Tuesday 28 January 2025; self-evaluation D - 10 Tuesday 14 January; the
+        # courtesy reminder 5 working days before it, Tuesday 7 January, 08:00 GMT.
+        ("Tuesday 2025-01-28", "2025-01-07T08:00:00+00:00"),
+        # Summer: meeting Tuesday 17 June 2025; self-evaluation Tuesday 3 June; 5 working days before
+        # (26 May is a bank holiday, not reached): Tuesday 27 May, 08:00 BST.
+        ("Tuesday 2025-06-17", "2025-05-27T08:00:00+01:00"),
+    ],
+)
+def test_the_voluntary_self_evaluation_gets_one_courtesy_reminder_and_no_chaser(store, meeting, courtesy_day):
+    """003 ¶27: "This part of the framework is voluntary"; ¶34: "no set time". Swept every morning for
+    a month, the self-evaluation never shared: one reminder, before the day, worded as optional."""
+    with transaction(store) as session:
+        import_contacts(session, CONTACTS, source="contacts.csv")
+        import_staff(session, STAFF, source="staff.csv")
+        activity_id = lifecycle.schedule(
+            session,
+            activity_type="annual-engagement",
+            la_code=BARKING,
+            onsite=day(meeting),
+            lead="Ann Lead",
+            actor="Bea Support",
+            now=datetime.fromisoformat(courtesy_day) - timedelta(days=7),
+            calendar=CALENDAR,
+        ).id
+    today = datetime.fromisoformat(courtesy_day).date() - timedelta(days=3)
+    for _ in range(35):
+        sweep(store, datetime.combine(today, time(7, 0), tzinfo=LONDON))
+        today += timedelta(days=1)
+    with transaction(store) as session:
+        sent = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.activity_id == activity_id,
+                OutboxMessage.milestone_key == "self_evaluation_shared",
+            )
+        ).all()
+        assert [(m.stage, m.recipient_email, m.cc, m.not_before.isoformat()) for m in sent] == [
+            ("before-5", DCS, [LINK], datetime.fromisoformat(courtesy_day).astimezone(UTC).isoformat())
+        ]
+        assert sent[0].subject.startswith("Optional: Self-evaluation shared")
+        assert "voluntary" in sent[0].body_text and "due" not in sent[0].body_text.split("\n")[0]

@@ -75,3 +75,25 @@ def test_a_broken_policy_file_is_a_clear_error(tmp_path):
     broken.write_text('send_time = "08:00"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="cannot read the reminder policy .*policy.toml"):
         load_policy(broken)
+
+
+def test_the_voluntary_self_evaluation_gets_one_courtesy_reminder_and_never_a_chaser(calendar):
+    """003 ¶27 "This part of the framework is voluntary"; ¶34 "no expectation that local authorities
+    schedule their work around our timelines": five working days before, to the DCS, and nothing after."""
+    steps = POLICY.steps_for("self_evaluation_shared")
+    assert [(s.offset, s.to, s.cc, s.courtesy) for s in steps] == [(-5, ("dcs",), ("link_person",), True)]
+    forecast = at("2025-06-03T17:00")  # Tuesday 3 June 2025: the courtesy reminder on Tuesday 27 May
+    assert latest_due_step(steps, forecast, at("2025-05-23T07:00"), calendar) is None
+    assert latest_due_step(steps, forecast, at("2025-05-27T07:00"), calendar).stage == "before-5"
+    assert latest_due_step(steps, forecast, at("2025-06-20T07:00"), calendar).stage == "before-5"
+
+
+@pytest.mark.parametrize("offset", [0, 2])
+def test_a_courtesy_ladder_with_a_step_on_or_after_the_day_is_refused(tmp_path, offset):
+    edited = tmp_path / "policy.toml"
+    courtesy = (
+        f'\n[overrides.agenda_agreed]\ncourtesy = true\nsteps = [{{ offset = {offset}, to = ["dcs"] }}]\n'
+    )
+    edited.write_text(POLICY_FILE.read_text(encoding="utf-8") + courtesy, encoding="utf-8")
+    with pytest.raises(ValueError, match="agenda_agreed is a courtesy: its reminders come before the day"):
+        load_policy(edited)

@@ -9,14 +9,18 @@ recording a notification, a draft, a final report or publication sends the DCS a
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
 
+import models.templates
+import models.timeline
 from calendars import LONDON, england_calendar
 from models.records import Activity, Contact, OutboxMessage
 from models.reminders import shipped_policy
+from models.templates import EDITIONS_DIR, load_editions
 from services.mail.delivery import ESCALATE_AFTER, deliver_due
 from services.mail.outbox import QueueReport
 from services.mail.reminders import queue_reminders
@@ -393,3 +397,45 @@ def test_the_voluntary_self_evaluation_gets_one_courtesy_reminder_and_no_chaser(
         ]
         assert sent[0].subject.startswith("Optional: Self-evaluation shared")
         assert "voluntary" in sent[0].body_text and "due" not in sent[0].body_text.split("\n")[0]
+
+
+LATER_ACTION_PLAN = """
+edition = "2020-04"
+effective_from = 2020-04-01
+extends = "2018-12"
+
+[templates.standard-inspection.milestones.action_plan_due]
+offset = 60
+"""
+
+
+def test_the_final_report_letter_states_the_action_plan_period_of_its_edition(store, tmp_path, monkeypatch):
+    """An edition with 60 working days for the action plan: the letter says 60, not the 70 of 003 ¶227.
+    Final report Wednesday 19 February 2025; 60 working days is 12 weeks (Wednesday 14 May) plus Good
+    Friday, Easter Monday and 5 May: Monday 19 May 2025."""
+    shutil.copy(EDITIONS_DIR / "2018-12.toml", tmp_path)
+    (tmp_path / "2020-04.toml").write_text(LATER_ACTION_PLAN)
+    editions = load_editions(tmp_path)
+    monkeypatch.setattr(models.templates, "shipped_editions", lambda: editions)
+    monkeypatch.setattr(models.timeline, "shipped_editions", lambda: editions)
+    with transaction(store) as session:
+        import_contacts(session, CONTACTS, source="contacts.csv")
+        activity_id = lifecycle.schedule(
+            session,
+            activity_type="standard-inspection",
+            la_code=BARKING,
+            onsite=day("Monday 2025-01-13"),
+            lead="Ann Lead",
+            actor="Bea Support",
+            now=at("2025-01-02T06:00"),
+            calendar=CALENDAR,
+        ).id
+    record(store, activity_id, "notification", at("2025-01-06T09:30"))
+    record(store, activity_id, "final_report_sent", at("2025-02-19T15:00"))
+    with transaction(store) as session:
+        (letter,) = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.milestone_key == "final_report_sent", OutboxMessage.recipient_email == DCS
+            )
+        ).all()
+    assert "by Monday 19 May 2025 at 5pm: 60 working days after you received this report" in letter.body_text

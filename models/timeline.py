@@ -299,15 +299,27 @@ def template_in_force(
     calendar: WorkingDayCalendar,
     editions: tuple[Edition, ...] | None = None,
 ) -> ActivityTemplate:
-    """The template of the edition in force on the activity's notification day (spec section 7)."""
+    """The template of the edition in force on the activity's notification day (spec section 7).
+
+    Before the earliest edition, the earliest applies; a type first defined by a later edition does
+    not exist before that edition is in force, and is refused.
+    """
     editions = editions or shipped_editions()
     candidates = [e.templates[activity_type] for e in reversed(editions) if activity_type in e.templates]
     if not candidates:
         raise TimelineError(f"unknown activity type {activity_type!r}")
     require_working_day(calendar, onsite)
-    for template in candidates[:-1]:
+    for template in candidates:
+        if template.edition == editions[0].edition:
+            return template
         if template.effective_from <= onsite:
             notified = london_day(plan(template, onsite, calendar=calendar)[template.notification_key].target)
             if template.effective_from <= notified:
                 return template
-    return candidates[-1]
+    first = candidates[-1]
+    notified = london_day(plan(first, onsite, calendar=calendar)[first.notification_key].target)
+    raise TimelineError(
+        f"{activity_type} is first defined by edition {first.edition}, in force from "
+        f"{first.effective_from.isoformat()}; an activity on site on {onsite.isoformat()} is notified on "
+        f"{notified.isoformat()}, before it"
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from models.checks import onsite_warnings
 from models.templates import EDITIONS_DIR, TemplateError, load_editions, shipped_editions
-from models.timeline import plan, template_in_force
+from models.timeline import TimelineError, plan, template_in_force
 from tests.helpers import day
 
 LATER_EDITION = """
@@ -134,3 +134,45 @@ def test_a_later_edition_can_move_a_season(tmp_path, calendar):
         "New Year period: "
         "no inspection begins over Christmas and New Year [003 ¶14]"
     ]
+
+
+NEW_TYPE_EDITION = """
+edition = "2025-04"
+title = "An edition that adds a type"
+effective_from = 2025-04-01
+extends = "2018-12"
+
+[templates.practice-review]
+title = "Practice review"
+source = "test"
+fieldwork_days = 1
+notification = "notification"
+
+[templates.practice-review.milestones]
+notification = { title = "Notification", owner = "Ofsted", anchor = "D", offset = -5, source = "test" }
+"""
+
+
+def test_a_type_first_defined_in_a_later_edition_is_refused_before_that_edition_is_in_force(
+    tmp_path, calendar
+):
+    shutil.copy(EDITIONS_DIR / "2018-12.toml", tmp_path)
+    (tmp_path / "2025-04.toml").write_text(NEW_TYPE_EDITION)
+    editions = load_editions(tmp_path)
+    # On site Tuesday 8 April 2025, notified Tuesday 1 April, the edition's first day: in force.
+    template = template_in_force(
+        "practice-review", day("Tuesday 2025-04-08"), calendar=calendar, editions=editions
+    )
+    assert template.edition == "2025-04"
+    # On site Monday 7 April 2025, notified Monday 31 March: the type did not exist yet.
+    message = (
+        r"practice-review is first defined by edition 2025-04, in force from 2025-04-01; "
+        r"an activity on site on 2025-04-07 is notified on 2025-03-31, before it"
+    )
+    with pytest.raises(TimelineError, match=message):
+        template_in_force("practice-review", day("Monday 2025-04-07"), calendar=calendar, editions=editions)
+    # The earliest edition still covers activities from before it (history from 2017 onwards).
+    old = template_in_force(
+        "standard-inspection", day("Monday 2017-11-06"), calendar=calendar, editions=editions
+    )
+    assert old.edition == "2018-12"

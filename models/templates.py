@@ -20,7 +20,8 @@ EDITIONS_DIR = Path(__file__).with_name("editions")
 FIXED_ANCHORS = ("D", "E")
 DEFAULT_TIME = time(17, 0)  # "by the end of the day" [default]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-INHERITED = ("templates", "groups", "deferral", "periods")  # tables an edition `extends` from its parent
+# The tables an edition that `extends` another inherits from it, restating only what changes.
+INHERITED = ("templates", "groups", "deferral", "periods", "reminders")
 FACTS = ("graded", "priority_action", "history", "previewed")  # what a type is, beyond its milestones
 
 
@@ -135,6 +136,7 @@ class Edition:
     templates: dict[str, ActivityTemplate]
     deferral_reasons: tuple[DeferralReason, ...]  # allowed, then refused
     periods: dict[str, tuple[SeasonalPeriod, str]]  # name -> (period, the rule it carries)
+    reminders: dict = field(default_factory=dict)  # laid over the reminder policy for this edition
 
 
 def _parse_time(text: str) -> time:
@@ -297,12 +299,12 @@ def _template(
     )
 
 
-def _merge(base: dict, changes: dict) -> dict:
+def merge_tables(base: dict, changes: dict) -> dict:
     """`base` with `changes` laid over it, table by table (milestone tables merge field by field)."""
     out = copy.deepcopy(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_tables(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -315,7 +317,7 @@ def _resolve_based_on(raw_templates: dict) -> dict:
         if parent:
             if parent not in resolved:
                 raise TemplateError(f"{name}: based_on {parent!r}, which is not defined before it")
-            raw = _merge(resolved[parent], {k: v for k, v in raw.items() if k != "based_on"})
+            raw = merge_tables(resolved[parent], {k: v for k, v in raw.items() if k != "based_on"})
         resolved[name] = raw
     return resolved
 
@@ -336,7 +338,7 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
         if parent:
             if parent not in raws:
                 raise TemplateError(f"edition {name} extends unknown edition {parent!r}")
-            tables = {table: _merge(raws[parent].get(table, {}), tables[table]) for table in INHERITED}
+            tables = {table: merge_tables(raws[parent].get(table, {}), tables[table]) for table in INHERITED}
             raws[name] = {**raw, **tables, "extends": None}
         effective_from = raw["effective_from"]
         templates, groups = tables["templates"], tables["groups"]
@@ -357,6 +359,7 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
                 },
                 deferral_reasons=reasons,
                 periods=periods,
+                reminders=tables["reminders"],
             )
         )
     if not editions:
@@ -385,6 +388,14 @@ def types_with(fact: str) -> tuple[str, ...]:
     for e in shipped_editions():
         newest.update(e.templates)
     return tuple(t for t in activity_types() if getattr(newest[t], fact))
+
+
+def edition_named(edition: str) -> Edition:
+    """The shipped edition recorded on an activity."""
+    for e in shipped_editions():
+        if e.edition == edition:
+            return e
+    raise TemplateError(f"no edition {edition!r}")
 
 
 def template_for_edition(activity_type: str, edition: str) -> ActivityTemplate:

@@ -11,6 +11,7 @@ from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, Milestone, OutboxMessage
 from models.reminders import Policy, Step, latest_due_step, send_moment
 from models.states import MilestoneStatus, OutboxStatus
+from models.templates import edition_named
 from services.mail import emails
 from services.mail.context import activity_context, milestones_by_key
 from services.mail.outbox import QueueReport, idempotency_key, queue
@@ -31,12 +32,13 @@ def queue_reminders(
 ) -> None:
     """Queue the current step of every open milestone's ladder, and cancel queued steps no longer due."""
     rows = milestones_by_key(session, activity.id)
+    policy = policy.for_edition(edition_named(activity.edition))
     current: set[str] = set()
     on = as_of.astimezone(LONDON).date()
     for row in rows.values():
         if row.status != MilestoneStatus.PLANNED or row.actual or not row.forecast:
             continue
-        step = latest_due_step(policy.steps_for(row.key), row.forecast, as_of, calendar)
+        step = latest_due_step(policy.steps_for(row.key, row.owner), row.forecast, as_of, calendar)
         if step is None:
             continue
         day = calendar.add_working_days(row.forecast.astimezone(LONDON).date(), step.offset)

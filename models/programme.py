@@ -6,6 +6,7 @@ out, each activity with the reasons it sits where it does, and the demands that 
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ import pendulum
 
 from calendars import WorkingDayCalendar
 from models.checks import period_conflicts
-from models.timeline import plan, template_in_force
+from models.timeline import london_day, plan, template_in_force
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
 ONSITE_WEEKDAY = {
@@ -28,6 +29,8 @@ ONSITE_WEEKDAY = {
     "jtai": 0,
 }
 JTAI = "jtai"  # a joint targeted area inspection, which may take a focused visit's place [003 ¶21, ¶26]
+APV = "action-planning-visit"  # planned on the day its final report is received (the type's D)
+DAYS_A_MONTH = 365.25 / 12
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Rules:
     team: dict[str, int]
     weeks_on_site: dict[str, int]
     focused_visits: dict[str, list[int]]
-    monitoring: dict[str, int]
+    monitoring: dict[str, int | list[int]]
 
     def capacity(self, region: str) -> int:
         caps = self.inspectors_per_region
@@ -73,6 +76,8 @@ class LocalAuthorityState:
     grade: str  # outstanding, good, requires_improvement, inadequate
     deteriorating: bool = False
     jtai: bool = False  # chosen for a JTAI, which takes the place of its next focused visit
+    action_plan_due: date | None = None  # the store's re-based deadline, when it has the inspection
+    first_visit_by: date | None = None  # likewise, the first monitoring visit's
 
 
 @dataclass(frozen=True)
@@ -138,26 +143,57 @@ def pathway(state: LocalAuthorityState) -> str:
     return {"inadequate": "3", "requires_improvement": "2"}.get(state.grade, "1")
 
 
+def _after_inadequate_dates(state: LocalAuthorityState, calendar: WorkingDayCalendar) -> dict[str, date]:
+    """The section 2.5 dates of the last inspection's timeline under its edition (flag `inadequate`):
+    final report, action planning visit, action plan deadline, first monitoring visit by."""
+    kind = state.last_type
+    template = template_in_force(kind, calendar.roll_back(state.last_end), calendar=calendar)
+    onsite = calendar.add_working_days(calendar.roll_back(state.last_end), 1 - template.fieldwork_days)
+    template = template_in_force(kind, onsite, calendar=calendar)
+    timeline = plan(template, onsite, calendar=calendar, flags=frozenset({"inadequate"}), end=state.last_end)
+    keys = ("final_report_sent", "action_planning_visit", "action_plan_due", "first_monitoring_visit_by")
+    return {key: london_day(timeline[key].target) for key in keys}
+
+
+def _spread(first: date, last: date, fewest: int, most: int, max_gap_months: int) -> list[date]:
+    """Visit days from `first`, evenly spaced so that no gap (the last one up to `last`, the
+    re-inspection) exceeds `max_gap_months`, with between `fewest` and `most` visits [003 ¶128]."""
+    span = (last - first).days
+    visits = min(most, max(fewest, math.ceil(span / (max_gap_months * DAYS_A_MONTH))))
+    return [first + timedelta(days=round(n * span / visits)) for n in range(visits)]
+
+
 def _after_inadequate(
     state: LocalAuthorityState, label: str, rules: Rules, calendar: WorkingDayCalendar
 ) -> list:
-    """Section 2.5: monitoring visits from the action plan deadline, then re-inspection [003 ¶128]."""
-    action_plan = calendar.add_working_days(state.last_end, 18 + 70)  # final report E+18, then 70 days
+    """Section 2.5: the action planning visit [003 ¶116-118], monitoring visits from the action plan
+    deadline until re-inspection [003 ¶128; 002]. The action plan deadline and the first visit's are
+    the store's re-based ones when it has them, else those of the last inspection's edition."""
+    dates = _after_inadequate_dates(state, calendar)
+    action_plan = state.action_plan_due or dates["action_plan_due"]
+    deadline = state.first_visit_by or dates["first_monitoring_visit_by"]
     m = rules.monitoring
-    deadline = _months(action_plan, m["first_within_months"])  # the first visit no later than this
-    ideal, out = _months(deadline, -1), []
-    for number in range(1, m["visits"] + 1):
-        latest = deadline if number == 1 else ideal + timedelta(weeks=4)
-        why = f"{label}: monitoring visit {number} of {m['visits']}; action plan due {action_plan}"
+    latest = _months(action_plan, m["reinspection_within_months"])
+    reinspection = latest - timedelta(weeks=12)
+    days = _spread(_months(deadline, -1), reinspection, *m["visits"], m["max_gap_months"])
+    out = []
+    if state.action_plan_due is None:  # the store, when it has the inspection, has this visit too
+        visit, received = dates["action_planning_visit"], dates["final_report_sent"]
+        why = (
+            f"{label}: action planning visit on {visit}, about 30 working days after the final report "
+            f"received on {received} [003 ¶116-118]"
+        )
+        out.append((APV, received, (visit, visit), why, 0, ()))
+    for number, ideal in enumerate(days, 1):
+        why = f"{label}: monitoring visit {number} of {len(days)}; action plan due {action_plan}"
         if number == 1:
             why += f", first visit no later than {deadline}"
+        window = (ideal - timedelta(weeks=4), deadline if number == 1 else ideal + timedelta(weeks=4))
         flags = ("first_of_series",) if number == 1 else ()
-        out.append(("monitoring-visit", ideal, (ideal - timedelta(weeks=4), latest), why, 1, flags))
-        ideal = _months(ideal, m["every_months"])
-    latest = _months(action_plan, m["reinspection_within_months"])
-    window = (_months(ideal, -m["every_months"]) + timedelta(weeks=8), latest)
+        out.append(("monitoring-visit", ideal, window, why, 1, flags))
+    window = (days[-1] + timedelta(weeks=8), latest)
     why = f"{label}: re-inspection within {m['reinspection_within_months']} months of the action plan"
-    return [*out, ("standard-inspection", latest - timedelta(weeks=12), window, why, 0, ())]
+    return [*out, ("standard-inspection", reinspection, window, why, 0, ())]
 
 
 def _around_anniversary(state: LocalAuthorityState, label: str, path: str, rules: Rules, start: date) -> list:
@@ -196,6 +232,12 @@ def demands(state: LocalAuthorityState, rules: Rules, calendar: WorkingDayCalend
     result = []
     first_week = start + timedelta(weeks=rules.weeks_ahead)  # time to notify and prepare
     for kind, ideal, (earliest, latest), why, priority, flags in out:
+        if kind == APV:  # its day follows from the final report: not placed, and past ones are done
+            if latest >= start and ideal <= end:
+                result.append(
+                    Demand(state.code, state.name, state.region, kind, ideal, ideal, latest, why, priority)
+                )
+            continue
         if latest < start:
             if kind in ("focused-visit", "monitoring-visit"):
                 notes.append(
@@ -329,6 +371,12 @@ def plan_programme(
         notes += more
     planned, unplaced = [], []
     for demand in sorted(wanted, key=lambda d: (d.latest, d.priority, d.code)):
+        if demand.activity_type == APV:
+            window = (demand.ideal, demand.latest)
+            planned.append(
+                Planned(demand.code, demand.name, demand.region, APV, demand.ideal, window, [demand.why])
+            )
+            continue
         monday, moves = _place(demand, book, rules, calendar, send, start)
         if demand.activity_type == JTAI and (monday is None or monday > demand.latest):
             fallback = f"; a focused visit instead, as no JTAI fits its window: {'; '.join(moves)}"

@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 
 from calendars import WorkingDayCalendar
 from models.programme import JTAI, ONSITE_WEEKDAY, Booking, LocalAuthorityState, Programme
-from models.records import Activity, Judgement, LocalAuthority
-from models.states import ActivityStatus
+from models.records import Activity, Judgement, LocalAuthority, Milestone
+from models.states import ActivityStatus, MilestoneStatus
+from models.timeline import london_day
 from services.store.reference_data import shipped
 from services.tracking import lifecycle
 
@@ -57,6 +58,7 @@ def starting_states(
     for activity, judgement, la in recorded:
         known = states.get(la.ons_code)
         if known is None or activity.fieldwork_end > known.last_end:
+            rebased = _after_inadequate_days(session, activity.id)
             states[la.ons_code] = LocalAuthorityState(
                 code=la.ons_code,
                 name=la.name,
@@ -65,8 +67,23 @@ def starting_states(
                 last_end=activity.fieldwork_end,
                 grade=judgement.grade,
                 deteriorating=la.ons_code in deteriorating,
+                action_plan_due=rebased.get("action_plan_due"),
+                first_visit_by=rebased.get("first_monitoring_visit_by"),
             )
     return [replace(s, jtai=s.code in jtai) for s in states.values() if region is None or s.region == region]
+
+
+def _after_inadequate_days(session: Session, activity_id: int) -> dict[str, date]:
+    """The action plan deadline (its actual once submitted, else its re-based target) and the first
+    monitoring visit's deadline, as the store holds them for an inspection judged inadequate."""
+    rows = session.exec(
+        select(Milestone).where(
+            Milestone.activity_id == activity_id,
+            Milestone.key.in_(("action_plan_due", "first_monitoring_visit_by")),
+            Milestone.status != MilestoneStatus.WITHDRAWN,
+        )
+    )
+    return {row.key: london_day(row.actual or row.target) for row in rows if row.actual or row.target}
 
 
 def bookings(session: Session, start: date) -> list[Booking]:

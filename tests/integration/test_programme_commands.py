@@ -78,7 +78,11 @@ def test_bookings_that_are_not_inspections_or_visits_take_no_inspectors(store, c
         # each from a short inspection on site Monday 7 December 2026, fieldwork ending Friday 11 December
         ("outstanding", ["focused-visit"]),  # pathway 1: a focused visit at 18 months (June 2028)
         ("requires_improvement", ["focused-visit", "focused-visit"]),  # pathway 2: at 12 and 24 months
-        ("inadequate", ["monitoring-visit"] * 4 + ["standard-inspection"]),  # pathway 3 [003 ¶128]
+        # pathway 3 [003 ¶128]: final report Monday 11 January 2027 (E + 18 working days over Christmas),
+        # action plan Wednesday 21 April 2027 (+ 70, Easter included), first visit by 21 July 2027;
+        # 586 days from 21 June 2027 to the re-inspection's ideal 27 January 2029: five visits. The
+        # action planning visit is a milestone of the stored inspection, so not planned again.
+        ("inadequate", ["monitoring-visit"] * 5 + ["standard-inspection"]),
     ],
 )
 def test_each_outcome_moves_the_la_to_its_pathway(store, capsys, grade, expected):
@@ -112,3 +116,20 @@ def test_accepting_a_first_monitoring_visit_registers_it_as_the_first_of_its_ser
         plan = Programme([visit], [], [])
         (activity_id,) = programme.accept(session, plan, actor="Bea", now=now, calendar=england_calendar())
         assert session.get(Activity, activity_id).flags == ["first_of_series"]
+
+
+def test_the_plan_takes_the_action_plan_deadline_the_store_re_based(store, capsys):
+    """One source of truth: the final report of a short inspection judged inadequate (E Friday
+    11 December 2026) is received on Wednesday 6 January 2027, three working days before its target
+    (Monday 11 January). The action plan is due 70 working days after receipt: 14 weeks to Wednesday
+    14 April, plus Good Friday and Easter Monday, Friday 16 April 2027; the first visit by Friday
+    16 July 2027. The plan says so, not the 21 April the rules alone give."""
+    run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
+    run(capsys, "outcome 1 --overall inadequate --by Ann --as-of 2026-12-11")
+    status, _, err = run(
+        capsys, "done 1 final_report_sent --at 2027-01-06T15:00 --by Ann --as-of 2027-01-06T16:00"
+    )
+    assert status == 0, err
+    data = json.loads(run(capsys, f"{PLAN} --json")[1])
+    first = next(p for p in data["planned"] if p["la"] == "E09000003")
+    assert "action plan due 2027-04-16, first visit no later than 2027-07-16" in first["reasons"][0]

@@ -18,6 +18,7 @@ import pendulum
 
 from calendars import WorkingDayCalendar
 from models.checks import period_conflicts
+from models.templates import shipped_editions
 from models.timeline import london_day, plan, template_in_force
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
@@ -73,9 +74,10 @@ class LocalAuthorityState:
     region: str
     last_type: str  # standard-inspection / short-inspection
     last_end: date  # last fieldwork day
-    grade: str  # outstanding, good, requires_improvement, inadequate
+    grade: str  # outstanding, good, requires_improvement, inadequate; or a summary of `judgements`
     deteriorating: bool = False
     jtai: bool = False  # chosen for a JTAI, which takes the place of its next focused visit
+    judgements: tuple[tuple[str, str], ...] = ()  # (area, grade) when there is no overall grade
     action_plan_due: date | None = None  # the store's re-based deadline, when it has the inspection
     first_visit_by: date | None = None  # likewise, the first monitoring visit's
 
@@ -139,8 +141,13 @@ def _months(day: date, months: int) -> date:
 
 
 def pathway(state: LocalAuthorityState) -> str:
-    """Pathway 1 (good or outstanding), 2 (requires improvement) or 3 (inadequate) [003 ¶13-23]."""
-    return {"inadequate": "3", "requires_improvement": "2"}.get(state.grade, "1")
+    """Pathway 1, 2 or 3 [003 ¶13-23] by the judgement mapping of the edition the last inspection was
+    judged under: the newest in force at its end that records those judgements (an overall grade when
+    the state has no others)."""
+    judgements = dict(state.judgements) or {"overall_effectiveness": state.grade}
+    judging = [e for e in shipped_editions() if set(judgements) <= {area for area, _ in e.judgements}]
+    in_force = [e for e in judging if e.effective_from <= state.last_end]
+    return (in_force or judging)[-1].pathway_for(judgements)
 
 
 def _after_inadequate_dates(state: LocalAuthorityState, calendar: WorkingDayCalendar) -> dict[str, date]:

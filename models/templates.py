@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, time
 from functools import lru_cache
@@ -22,6 +23,9 @@ DEFAULT_TIME = time(17, 0)  # "by the end of the day" [default]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # The tables an edition that `extends` another inherits from it, restating only what changes.
 INHERITED = ("templates", "groups", "deferral", "periods", "reminders")
+LISTS = ("judgements", "pathways")  # arrays an edition inherits whole unless it restates them
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate")  # the four-point scale [003 ¶97]
+PATHWAYS = ("1", "2", "3")
 FACTS = ("graded", "priority_action", "history", "previewed")  # what a type is, beyond its milestones
 
 
@@ -128,6 +132,27 @@ class ActivityTemplate:
         raise KeyError(key)
 
 
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """At least `at_least` of `areas` are graded one of `grades`."""
+
+    areas: tuple[str, ...]
+    grades: frozenset[str]
+    at_least: int
+
+    def holds(self, judgements: Mapping[str, str]) -> bool:
+        return sum(judgements.get(area) in self.grades for area in self.areas) >= self.at_least
+
+
+@dataclass(frozen=True, slots=True)
+class PathwayRule:
+    """The programme pathway [003 ¶13-23] of an LA whose judgements meet every condition."""
+
+    pathway: str
+    conditions: tuple[Condition, ...]
+    source: str = ""
+
+
 @dataclass(frozen=True)
 class Edition:
     edition: str
@@ -137,6 +162,14 @@ class Edition:
     deferral_reasons: tuple[DeferralReason, ...]  # allowed, then refused
     periods: dict[str, tuple[SeasonalPeriod, str]]  # name -> (period, the rule it carries)
     reminders: dict = field(default_factory=dict)  # laid over the reminder policy for this edition
+    judgements: tuple[tuple[str, str], ...] = ()  # (area, label) an outcome records [003 ¶96]
+    pathways: tuple[PathwayRule, ...] = ()  # the first whose conditions hold gives the pathway
+
+    def pathway_for(self, judgements: Mapping[str, str]) -> str:
+        """The pathway (1, 2 or 3) of an LA with these judgements, by the first rule that holds."""
+        return next(
+            rule.pathway for rule in self.pathways if all(c.holds(judgements) for c in rule.conditions)
+        )
 
 
 def _parse_time(text: str) -> time:
@@ -235,6 +268,40 @@ def _periods(raw: dict) -> dict[str, tuple[SeasonalPeriod, str]]:
         start, end = _month_day(period["start"], where), _month_day(period["end"], where)
         periods[name] = (SeasonalPeriod(period["title"], start, end), period["rule"])
     return periods
+
+
+def _condition(where: str, raw: dict, known: set[str]) -> Condition:
+    for area in raw["areas"]:
+        if area not in known:
+            raise TemplateError(f"{where}: unknown judgement {area!r}")
+    for grade in raw["grades"]:
+        if grade not in GRADES:
+            raise TemplateError(f"{where}: unknown grade {grade!r}")
+    return Condition(
+        tuple(raw["areas"]), frozenset(raw["grades"]), int(raw.get("at_least", len(raw["areas"])))
+    )
+
+
+def _judgements(raw: dict) -> tuple[tuple[tuple[str, str], ...], tuple[PathwayRule, ...]]:
+    """The edition's judgement areas and its pathway rules, each area and grade checked, the last rule
+    without conditions so that every set of judgements has a pathway."""
+    try:
+        areas = tuple((j["area"], j["label"]) for j in raw.get("judgements", ()))
+        known = {area for area, _ in areas}
+        rules = []
+        for rule in raw.get("pathways", ()):
+            where = f"pathway {rule['pathway']}"
+            if rule["pathway"] not in PATHWAYS:
+                raise TemplateError(f"{where}: a pathway is one of {', '.join(PATHWAYS)}")
+            conditions = tuple(_condition(where, c, known) for c in rule.get("when", ()))
+            rules.append(PathwayRule(rule["pathway"], conditions, rule.get("source", "")))
+    except TemplateError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TemplateError(f"judgements and pathways: {exc}") from None
+    if areas and (not rules or rules[-1].conditions):
+        raise TemplateError("pathways: the last rule needs no conditions, so every LA has a pathway")
+    return areas, tuple(rules)
 
 
 def _seasons(
@@ -344,8 +411,12 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
         templates, groups = tables["templates"], tables["groups"]
         resolved = _resolve_based_on(templates)
         reasons = _deferral_reasons(tables["deferral"])
+        for key in LISTS:  # arrays are restated whole, or inherited whole
+            if parent and key not in raw:
+                raws[name][key] = raw[key] = raws[parent].get(key, [])
         try:
             periods = _periods(tables["periods"])
+            judgements, pathways = _judgements(raw)
         except TemplateError as exc:
             raise TemplateError(f"edition {name}: {exc}") from None
         editions.append(
@@ -360,6 +431,8 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
                 deferral_reasons=reasons,
                 periods=periods,
                 reminders=tables["reminders"],
+                judgements=judgements,
+                pathways=pathways,
             )
         )
     if not editions:
@@ -388,6 +461,12 @@ def types_with(fact: str) -> tuple[str, ...]:
     for e in shipped_editions():
         newest.update(e.templates)
     return tuple(t for t in activity_types() if getattr(newest[t], fact))
+
+
+def edition_in_force(day: date, editions: tuple[Edition, ...] | None = None) -> Edition:
+    """The newest edition in force on `day` (the earliest before any is)."""
+    editions = editions or shipped_editions()
+    return next((e for e in reversed(editions) if e.effective_from <= day), editions[0])
 
 
 def edition_named(edition: str) -> Edition:

@@ -13,6 +13,7 @@ from calendars import WorkingDayCalendar
 from models.programme import JTAI, ONSITE_WEEKDAY, Booking, LocalAuthorityState, Programme
 from models.records import Activity, Judgement, LocalAuthority, Milestone
 from models.states import ActivityStatus, MilestoneStatus
+from models.templates import edition_in_force
 from models.timeline import london_day
 from services.store.reference_data import shipped
 from services.tracking import lifecycle
@@ -29,7 +30,8 @@ def starting_states(
     session: Session, *, region: str | None, deteriorating: frozenset[str], jtai: frozenset[str] = frozenset()
 ) -> list[LocalAuthorityState]:
     """Each current LA's latest graded inspection: the shipped reference data (Ofsted's published
-    reports), overridden by any later graded inspection recorded in the store."""
+    reports, with an overall grade to March 2026 and four judgements since), overridden by any later
+    graded inspection recorded in the store."""
     las = {
         la.ons_code: la
         for la in session.exec(select(LocalAuthority).where(LocalAuthority.status == "current"))
@@ -55,6 +57,23 @@ def starting_states(
         .where(Judgement.area == "overall_effectiveness")
         .order_by(Activity.fieldwork_end)
     )
+    for row in csv.DictReader(io.StringIO(shipped("post-reform-judgements.csv"))):
+        la, end = las.get(row["ons_code"]), date.fromisoformat(row["fieldwork_end"])
+        if la is None or (la.ons_code in states and states[la.ons_code].last_end >= end):
+            continue
+        areas = [area for area, _ in edition_in_force(end).judgements]  # the CSV's columns are their names
+        judgements = tuple((area, GRADES[row[area]]) for area in areas)
+        summary = ", ".join(f"{area} {grade}" for area, grade in judgements).replace("_", " ")
+        states[la.ons_code] = LocalAuthorityState(
+            code=la.ons_code,
+            name=la.name,
+            region=la.ofsted_region,
+            last_type=f"{row['inspection_type']}-inspection",
+            last_end=end,
+            grade=f"no overall grade: {summary}",
+            deteriorating=la.ons_code in deteriorating,
+            judgements=judgements,
+        )
     for activity, judgement, la in recorded:
         known = states.get(la.ons_code)
         if known is None or activity.fieldwork_end > known.last_end:

@@ -133,3 +133,21 @@ def test_the_plan_takes_the_action_plan_deadline_the_store_re_based(store, capsy
     data = json.loads(run(capsys, f"{PLAN} --json")[1])
     first = next(p for p in data["planned"] if p["la"] == "E09000003")
     assert "action plan due 2027-04-16, first visit no later than 2027-07-16" in first["reasons"][0]
+
+
+def test_inspections_under_the_april_2026_edition_are_planned_from_their_four_judgements(store, capsys):
+    """Liverpool: inadequate in March 2023, re-inspected 11-22 May 2026 under the edition without an
+    overall grade (leaders good, help and protection good, children in care good, care leavers
+    requires improvement): pathway 1, so a focused visit about 18 months on and a short inspection
+    around the third anniversary, 22 May 2029 - not a re-inspection in March 2027. Trafford (leaders
+    and help and protection inadequate, June 2026) is pathway 3: monitoring visits."""
+    data = json.loads(run(capsys, f"{PLAN} --json")[1])
+    liverpool = [p for p in data["planned"] if p["la"] == "E08000012"]
+    assert [p["activity_type"] for p in liverpool] == ["focused-visit", "short-inspection"]
+    assert liverpool[1]["onsite"].startswith("2029-")
+    assert (
+        "pathway 1" in liverpool[0]["reasons"][0]
+        and "care leavers requires improvement" in liverpool[0]["reasons"][0]
+    )
+    trafford = [p["activity_type"] for p in data["planned"] if p["la"] == "E08000009"]
+    assert trafford[0] == "monitoring-visit" and trafford[-1] == "standard-inspection"

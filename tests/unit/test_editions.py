@@ -30,9 +30,9 @@ def editions(tmp_path):
     return load_editions(tmp_path)
 
 
-def test_the_december_2018_edition_ships_with_every_activity_type():
-    (edition,) = shipped_editions()
-    assert edition.edition == "2018-12"
+def test_the_december_2018_and_april_2026_editions_ship_with_every_activity_type():
+    assert [e.edition for e in shipped_editions()] == ["2018-12", "2026-04"]
+    edition = shipped_editions()[-1]
     assert set(edition.templates) == {
         "standard-inspection",
         "short-inspection",

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 
-from interfaces.commands import accounts, activities, compliance, flows, mail, programme, records
+from interfaces.commands import accounts, activities, compliance, editions, flows, mail, programme, records
 from interfaces.parsing import _Parser
 from services.settings import get_settings
 
@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     """`ilacs --help` lists the sub-commands in this order of modules."""
     parser = _Parser(prog="ilacs", description="ILACS inspection timelines")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for commands in (flows, activities, records, mail, compliance, programme, accounts):
+    for commands in (flows, activities, records, mail, compliance, programme, editions, accounts):
         commands.register(sub)
     return parser
 

@@ -41,6 +41,7 @@ class Letter:
     milestone_key: str
     template: str
     embargoed: bool = False
+    cc: tuple[str, ...] = ("link_person",)  # roles copied, each only if someone holds it that day
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,10 @@ def _policy(raw: dict, where: str) -> Policy:
             overrides={key: _steps(key, o) for key, o in raw.get("overrides", {}).items()},
             letters={
                 key: Letter(
-                    milestone_key=key, template=letter["template"], embargoed=bool(letter.get("embargoed"))
+                    milestone_key=key,
+                    template=letter["template"],
+                    embargoed=bool(letter.get("embargoed")),
+                    cc=tuple(letter.get("cc", ("link_person",))),
                 )
                 for key, letter in raw.get("letters", {}).items()
             },

@@ -48,7 +48,7 @@ def queue_letters(
             milestone_key=key,
             stage="letter",
             person=dcs,
-            cc=resolve_all(session, activity, ("link_person",), on=on),
+            cc=resolve_all(session, activity, letter.cc, on=on),
             rendered=rendered,
             not_before=outside_quiet_hours(row.actual, policy, calendar),
             now=now,

@@ -11,7 +11,15 @@ from datetime import date
 
 from sqlmodel import Session, or_, select
 
-from models.records import Activity, Contact, LocalAuthority, StaffMember
+from models.records import (
+    CONTACT_ROLES,
+    NATIONAL_ROLES,
+    Activity,
+    Contact,
+    LocalAuthority,
+    NationalContact,
+    StaffMember,
+)
 
 DCS_FALLBACK = ("dcs", "most_senior_manager", "chief_executive")  # [003 ¶75]
 OWNER_ROLES = {  # who at Ofsted answers for a milestone, by the template's owner
@@ -32,6 +40,7 @@ class Person:
     email: str
     role: str
     la_facing: bool  # a local authority's contact, not Ofsted's staff
+    national: bool = False  # outside Ofsted and the LAs: the DfE, a partner inspectorate
 
 
 def _contact(session: Session, la_id: int, role: str, on: date) -> Person | None:
@@ -43,6 +52,16 @@ def _contact(session: Session, la_id: int, role: str, on: date) -> Person | None
     )
     found = session.exec(query).first()
     return Person(found.name, found.email, role, la_facing=True) if found else None
+
+
+def _national(session: Session, role: str, on: date) -> list[Person]:
+    query = (
+        select(NationalContact)
+        .where(NationalContact.role == role, NationalContact.valid_from <= on)
+        .where(or_(NationalContact.valid_to.is_(None), NationalContact.valid_to >= on))
+        .order_by(NationalContact.organisation, NationalContact.id)
+    )
+    return [Person(c.name, c.email, role, la_facing=False, national=True) for c in session.exec(query)]
 
 
 def _staff(session: Session, role: str, region: str | None, name: str | None = None) -> Person | None:
@@ -71,8 +90,10 @@ def resolve(
     la = session.get(LocalAuthority, activity.la_id)
     if role == "dcs":
         return next((p for r in DCS_FALLBACK if (p := _contact(session, la.id, r, on))), None)
-    if role == "link_person":
+    if role in CONTACT_ROLES:
         return _contact(session, la.id, role, on)
+    if role in NATIONAL_ROLES:
+        return next(iter(_national(session, role, on)), None)
     if role == "lead_inspector":
         found = _staff(session, role, la.ofsted_region, name=activity.lead_inspector)
         return found and Person(found.name, found.email, "lead_inspector", la_facing=False)
@@ -83,5 +104,13 @@ def resolve_all(
     session: Session, activity: Activity, roles: tuple[str, ...], *, on: date, milestone_owner: str = ""
 ) -> list[Person]:
     """The people holding `roles`, each once, in the order of `roles`; roles nobody holds are skipped."""
-    found = [resolve(session, activity, r, on=on, milestone_owner=milestone_owner) for r in roles]
+    found = [
+        person
+        for role in roles
+        for person in (
+            _national(session, role, on)  # every partner inspectorate, not only the first
+            if role in NATIONAL_ROLES
+            else [resolve(session, activity, role, on=on, milestone_owner=milestone_owner)]
+        )
+    ]
     return [p for p in dict.fromkeys(found) if p is not None]

@@ -21,13 +21,15 @@ from calendars import LONDON, england_calendar
 from models.records import Activity, Contact, OutboxMessage
 from models.reminders import shipped_policy
 from models.templates import EDITIONS_DIR, load_editions
+from services.mail import gate
 from services.mail.delivery import ESCALATE_AFTER, deliver_due
 from services.mail.outbox import QueueReport
+from services.mail.recipients import resolve
 from services.mail.reminders import queue_reminders
 from services.mail.sweep import sweep as sweep_the_store
 from services.mail.transports import SmtpTransport
 from services.store.database import transaction
-from services.store.reference_data import import_contacts, import_staff
+from services.store.reference_data import import_contacts, import_national_contacts, import_staff
 from services.tracking import lifecycle
 from services.tracking.unit_of_work import UnitOfWork
 from tests.helpers import day
@@ -439,3 +441,46 @@ def test_the_final_report_letter_states_the_action_plan_period_of_its_edition(st
             )
         ).all()
     assert "by Monday 19 May 2025 at 5pm: 60 working days after you received this report" in letter.body_text
+
+
+NATIONAL = """role,organisation,name,email,valid_from,valid_to
+dfe_inspections_team,Department for Education,Inspections and interventions,dfe.team@example.org,2024-01-01,
+partner_inspectorate,Care Quality Commission,CQC chief inspector's office,cqc@example.org,2024-01-01,
+partner_inspectorate,Old partner,Retired address,old@example.org,2020-01-01,2024-12-31
+"""
+PER_LA = f"""la_code,role,name,email,valid_from
+{BARKING},cicc_chair,Cara Chair,cicc@barking.example.org,2024-01-01
+{BARKING},delegated_third_party,Trust Services,trust@barking.example.org,2024-01-01
+"""
+
+
+def test_the_final_report_is_copied_as_the_framework_says_under_embargo_and_only_after_notification(
+    store, inspection
+):
+    """003 ¶224: the final report to the LA, copied to the delegated third party and the Children in
+    Care Council's chair, and to the DfE; ¶233: partner inspectorates under embargo. Recipients are
+    reference data valid from/to a day: the partner whose address ended on 31 December 2024 is not
+    copied. Nothing goes to anyone outside Ofsted before the notification is recorded."""
+    with transaction(store) as session:
+        import_contacts(session, PER_LA, source="per-la.csv")
+        import_national_contacts(session, NATIONAL, source="national.csv")
+        activity = session.get(Activity, inspection)
+        dfe = resolve(session, activity, "dfe_inspections_team", on=day("Monday 2025-01-06"))
+        assert dfe.email == "dfe.team@example.org" and not gate.admit(session, activity, dfe, POLICY).admitted
+    record(store, inspection, "notification", at("2025-01-06T09:30"))
+    record(store, inspection, "final_report_sent", at("2025-02-19T15:00"))
+    with transaction(store) as session:
+        (letter,) = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.milestone_key == "final_report_sent", OutboxMessage.recipient_email == DCS
+            )
+        ).all()
+        assert gate.admit(session, session.get(Activity, inspection), dfe, POLICY).admitted
+    assert letter.embargoed and letter.subject.startswith("EMBARGOED")
+    assert letter.cc == [
+        LINK,
+        "trust@barking.example.org",
+        "cicc@barking.example.org",
+        "dfe.team@example.org",
+        "cqc@example.org",
+    ]

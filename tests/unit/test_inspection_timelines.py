@@ -144,3 +144,19 @@ def test_one_off_bank_holidays_move_notification(onsite, notification):
 def test_the_team_call_before_a_monday_start_skips_the_ve_day_friday():
     got = targets(timeline("standard-inspection", day("Monday 2020-05-11")))
     assert got["team_teleconference"] == "Thursday 2020-05-07 17:00 +0100"
+
+
+@pytest.mark.parametrize(
+    ("activity_type", "onsite", "expected"),
+    [
+        ("standard-inspection", "Monday 2025-01-13", "Friday 2025-01-10 17:00 +0000"),  # winter
+        ("monitoring-visit", "Tuesday 2025-06-17", "Monday 2025-06-16 17:00 +0100"),  # summer
+    ],
+)
+def test_where_a_commissioner_is_appointed_the_lead_inspector_asks_their_view_the_week_before(
+    activity_type, onsite, expected
+):
+    """003 ¶205: "usually in the week before fieldwork": by the working day before D."""
+    assert "commissioner_view" not in targets(timeline(activity_type, day(onsite)))
+    got = targets(timeline(activity_type, day(onsite), flags=frozenset({"commissioner"})))
+    assert got["commissioner_view"] == expected

@@ -49,13 +49,6 @@ OFSTED_REGIONS = (  # Ofsted's eight regions; it joins North East with Yorkshire
     "West Midlands",
 )
 LA_STATUSES = ("current", "defunct")  # a defunct LA is kept so that its history can be joined
-JUDGEMENT_AREAS = {  # the four graded judgements [003 ¶96]
-    "overall_effectiveness": "Overall effectiveness",
-    "help_and_protection": "The experiences and progress of children in need of help and protection",
-    "children_in_care": "The experiences and progress of children in care and care leavers",
-    "impact_of_leaders": "The impact of leaders on social work practice with children and families",
-}
-GRADES = ("outstanding", "good", "requires_improvement", "inadequate")  # the four-point scale [003 ¶97]
 
 
 class UTCDateTime(TypeDecorator):

@@ -165,6 +165,11 @@ class Edition:
     judgements: tuple[tuple[str, str], ...] = ()  # (area, label) an outcome records [003 ¶96]
     pathways: tuple[PathwayRule, ...] = ()  # the first whose conditions hold gives the pathway
 
+    @property
+    def pathway_areas(self) -> frozenset[str]:
+        """The judgements the pathway rules look at: an outcome decides a pathway once it has them all."""
+        return frozenset(area for r in self.pathways for c in r.conditions for area in c.areas)
+
     def pathway_for(self, judgements: Mapping[str, str]) -> str:
         """The pathway (1, 2 or 3) of an LA with these judgements, by the first rule that holds."""
         return next(

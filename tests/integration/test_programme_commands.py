@@ -13,6 +13,14 @@ pytestmark = pytest.mark.slow  # programmes planned years ahead over every LA
 PLAN = "programme plan --from 2026-11-23 --years 3"
 
 
+def four(grade: str) -> str:
+    """The April 2026 edition's four judgements, all `grade` (an inspection notified from then on)."""
+    return " ".join(
+        f"--{area} {grade}"
+        for area in ("impact-of-leaders", "help-and-protection", "children-in-care", "care-leavers")
+    )
+
+
 def planned_for(data: dict, code: str) -> list[tuple[str, str]]:
     return [(p["activity_type"], p["onsite"]) for p in data["planned"] if p["la"] == code]
 
@@ -31,7 +39,7 @@ def test_recording_an_outcome_moves_the_la_to_its_new_pathway(store, capsys):
     before = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
     assert [kind for kind, _ in before] == ["short-inspection"]
     run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
-    run(capsys, "outcome 1 --overall requires_improvement --by Ann --as-of 2026-12-11")
+    run(capsys, f"outcome 1 {four('requires_improvement')} --by Ann --as-of 2026-12-11")
     after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
     # pathway 2 from Friday 11 December 2026: focused visits about 12 and 24 months on, then a standard
     # inspection at the 3-year anniversary, Monday 11 December 2029 being beyond the 3 years planned
@@ -75,7 +83,8 @@ def test_bookings_that_are_not_inspections_or_visits_take_no_inspectors(store, c
 @pytest.mark.parametrize(
     ("grade", "expected"),
     [
-        # each from a short inspection on site Monday 7 December 2026, fieldwork ending Friday 11 December
+        # each from a short inspection on site Monday 7 December 2026, fieldwork ending Friday 11 December,
+        # under the April 2026 edition: the four judgements all given the grade
         ("outstanding", ["focused-visit"]),  # pathway 1: a focused visit at 18 months (June 2028)
         ("requires_improvement", ["focused-visit", "focused-visit"]),  # pathway 2: at 12 and 24 months
         # pathway 3 [003 ¶128]: final report Monday 11 January 2027 (E + 18 working days over Christmas),
@@ -87,7 +96,7 @@ def test_bookings_that_are_not_inspections_or_visits_take_no_inspectors(store, c
 )
 def test_each_outcome_moves_the_la_to_its_pathway(store, capsys, grade, expected):
     run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
-    run(capsys, f"outcome 1 --overall {grade} --by Ann --as-of 2026-12-11")
+    run(capsys, f"outcome 1 {four(grade)} --by Ann --as-of 2026-12-11")
     after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
     assert [kind for kind, _ in after] == expected
 
@@ -125,7 +134,7 @@ def test_the_plan_takes_the_action_plan_deadline_the_store_re_based(store, capsy
     14 April, plus Good Friday and Easter Monday, Friday 16 April 2027; the first visit by Friday
     16 July 2027. The plan says so, not the 21 April the rules alone give."""
     run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
-    run(capsys, "outcome 1 --overall inadequate --by Ann --as-of 2026-12-11")
+    run(capsys, f"outcome 1 {four('inadequate')} --by Ann --as-of 2026-12-11")
     status, _, err = run(
         capsys, "done 1 final_report_sent --at 2027-01-06T15:00 --by Ann --as-of 2027-01-06T16:00"
     )
@@ -151,3 +160,22 @@ def test_inspections_under_the_april_2026_edition_are_planned_from_their_four_ju
     )
     trafford = [p["activity_type"] for p in data["planned"] if p["la"] == "E08000009"]
     assert trafford[0] == "monitoring-visit" and trafford[-1] == "standard-inspection"
+
+
+def test_an_outcome_under_the_april_2026_edition_records_its_four_judgements_and_plans_from_them(
+    store, capsys
+):
+    """A short inspection notified after 1 April 2026 is judged by the 2026-04 edition: no overall grade
+    (refused, naming the edition's judgements), care leavers recorded; inadequate for help and
+    protection brings the section 2.5 milestones (pathway 3) and the programme's monitoring visits."""
+    run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
+    status, _, err = run(capsys, "outcome 1 --overall good --by Ann --as-of 2026-12-11")
+    assert status == 2
+    assert err.startswith("ilacs: error: 'overall_effectiveness' is not a judgement of edition 2026-04: ")
+    mixed = four("good").replace("--help-and-protection good", "--help-and-protection inadequate")
+    status, _, err = run(capsys, f"outcome 1 {mixed} --by Ann --as-of 2026-12-11")
+    assert status == 0, err
+    shown = json.loads(run(capsys, "show 1 --json")[1])
+    assert "action_plan_due" in {m["key"] for m in shown["milestones"] if m["status"] != "withdrawn"}
+    after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
+    assert [kind for kind, _ in after] == ["monitoring-visit"] * 5 + ["standard-inspection"]

@@ -19,7 +19,7 @@ import pendulum
 from calendars import WorkingDayCalendar
 from models.checks import period_conflicts
 from models.templates import shipped_editions
-from models.timeline import london_day, plan, template_in_force
+from models.timeline import target_days, template_in_force
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
 ONSITE_WEEKDAY = {
@@ -157,9 +157,10 @@ def _after_inadequate_dates(state: LocalAuthorityState, calendar: WorkingDayCale
     template = template_in_force(kind, calendar.roll_back(state.last_end), calendar=calendar)
     onsite = calendar.add_working_days(calendar.roll_back(state.last_end), 1 - template.fieldwork_days)
     template = template_in_force(kind, onsite, calendar=calendar)
-    timeline = plan(template, onsite, calendar=calendar, flags=frozenset({"inadequate"}), end=state.last_end)
     keys = ("final_report_sent", "action_planning_visit", "action_plan_due", "first_monitoring_visit_by")
-    return {key: london_day(timeline[key].target) for key in keys}
+    inadequate = frozenset({"inadequate"})
+    days = target_days(template, onsite, calendar=calendar, keys=keys, flags=inadequate, end=state.last_end)
+    return {key: days[key] for key in keys}
 
 
 def _spread(first: date, last: date, fewest: int, most: int, max_gap_months: int) -> list[date]:
@@ -291,8 +292,8 @@ class _Book:
         if key not in self.seasons:
             template = template_in_force(kind, onsite, calendar=calendar)
             flags = frozenset(demand.flags)
-            timeline = plan(template, onsite, calendar=calendar, flags=flags)
-            self.seasons[key] = next(iter(period_conflicts(template, timeline, flags)), None)
+            days = target_days(template, onsite, calendar=calendar, flags=flags)
+            self.seasons[key] = next(iter(period_conflicts(template, days, flags)), None)
         return self.seasons[key]
 
     def weeks(self, activity_type: str, monday: date) -> list[date]:

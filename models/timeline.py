@@ -162,6 +162,34 @@ def _forecast_day(
     return latest
 
 
+def target_days(
+    template: ActivityTemplate,
+    onsite: date,
+    *,
+    calendar: WorkingDayCalendar,
+    keys: Iterable[str] | None = None,
+    flags: frozenset[str] = frozenset(),
+    end: date | None = None,
+) -> dict[str, date]:
+    """The target day of each of `keys` (default: every dated milestone), and of what they count from:
+    no forecasts, actuals or times, for the checks that only need days (seasons, the edition in force,
+    the programme's deadlines) at a fraction of `plan`'s cost."""
+    end = end or fieldwork_end(template, onsite, calendar)
+    rules = {r.key: r for r in template.rules_for(flags)}
+    days: dict[str, date] = {}
+
+    def day_of(key: str) -> date:
+        if key not in days:
+            rule = rules[key]
+            anchor = onsite if rule.anchor == "D" else end if rule.anchor == "E" else day_of(rule.anchor)
+            days[key] = _move(rule, anchor, calendar)
+        return days[key]
+
+    for key in keys if keys is not None else [k for k, r in rules.items() if not r.event]:
+        day_of(key)
+    return days
+
+
 def check_actuals(template: ActivityTemplate, actuals: Mapping[str, datetime], flags: frozenset[str]) -> None:
     """Refuse an actual for a milestone the activity does not have, or one earlier than a predecessor's."""
     rules = {r.key: r for r in template.rules_for(flags)}
@@ -313,13 +341,18 @@ def template_in_force(
         if template.edition == editions[0].edition:
             return template
         if template.effective_from <= onsite:
-            notified = london_day(plan(template, onsite, calendar=calendar)[template.notification_key].target)
+            notified = _notified(template, onsite, calendar)
             if template.effective_from <= notified:
                 return template
     first = candidates[-1]
-    notified = london_day(plan(first, onsite, calendar=calendar)[first.notification_key].target)
+    notified = _notified(first, onsite, calendar)
     raise TimelineError(
         f"{activity_type} is first defined by edition {first.edition}, in force from "
         f"{first.effective_from.isoformat()}; an activity on site on {onsite.isoformat()} is notified on "
         f"{notified.isoformat()}, before it"
     )
+
+
+def _notified(template: ActivityTemplate, onsite: date, calendar: WorkingDayCalendar) -> date:
+    key = template.notification_key
+    return target_days(template, onsite, calendar=calendar, keys=[key])[key]

@@ -15,7 +15,14 @@ from models.checks import period_conflicts
 from models.records import Activity, Deferral, LocalAuthority, Milestone
 from models.states import ActivityStatus, MilestoneStatus
 from models.templates import ActivityTemplate, template_for_edition
-from models.timeline import MilestoneDate, Timeline, plan, require_working_day, template_in_force
+from models.timeline import (
+    MilestoneDate,
+    Timeline,
+    london_day,
+    plan,
+    require_working_day,
+    template_in_force,
+)
 from services.store import audit
 from services.tracking.events import ActivityChanged
 
@@ -69,7 +76,8 @@ def _check_clash(session: Session, la_id: int, onsite: date, end: date, *, ignor
 def _check_periods(
     template: ActivityTemplate, timeline: Timeline, flags: frozenset[str], override: str
 ) -> None:
-    conflicts = period_conflicts(template, timeline, flags)
+    days = {m.key: london_day(m.target) for m in timeline.milestones if m.target}
+    conflicts = period_conflicts(template, days, flags)
     if conflicts and not override:
         raise TrackingError(f"{conflicts[0]}; give --override REASON to schedule it anyway")
 

@@ -1,7 +1,7 @@
 """Working days on England's calendar. Knows nothing about inspections."""
 
 from calendars.england import england_calendar
-from calendars.periods import AUGUST, CHRISTMAS_NEW_YEAR, SeasonalPeriod
+from calendars.periods import SeasonalPeriod
 from calendars.working_days import (
     LONDON,
     NonWorkingDayError,
@@ -11,8 +11,6 @@ from calendars.working_days import (
 )
 
 __all__ = [
-    "AUGUST",
-    "CHRISTMAS_NEW_YEAR",
     "LONDON",
     "NonWorkingDayError",
     "OutsideCalendarError",

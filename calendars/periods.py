@@ -1,4 +1,5 @@
-"""Recurring stretches of the year, such as Christmas and New Year, given by month and day."""
+"""Recurring stretches of the year, such as Christmas and New Year, given by month and day (the
+edition files name the ones the programme avoids)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,3 @@ class SeasonalPeriod:
         if self.start <= self.end:
             return self.start <= md <= self.end
         return md >= self.start or md <= self.end
-
-
-CHRISTMAS_NEW_YEAR = SeasonalPeriod("Christmas and New Year", (12, 18), (1, 5))
-AUGUST = SeasonalPeriod("August", (8, 1), (8, 31))

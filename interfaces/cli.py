@@ -10,7 +10,17 @@ import logging
 import os
 import sys
 
-from interfaces.commands import accounts, activities, compliance, flows, mail, programme, records, where
+from interfaces.commands import (
+    accounts,
+    activities,
+    compliance,
+    editions,
+    flows,
+    mail,
+    programme,
+    records,
+    where,
+)
 from interfaces.parsing import _Parser
 from services.settings import get_settings
 
@@ -24,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "files commands use, and which setting or default chose each.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for commands in (flows, activities, records, mail, compliance, programme, accounts, where):
+    for commands in (flows, activities, records, mail, compliance, programme, editions, accounts, where):
         commands.register(sub)
     return parser
 

@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
 
-from calendars import AUGUST, CHRISTMAS_NEW_YEAR, SeasonalPeriod, WorkingDayCalendar
+from calendars import WorkingDayCalendar
 from models.templates import WEEKDAYS, ActivityTemplate
-from models.timeline import fieldwork_end
-
-PERIODS: dict[str, SeasonalPeriod] = {"christmas_new_year": CHRISTMAS_NEW_YEAR, "august": AUGUST}
-# Flags that lift a period's rule: a focused visit may run in August by agreement or on concerns [003 ¶14].
-PERIOD_EXEMPTIONS: dict[str, frozenset[str]] = {"august": frozenset({"by_agreement", "concerns"})}
+from models.timeline import fieldwork_end, target_days
 
 
 def period_conflicts(
-    template: ActivityTemplate, onsite: date, flags: frozenset[str] = frozenset()
+    template: ActivityTemplate, days: Mapping[str, date], flags: frozenset[str] = frozenset()
 ) -> list[str]:
-    """The programme's calendar rules [003 ¶14] that `onsite` breaks, as sentences."""
+    """The seasons [003 ¶14] the activity begins or takes place in, as sentences: for each season the
+    template avoids, the first day from its `first` milestone's target day (`days`) to its `last` one's
+    inside it, named by the milestone that falls on it."""
     conflicts = []
-    for name in template.avoid_periods:
-        period = PERIODS[name]
-        if period.contains(onsite) and not flags & PERIOD_EXEMPTIONS.get(name, frozenset()):
-            what = template.title.lower()
-            conflicts.append(f"{onsite.isoformat()} falls in the {period.name} period, when no {what} begins")
+    for season in template.avoid_periods:
+        if flags & season.unless:
+            continue
+        first, last = days[season.first], days[season.last]
+        span = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        inside = next((day for day in span if season.period.contains(day)), None)
+        if inside:
+            on_it = [template.rule(key).title for key, day in days.items() if day == inside]
+            what = (
+                on_it[0]
+                if on_it
+                else f"{template.rule(season.first).title} to {template.rule(season.last).title}"
+            )
+            period = season.period.name
+            conflicts.append(f"{inside.isoformat()} ({what}) falls in the {period} period: {season.rule}")
     return conflicts
 
 
@@ -33,7 +42,7 @@ def onsite_warnings(
     flags: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Why `onsite` is unusual for this template: an unexpected weekday, a holiday inside fieldwork,
-    or a period the programme avoids [003 ¶14]."""
+    or a season the programme avoids [003 ¶14]."""
     warnings = []
     if template.weekdays and onsite.weekday() not in template.weekdays:
         usual = " or ".join(WEEKDAYS[w] for w in template.weekdays)
@@ -44,4 +53,5 @@ def onsite_warnings(
         warnings.append(
             f"fieldwork {onsite.isoformat()} to {end.isoformat()} spans {name} ({day.isoformat()})"
         )
-    return warnings + period_conflicts(template, onsite, flags)
+    days = target_days(template, onsite, calendar=calendar, flags=flags, end=end)
+    return warnings + period_conflicts(template, days, flags)

@@ -6,6 +6,7 @@ out, each activity with the reasons it sits where it does, and the demands that 
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,9 @@ from pathlib import Path
 import pendulum
 
 from calendars import WorkingDayCalendar
-from models.templates import types_with
+from models.checks import period_conflicts
+from models.templates import shipped_editions
+from models.timeline import target_days, template_in_force
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
 ONSITE_WEEKDAY = {
@@ -27,13 +30,14 @@ ONSITE_WEEKDAY = {
     "jtai": 0,
 }
 JTAI = "jtai"  # a joint targeted area inspection, which may take a focused visit's place [003 ¶21, ¶26]
+APV = "action-planning-visit"  # planned on the day its final report is received (the type's D)
+DAYS_A_MONTH = 365.25 / 12
 
 
 @dataclass(frozen=True)
 class Rules:
     anniversary_years: int
     window_months: int
-    christmas: tuple[tuple[int, int], tuple[int, int]]
     min_spacing_weeks: int
     send_clash_weeks: int
     inspectors_per_region: dict[str, int] | int
@@ -43,7 +47,7 @@ class Rules:
     team: dict[str, int]
     weeks_on_site: dict[str, int]
     focused_visits: dict[str, list[int]]
-    monitoring: dict[str, int]
+    monitoring: dict[str, int | list[int]]
 
     def capacity(self, region: str) -> int:
         caps = self.inspectors_per_region
@@ -51,9 +55,7 @@ class Rules:
 
 
 def load_rules(path: Path = RULES_FILE, **overrides) -> Rules:
-    raw = tomllib.loads(path.read_text("utf-8"))
-    start, end = (tuple(int(x) for x in d.split("-")) for d in raw["christmas"])
-    rules = dict(raw, christmas=(start, end))
+    rules = tomllib.loads(path.read_text("utf-8"))
     rules.update(overrides)
     return Rules(**{k: rules[k] for k in Rules.__dataclass_fields__})
 
@@ -72,9 +74,12 @@ class LocalAuthorityState:
     region: str
     last_type: str  # standard-inspection / short-inspection
     last_end: date  # last fieldwork day
-    grade: str  # outstanding, good, requires_improvement, inadequate
+    grade: str  # outstanding, good, requires_improvement, inadequate; or a summary of `judgements`
     deteriorating: bool = False
     jtai: bool = False  # chosen for a JTAI, which takes the place of its next focused visit
+    judgements: tuple[tuple[str, str], ...] = ()  # (area, grade) when there is no overall grade
+    action_plan_due: date | None = None  # the store's re-based deadline, when it has the inspection
+    first_visit_by: date | None = None  # likewise, the first monitoring visit's
 
 
 @dataclass(frozen=True)
@@ -136,30 +141,67 @@ def _months(day: date, months: int) -> date:
 
 
 def pathway(state: LocalAuthorityState) -> str:
-    """Pathway 1 (good or outstanding), 2 (requires improvement) or 3 (inadequate) [003 ¶13-23]."""
-    return {"inadequate": "3", "requires_improvement": "2"}.get(state.grade, "1")
+    """Pathway 1, 2 or 3 [003 ¶13-23] by the judgement mapping of the edition the last inspection was
+    judged under: the newest in force at its end that records those judgements (an overall grade when
+    the state has no others)."""
+    judgements = dict(state.judgements) or {"overall_effectiveness": state.grade}
+    judging = [e for e in shipped_editions() if set(judgements) <= {area for area, _ in e.judgements}]
+    in_force = [e for e in judging if e.effective_from <= state.last_end]
+    return (in_force or judging)[-1].pathway_for(judgements)
+
+
+def _after_inadequate_dates(state: LocalAuthorityState, calendar: WorkingDayCalendar) -> dict[str, date]:
+    """The section 2.5 dates of the last inspection's timeline under its edition (flag `inadequate`):
+    final report, action planning visit, action plan deadline, first monitoring visit by."""
+    kind = state.last_type
+    template = template_in_force(kind, calendar.roll_back(state.last_end), calendar=calendar)
+    onsite = calendar.add_working_days(calendar.roll_back(state.last_end), 1 - template.fieldwork_days)
+    template = template_in_force(kind, onsite, calendar=calendar)
+    keys = ("final_report_sent", "action_planning_visit", "action_plan_due", "first_monitoring_visit_by")
+    inadequate = frozenset({"inadequate"})
+    days = target_days(template, onsite, calendar=calendar, keys=keys, flags=inadequate, end=state.last_end)
+    return {key: days[key] for key in keys}
+
+
+def _spread(first: date, last: date, fewest: int, most: int, max_gap_months: int) -> list[date]:
+    """Visit days from `first`, evenly spaced so that no gap (the last one up to `last`, the
+    re-inspection) exceeds `max_gap_months`, with between `fewest` and `most` visits [003 ¶128]."""
+    span = (last - first).days
+    visits = min(most, max(fewest, math.ceil(span / (max_gap_months * DAYS_A_MONTH))))
+    return [first + timedelta(days=round(n * span / visits)) for n in range(visits)]
 
 
 def _after_inadequate(
     state: LocalAuthorityState, label: str, rules: Rules, calendar: WorkingDayCalendar
 ) -> list:
-    """Section 2.5: monitoring visits from the action plan deadline, then re-inspection [003 ¶128]."""
-    action_plan = calendar.add_working_days(state.last_end, 18 + 70)  # final report E+18, then 70 days
+    """Section 2.5: the action planning visit [003 ¶116-118], monitoring visits from the action plan
+    deadline until re-inspection [003 ¶128; 002]. The action plan deadline and the first visit's are
+    the store's re-based ones when it has them, else those of the last inspection's edition."""
+    dates = _after_inadequate_dates(state, calendar)
+    action_plan = state.action_plan_due or dates["action_plan_due"]
+    deadline = state.first_visit_by or dates["first_monitoring_visit_by"]
     m = rules.monitoring
-    deadline = _months(action_plan, m["first_within_months"])  # the first visit no later than this
-    ideal, out = _months(deadline, -1), []
-    for number in range(1, m["visits"] + 1):
-        latest = deadline if number == 1 else ideal + timedelta(weeks=4)
-        why = f"{label}: monitoring visit {number} of {m['visits']}; action plan due {action_plan}"
+    latest = _months(action_plan, m["reinspection_within_months"])
+    reinspection = latest - timedelta(weeks=12)
+    days = _spread(_months(deadline, -1), reinspection, *m["visits"], m["max_gap_months"])
+    out = []
+    if state.action_plan_due is None:  # the store, when it has the inspection, has this visit too
+        visit, received = dates["action_planning_visit"], dates["final_report_sent"]
+        why = (
+            f"{label}: action planning visit on {visit}, about 30 working days after the final report "
+            f"received on {received} (framework paragraphs 116 to 118)"
+        )
+        out.append((APV, received, (visit, visit), why, 0, ()))
+    for number, ideal in enumerate(days, 1):
+        why = f"{label}: monitoring visit {number} of {len(days)}; action plan due {action_plan}"
         if number == 1:
             why += f", first visit no later than {deadline}"
+        window = (ideal - timedelta(weeks=4), deadline if number == 1 else ideal + timedelta(weeks=4))
         flags = ("first_of_series",) if number == 1 else ()
-        out.append(("monitoring-visit", ideal, (ideal - timedelta(weeks=4), latest), why, 1, flags))
-        ideal = _months(ideal, m["every_months"])
-    latest = _months(action_plan, m["reinspection_within_months"])
-    window = (_months(ideal, -m["every_months"]) + timedelta(weeks=8), latest)
+        out.append(("monitoring-visit", ideal, window, why, 1, flags))
+    window = (days[-1] + timedelta(weeks=8), latest)
     why = f"{label}: re-inspection within {m['reinspection_within_months']} months of the action plan"
-    return [*out, ("standard-inspection", latest - timedelta(weeks=12), window, why, 0, ())]
+    return [*out, ("standard-inspection", reinspection, window, why, 0, ())]
 
 
 def _around_anniversary(state: LocalAuthorityState, label: str, path: str, rules: Rules, start: date) -> list:
@@ -201,6 +243,12 @@ def demands(state: LocalAuthorityState, rules: Rules, calendar: WorkingDayCalend
     result = []
     first_week = start + timedelta(weeks=rules.weeks_ahead)  # time to notify and prepare
     for kind, ideal, (earliest, latest), why, priority, flags in out:
+        if kind == APV:  # its day follows from the final report: not placed, and past ones are done
+            if latest >= start and ideal <= end:
+                result.append(
+                    Demand(state.code, state.name, state.region, kind, ideal, ideal, latest, why, priority)
+                )
+            continue
         if latest < start:
             if kind in ("focused-visit", "monitoring-visit"):
                 notes.append(
@@ -237,6 +285,19 @@ class _Book:
         self.used: dict[tuple[str, date], int] = defaultdict(int)
         self.by_la: dict[str, list[date]] = defaultdict(list)
         self.jtais: dict[int, int] = defaultdict(int)
+        self.seasons: dict[tuple[str, date, tuple[str, ...]], str | None] = {}
+
+    def season(self, demand: Demand, onsite: date, calendar: WorkingDayCalendar) -> str | None:
+        """The first season [003 ¶14] the activity would begin or take place in, by the edition in force
+        (a JTAI by a focused visit's rules, whose place it takes [003 ¶21]); the same for every LA."""
+        kind = "focused-visit" if demand.activity_type == JTAI else demand.activity_type
+        key = (kind, onsite, demand.flags)
+        if key not in self.seasons:
+            template = template_in_force(kind, onsite, calendar=calendar)
+            flags = frozenset(demand.flags)
+            days = target_days(template, onsite, calendar=calendar, flags=flags)
+            self.seasons[key] = next(iter(period_conflicts(template, days, flags)), None)
+        return self.seasons[key]
 
     def weeks(self, activity_type: str, monday: date) -> list[date]:
         return [monday + timedelta(weeks=i) for i in range(self.rules.weeks_on_site[activity_type])]
@@ -257,12 +318,9 @@ def _conflict(
     onsite = monday + timedelta(days=ONSITE_WEEKDAY[demand.activity_type])
     if not calendar.is_working_day(onsite):
         return f"{onsite} is {calendar.non_working_reason(onsite)}"
-    md = (onsite.month, onsite.day)
-    (cs, ce) = rules.christmas
-    if demand.activity_type in types_with("graded") and (md >= cs or md <= ce):
-        return "no standard or short inspection begins over Christmas and New Year (framework paragraph 14)"
-    if onsite.month == 8 and demand.activity_type != "monitoring-visit":
-        return "August is for monitoring visits and agreed focused visits only (framework paragraph 14)"
+    season = book.season(demand, onsite, calendar)
+    if season:
+        return season
     if demand.activity_type == JTAI and book.jtais[onsite.year] >= rules.jtai_per_year:
         return f"the {rules.jtai_per_year} JTAIs of {onsite.year} are taken (framework paragraph 26)"
     spacing = timedelta(weeks=rules.min_spacing_weeks)
@@ -324,6 +382,12 @@ def plan_programme(
         notes += more
     planned, unplaced = [], []
     for demand in sorted(wanted, key=lambda d: (d.latest, d.priority, d.code)):
+        if demand.activity_type == APV:
+            window = (demand.ideal, demand.latest)
+            planned.append(
+                Planned(demand.code, demand.name, demand.region, APV, demand.ideal, window, [demand.why])
+            )
+            continue
         monday, moves = _place(demand, book, rules, calendar, send, start)
         if demand.activity_type == JTAI and (monday is None or monday > demand.latest):
             fallback = f"; a focused visit instead, as no JTAI fits its window: {'; '.join(moves)}"

@@ -13,7 +13,21 @@ from sqlmodel import AutoString, Field, SQLModel
 
 from models.states import ActivityStatus, MilestoneStatus, OutboxStatus
 
-CONTACT_ROLES = ("dcs", "link_person", "most_senior_manager", "chief_executive", "lead_member", "analyst")
+CONTACT_ROLES = (
+    "dcs",
+    "link_person",
+    "most_senior_manager",
+    "chief_executive",
+    "lead_member",
+    "analyst",
+    "delegated_third_party",  # where statutory functions are delegated: copied the final report [003 ¶224]
+    "cicc_chair",  # Chair of the Children in Care Council [003 ¶224]
+    "cicc_support_worker",  # the worker who supports the council [003 ¶224]
+    "commissioner",  # appointed by the Secretary of State [003 ¶203-205]
+)
+# Recipients outside Ofsted and any one LA: the DfE's inspections and interventions team [003 ¶118,
+# ¶126, ¶204, ¶224] and the partner inspectorates [003 ¶233].
+NATIONAL_ROLES = ("dfe_inspections_team", "partner_inspectorate")
 STAFF_ROLES = (
     "lead_inspector",
     "team_inspector",
@@ -35,13 +49,6 @@ OFSTED_REGIONS = (  # Ofsted's eight regions; it joins North East with Yorkshire
     "West Midlands",
 )
 LA_STATUSES = ("current", "defunct")  # a defunct LA is kept so that its history can be joined
-JUDGEMENT_AREAS = {  # the four graded judgements [003 ¶96]
-    "overall_effectiveness": "Overall effectiveness",
-    "help_and_protection": "The experiences and progress of children in need of help and protection",
-    "children_in_care": "The experiences and progress of children in care and care leavers",
-    "impact_of_leaders": "The impact of leaders on social work practice with children and families",
-}
-GRADES = ("outstanding", "good", "requires_improvement", "inadequate")  # the four-point scale [003 ¶97]
 
 
 class UTCDateTime(TypeDecorator):
@@ -109,6 +116,19 @@ class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     la_id: int = Field(foreign_key="local_authority.id", index=True)
     role: str
+    name: str
+    email: str
+    valid_from: date
+    valid_to: date | None = None
+
+
+class NationalContact(SQLModel, table=True):
+    """A recipient outside Ofsted and the LAs, by role, valid from/to a day like the LA contacts."""
+
+    __tablename__ = "national_contact"
+    id: int | None = Field(default=None, primary_key=True)
+    role: str
+    organisation: str
     name: str
     email: str
     valid_from: date

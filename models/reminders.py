@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from calendars import LONDON, WorkingDayCalendar
+from models.templates import Edition, merge_tables
 
 POLICY_FILE = Path(__file__).with_name("reminder-policy.toml")
 
@@ -23,6 +24,7 @@ class Step:
     offset: int  # working days from the forecast day
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
+    courtesy: bool = False  # a courtesy reminder of something voluntary, worded as such
 
     @cached_property
     def stage(self) -> str:
@@ -39,6 +41,7 @@ class Letter:
     milestone_key: str
     template: str
     embargoed: bool = False
+    cc: tuple[str, ...] = ("link_person",)  # roles copied, each only if someone holds it that day
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,22 @@ class Policy:
     ladders: dict[str, tuple[str, tuple[str, ...], tuple[Step, ...]]]  # name -> (title, patterns, steps)
     overrides: dict[str, tuple[Step, ...]]
     letters: dict[str, Letter]
+    no_reminders: frozenset[str] = frozenset()  # milestones that get none, whoever owns them
+    owners: dict[str, str] = field(default_factory=dict)  # owner -> the ladder of milestones none names
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    _by_edition: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def steps_for(self, milestone_key: str) -> tuple[Step, ...]:
-        """The ladder of `milestone_key` (an override first, then the first ladder listing it)."""
+    def steps_for(self, milestone_key: str, owner: str = "") -> tuple[Step, ...]:
+        """The ladder of `milestone_key`: an override first, then the first ladder listing it; none if
+        the policy says so; else its owner's default ladder (a milestone a later edition adds)."""
         if milestone_key in self.overrides:
             return self.overrides[milestone_key]
         for _, patterns, steps in self.ladders.values():
             if any(fnmatch.fnmatchcase(milestone_key, p) for p in patterns):
                 return steps
-        return ()
+        if milestone_key in self.no_reminders or owner not in self.owners:
+            return ()
+        return self.ladders[self.owners[owner]][2]
 
     def ladder_title(self, milestone_key: str) -> str:
         for title, patterns, _ in self.ladders.values():
@@ -66,39 +76,76 @@ class Policy:
                 return title
         return ""
 
+    def named_milestones(self) -> frozenset[str]:
+        """The milestone keys (not patterns) the policy names: in a ladder, an override or no_reminders."""
+        listed = {p for _, patterns, _ in self.ladders.values() for p in patterns if "*" not in p}
+        return frozenset(listed | set(self.overrides) | self.no_reminders)
 
-def _steps(ladder: str, raw: list[dict]) -> tuple[Step, ...]:
+    def for_edition(self, edition: Edition) -> Policy:
+        """This policy with the edition's `[reminders]` tables laid over it (the same when it has none)."""
+        if not edition.reminders:
+            return self
+        if edition.edition not in self._by_edition:
+            self._by_edition[edition.edition] = _policy(
+                merge_tables(self.raw, edition.reminders), f"edition {edition.edition}"
+            )
+        return self._by_edition[edition.edition]
+
+
+def _steps(ladder: str, raw: dict) -> tuple[Step, ...]:
+    """A ladder's (or override's) steps; a `courtesy` one, for what the LA does voluntarily, may only
+    remind before the day, never chase or escalate [003 ¶27, ¶34]."""
+    courtesy = bool(raw.get("courtesy"))
     steps = tuple(
-        Step(ladder=ladder, offset=int(s["offset"]), to=tuple(s["to"]), cc=tuple(s.get("cc", ())))
-        for s in raw
+        Step(ladder, int(s["offset"]), tuple(s["to"]), tuple(s.get("cc", ())), courtesy) for s in raw["steps"]
     )
     if len({s.offset for s in steps}) != len(steps):
         raise ValueError(f"reminder policy: ladder {ladder} has two steps on the same day")
+    if courtesy and any(s.offset >= 0 for s in steps):
+        raise ValueError(f"reminder policy: {ladder} is a courtesy: its reminders come before the day")
     return tuple(sorted(steps, key=lambda s: s.offset))
 
 
-def load_policy(path: Path = POLICY_FILE) -> Policy:
+def _policy(raw: dict, where: str) -> Policy:
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        ladders = {
+            name: (ladder["title"], tuple(ladder["milestones"]), _steps(name, ladder))
+            for name, ladder in raw.get("ladders", {}).items()
+        }
+        owners = dict(raw.get("owners", {}))
+        for owner, ladder in owners.items():
+            if ladder not in ladders:
+                raise ValueError(f"owner {owner}'s default ladder {ladder!r} is not defined")
         return Policy(
             send_time=time.fromisoformat(raw["send_time"]),
             digest_time=time.fromisoformat(raw["digest_time"]),
             quiet_after=time.fromisoformat(raw["quiet_after"]),
             short_notice=frozenset(raw.get("short_notice", ())),
-            ladders={
-                name: (ladder["title"], tuple(ladder["milestones"]), _steps(name, ladder["steps"]))
-                for name, ladder in raw.get("ladders", {}).items()
-            },
-            overrides={key: _steps(key, o["steps"]) for key, o in raw.get("overrides", {}).items()},
+            ladders=ladders,
+            overrides={key: _steps(key, o) for key, o in raw.get("overrides", {}).items()},
             letters={
                 key: Letter(
-                    milestone_key=key, template=letter["template"], embargoed=bool(letter.get("embargoed"))
+                    milestone_key=key,
+                    template=letter["template"],
+                    embargoed=bool(letter.get("embargoed")),
+                    cc=tuple(letter.get("cc", ("link_person",))),
                 )
                 for key, letter in raw.get("letters", {}).items()
             },
+            no_reminders=frozenset(raw.get("no_reminders", ())),
+            owners=owners,
+            raw=raw,
         )
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"cannot read the reminder policy {where}: {exc}") from exc
+
+
+def load_policy(path: Path = POLICY_FILE) -> Policy:
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"cannot read the reminder policy {path}: {exc}") from exc
+    return _policy(raw, str(path))
 
 
 @lru_cache(maxsize=1)

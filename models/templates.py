@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 
+from calendars import SeasonalPeriod
+
 EDITIONS_DIR = Path(__file__).with_name("editions")
 FIXED_ANCHORS = ("D", "E")
 DEFAULT_TIME = time(17, 0)  # "by the end of the day" [default]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The tables an edition that `extends` another inherits from it, restating only what changes.
+INHERITED = ("templates", "groups", "deferral", "periods", "reminders")
+LISTS = ("judgements", "pathways")  # arrays an edition inherits whole unless it restates them
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate")  # the four-point scale [003 ¶97]
+PATHWAYS = ("1", "2", "3")
 FACTS = ("graded", "priority_action", "history", "previewed")  # what a type is, beyond its milestones
 
 
@@ -65,6 +73,19 @@ class MilestoneRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Season:
+    """A season an activity type does not begin or take place in [003 ¶14]: no day from milestone
+    `first`'s target to milestone `last`'s may fall in `period`, unless the activity has a flag of
+    `unless`. `rule` is the edition's sentence for it."""
+
+    period: SeasonalPeriod
+    rule: str
+    first: str
+    last: str
+    unless: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class DeferralReason:
     """A reason to defer an activity, or one the framework refuses (`why` cites the refusal)."""
 
@@ -87,7 +108,7 @@ class ActivityTemplate:
     fieldwork_days: int  # E is D + (fieldwork_days - 1) working days
     weekdays: tuple[int, ...]  # usual weekdays for D (0 = Monday); empty = any working day
     notification_key: str
-    avoid_periods: tuple[str, ...]
+    avoid_periods: tuple[Season, ...]
     milestones: tuple[MilestoneRule, ...]
     graded: bool = False  # judged on the four-point scale [003 ¶96-97]
     priority_action: bool = False  # may find an area for priority action [003 ¶109]
@@ -111,6 +132,27 @@ class ActivityTemplate:
         raise KeyError(key)
 
 
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """At least `at_least` of `areas` are graded one of `grades`."""
+
+    areas: tuple[str, ...]
+    grades: frozenset[str]
+    at_least: int
+
+    def holds(self, judgements: Mapping[str, str]) -> bool:
+        return sum(judgements.get(area) in self.grades for area in self.areas) >= self.at_least
+
+
+@dataclass(frozen=True, slots=True)
+class PathwayRule:
+    """The programme pathway [003 ¶13-23] of an LA whose judgements meet every condition."""
+
+    pathway: str
+    conditions: tuple[Condition, ...]
+    source: str = ""
+
+
 @dataclass(frozen=True)
 class Edition:
     edition: str
@@ -118,6 +160,21 @@ class Edition:
     effective_from: date
     templates: dict[str, ActivityTemplate]
     deferral_reasons: tuple[DeferralReason, ...]  # allowed, then refused
+    periods: dict[str, tuple[SeasonalPeriod, str]]  # name -> (period, the rule it carries)
+    reminders: dict = field(default_factory=dict)  # laid over the reminder policy for this edition
+    judgements: tuple[tuple[str, str], ...] = ()  # (area, label) an outcome records [003 ¶96]
+    pathways: tuple[PathwayRule, ...] = ()  # the first whose conditions hold gives the pathway
+
+    @property
+    def pathway_areas(self) -> frozenset[str]:
+        """The judgements the pathway rules look at: an outcome decides a pathway once it has them all."""
+        return frozenset(area for r in self.pathways for c in r.conditions for area in c.areas)
+
+    def pathway_for(self, judgements: Mapping[str, str]) -> str:
+        """The pathway (1, 2 or 3) of an LA with these judgements, by the first rule that holds."""
+        return next(
+            rule.pathway for rule in self.pathways if all(c.holds(judgements) for c in rule.conditions)
+        )
 
 
 def _parse_time(text: str) -> time:
@@ -196,6 +253,85 @@ def _deferral_reasons(raw: dict) -> tuple[DeferralReason, ...]:
         raise TemplateError(f"deferral: {exc}") from exc
 
 
+def _month_day(text: object, where: str) -> tuple[int, int]:
+    try:
+        month, day_of_month = (int(part) for part in str(text).split("-"))
+        date(2024, month, day_of_month)  # a leap year, so 02-29 is a day
+    except ValueError:
+        raise TemplateError(f"{where}: {text!r} is not a month and day (MM-DD)") from None
+    return month, day_of_month
+
+
+def _periods(raw: dict) -> dict[str, tuple[SeasonalPeriod, str]]:
+    """The edition's seasons, each with its rule: `[periods.NAME]` with title, start, end (MM-DD) and rule."""
+    periods = {}
+    for name, period in raw.items():
+        where = f"period {name}"
+        unknown = set(period) - {"title", "start", "end", "rule", "source"}
+        if unknown or not {"title", "start", "end", "rule"} <= set(period):
+            raise TemplateError(f"{where}: needs title, start, end and rule (and may have source)")
+        start, end = _month_day(period["start"], where), _month_day(period["end"], where)
+        periods[name] = (SeasonalPeriod(period["title"], start, end), period["rule"])
+    return periods
+
+
+def _condition(where: str, raw: dict, known: set[str]) -> Condition:
+    for area in raw["areas"]:
+        if area not in known:
+            raise TemplateError(f"{where}: unknown judgement {area!r}")
+    for grade in raw["grades"]:
+        if grade not in GRADES:
+            raise TemplateError(f"{where}: unknown grade {grade!r}")
+    return Condition(
+        tuple(raw["areas"]), frozenset(raw["grades"]), int(raw.get("at_least", len(raw["areas"])))
+    )
+
+
+def _judgements(raw: dict) -> tuple[tuple[tuple[str, str], ...], tuple[PathwayRule, ...]]:
+    """The edition's judgement areas and its pathway rules, each area and grade checked, the last rule
+    without conditions so that every set of judgements has a pathway."""
+    try:
+        areas = tuple((j["area"], j["label"]) for j in raw.get("judgements", ()))
+        known = {area for area, _ in areas}
+        rules = []
+        for rule in raw.get("pathways", ()):
+            where = f"pathway {rule['pathway']}"
+            if rule["pathway"] not in PATHWAYS:
+                raise TemplateError(f"{where}: a pathway is one of {', '.join(PATHWAYS)}")
+            conditions = tuple(_condition(where, c, known) for c in rule.get("when", ()))
+            rules.append(PathwayRule(rule["pathway"], conditions, rule.get("source", "")))
+    except TemplateError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TemplateError(f"judgements and pathways: {exc}") from None
+    if areas and (not rules or rules[-1].conditions):
+        raise TemplateError("pathways: the last rule needs no conditions, so every LA has a pathway")
+    return areas, tuple(rules)
+
+
+def _seasons(
+    activity_type: str, raw: list, periods: dict[str, tuple[SeasonalPeriod, str]], rules: list[MilestoneRule]
+) -> tuple[Season, ...]:
+    """A template's `avoid_periods`, checked against the edition's periods and the template's milestones."""
+    always = {r.key for r in rules if not r.event and not r.requires}
+    seasons = []
+    for entry in raw:
+        where = f"{activity_type}: avoid_periods"
+        if not isinstance(entry, dict) or set(entry) - {"period", "from", "to", "unless"}:
+            raise TemplateError(f"{where}: each entry is {{ period, from, to, unless }}")
+        name = entry.get("period")
+        if name not in periods:
+            known = ", ".join(sorted(periods)) or "none"
+            raise TemplateError(f"{where}: unknown period {name!r} (the edition defines {known})")
+        first, last = entry.get("from", ""), entry.get("to", "")
+        for key in (first, last):
+            if key not in always:
+                raise TemplateError(f"{where}: {key!r} is not a dated milestone every {activity_type} has")
+        period, rule = periods[name]
+        seasons.append(Season(period, rule, first, last, frozenset(entry.get("unless", ()))))
+    return tuple(seasons)
+
+
 def _template(
     activity_type: str,
     raw: dict,
@@ -203,6 +339,7 @@ def _template(
     effective_from: date,
     groups: dict,
     deferral_reasons: tuple[DeferralReason, ...],
+    periods: dict[str, tuple[SeasonalPeriod, str]],
 ) -> ActivityTemplate:
     milestones = _included(raw, groups, activity_type)
     rules = [_rule(k, v) for k, v in milestones.items() if k not in raw.get("omit", ())]
@@ -227,19 +364,19 @@ def _template(
         fieldwork_days=int(raw["fieldwork_days"]),
         weekdays=weekdays,
         notification_key=notification,
-        avoid_periods=tuple(raw.get("avoid_periods", ())),
+        avoid_periods=_seasons(activity_type, raw.get("avoid_periods", []), periods, rules),
         milestones=tuple(rules),
         deferral_reasons=deferral_reasons,
         **facts,
     )
 
 
-def _merge(base: dict, changes: dict) -> dict:
+def merge_tables(base: dict, changes: dict) -> dict:
     """`base` with `changes` laid over it, table by table (milestone tables merge field by field)."""
     out = copy.deepcopy(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_tables(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -252,7 +389,7 @@ def _resolve_based_on(raw_templates: dict) -> dict:
         if parent:
             if parent not in resolved:
                 raise TemplateError(f"{name}: based_on {parent!r}, which is not defined before it")
-            raw = _merge(resolved[parent], {k: v for k, v in raw.items() if k != "based_on"})
+            raw = merge_tables(resolved[parent], {k: v for k, v in raw.items() if k != "based_on"})
         resolved[name] = raw
     return resolved
 
@@ -269,27 +406,38 @@ def load_editions(directory: Path = EDITIONS_DIR) -> tuple[Edition, ...]:
     editions = []
     for name, raw in sorted(raws.items(), key=lambda kv: kv[1]["effective_from"]):
         parent = raw.get("extends")
-        templates, groups, deferral = raw.get("templates", {}), raw.get("groups", {}), raw.get("deferral", {})
+        tables = {table: raw.get(table, {}) for table in INHERITED}
         if parent:
             if parent not in raws:
                 raise TemplateError(f"edition {name} extends unknown edition {parent!r}")
-            templates = _merge(raws[parent].get("templates", {}), templates)
-            groups = _merge(raws[parent].get("groups", {}), groups)
-            deferral = _merge(raws[parent].get("deferral", {}), deferral)
-            inherited = {"templates": templates, "groups": groups, "deferral": deferral, "extends": None}
-            raws[name] = {**raw, **inherited}
+            tables = {table: merge_tables(raws[parent].get(table, {}), tables[table]) for table in INHERITED}
+            raws[name] = {**raw, **tables, "extends": None}
         effective_from = raw["effective_from"]
+        templates, groups = tables["templates"], tables["groups"]
         resolved = _resolve_based_on(templates)
-        reasons = _deferral_reasons(deferral)
+        reasons = _deferral_reasons(tables["deferral"])
+        for key in LISTS:  # arrays are restated whole, or inherited whole
+            if parent and key not in raw:
+                raws[name][key] = raw[key] = raws[parent].get(key, [])
+        try:
+            periods = _periods(tables["periods"])
+            judgements, pathways = _judgements(raw)
+        except TemplateError as exc:
+            raise TemplateError(f"edition {name}: {exc}") from None
         editions.append(
             Edition(
                 edition=name,
                 title=raw.get("title", name),
                 effective_from=effective_from,
                 templates={
-                    t: _template(t, r, name, effective_from, groups, reasons) for t, r in resolved.items()
+                    t: _template(t, r, name, effective_from, groups, reasons, periods)
+                    for t, r in resolved.items()
                 },
                 deferral_reasons=reasons,
+                periods=periods,
+                reminders=tables["reminders"],
+                judgements=judgements,
+                pathways=pathways,
             )
         )
     if not editions:
@@ -318,6 +466,20 @@ def types_with(fact: str) -> tuple[str, ...]:
     for e in shipped_editions():
         newest.update(e.templates)
     return tuple(t for t in activity_types() if getattr(newest[t], fact))
+
+
+def edition_in_force(day: date, editions: tuple[Edition, ...] | None = None) -> Edition:
+    """The newest edition in force on `day` (the earliest before any is)."""
+    editions = editions or shipped_editions()
+    return next((e for e in reversed(editions) if e.effective_from <= day), editions[0])
+
+
+def edition_named(edition: str) -> Edition:
+    """The shipped edition recorded on an activity."""
+    for e in shipped_editions():
+        if e.edition == edition:
+            return e
+    raise TemplateError(f"no edition {edition!r}")
 
 
 def template_for_edition(activity_type: str, edition: str) -> ActivityTemplate:

@@ -167,6 +167,34 @@ def _named(milestone, key: str = "") -> str:
     return f"{milestone.title} ({milestone.key})" if milestone else key
 
 
+def target_days(
+    template: ActivityTemplate,
+    onsite: date,
+    *,
+    calendar: WorkingDayCalendar,
+    keys: Iterable[str] | None = None,
+    flags: frozenset[str] = frozenset(),
+    end: date | None = None,
+) -> dict[str, date]:
+    """The target day of each of `keys` (default: every dated milestone), and of what they count from:
+    no forecasts, actuals or times, for the checks that only need days (seasons, the edition in force,
+    the programme's deadlines) at a fraction of `plan`'s cost."""
+    end = end or fieldwork_end(template, onsite, calendar)
+    rules = {r.key: r for r in template.rules_for(flags)}
+    days: dict[str, date] = {}
+
+    def day_of(key: str) -> date:
+        if key not in days:
+            rule = rules[key]
+            anchor = onsite if rule.anchor == "D" else end if rule.anchor == "E" else day_of(rule.anchor)
+            days[key] = _move(rule, anchor, calendar)
+        return days[key]
+
+    for key in keys if keys is not None else [k for k, r in rules.items() if not r.event]:
+        day_of(key)
+    return days
+
+
 def check_actuals(template: ActivityTemplate, actuals: Mapping[str, datetime], flags: frozenset[str]) -> None:
     """Refuse an actual for a milestone the activity does not have, or one earlier than a predecessor's."""
     rules = {r.key: r for r in template.rules_for(flags)}
@@ -304,15 +332,32 @@ def template_in_force(
     calendar: WorkingDayCalendar,
     editions: tuple[Edition, ...] | None = None,
 ) -> ActivityTemplate:
-    """The template of the edition in force on the activity's notification day (spec section 7)."""
+    """The template of the edition in force on the activity's notification day (spec section 7).
+
+    Before the earliest edition, the earliest applies; a type first defined by a later edition does
+    not exist before that edition is in force, and is refused.
+    """
     editions = editions or shipped_editions()
     candidates = [e.templates[activity_type] for e in reversed(editions) if activity_type in e.templates]
     if not candidates:
         raise TimelineError(f"unknown activity type {activity_type!r}")
     require_working_day(calendar, onsite)
-    for template in candidates[:-1]:
+    for template in candidates:
+        if template.edition == editions[0].edition:
+            return template
         if template.effective_from <= onsite:
-            notified = london_day(plan(template, onsite, calendar=calendar)[template.notification_key].target)
+            notified = _notified(template, onsite, calendar)
             if template.effective_from <= notified:
                 return template
-    return candidates[-1]
+    first = candidates[-1]
+    notified = _notified(first, onsite, calendar)
+    raise TimelineError(
+        f"{activity_type} is first defined by edition {first.edition}, in force from "
+        f"{first.effective_from.isoformat()}; an activity on site on {onsite.isoformat()} is notified on "
+        f"{notified.isoformat()}, before it"
+    )
+
+
+def _notified(template: ActivityTemplate, onsite: date, calendar: WorkingDayCalendar) -> date:
+    key = template.notification_key
+    return target_days(template, onsite, calendar=calendar, keys=[key])[key]

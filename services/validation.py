@@ -8,7 +8,6 @@ import difflib
 import unicodedata
 from collections.abc import Iterable
 
-from models.checks import PERIOD_EXEMPTIONS
 from models.templates import ActivityTemplate
 
 _FREE_TEXT_CONTROLS = frozenset("\t\n")  # a note or reason may run over lines; nothing else invisible
@@ -66,8 +65,8 @@ def known_flags(template: ActivityTemplate) -> frozenset[str]:
     """The flags that change something for this template: the milestones they add or make not
     applicable, and the closed periods they lift."""
     named = {lit.lstrip("!") for r in template.milestones for lit in (*r.requires, *r.not_applicable_if)}
-    for period in template.avoid_periods:
-        named |= PERIOD_EXEMPTIONS.get(period, frozenset())
+    for season in template.avoid_periods:
+        named |= season.unless
     return frozenset(named)
 
 

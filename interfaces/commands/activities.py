@@ -95,6 +95,7 @@ def register(sub) -> None:
     outcome.add_argument("--help-and-protection", metavar="GRADE")
     outcome.add_argument("--children-in-care", metavar="GRADE")
     outcome.add_argument("--impact-of-leaders", metavar="GRADE")
+    outcome.add_argument("--care-leavers", metavar="GRADE", help="from the April 2026 edition")
     outcome.add_argument(
         "--priority-action", action="store_true", help="a focused visit's area for priority action"
     )
@@ -276,6 +277,7 @@ def cmd_outcome(args: argparse.Namespace) -> int:
             ("help_and_protection", args.help_and_protection),
             ("children_in_care", args.children_in_care),
             ("impact_of_leaders", args.impact_of_leaders),
+            ("care_leavers", args.care_leavers),
         )
         if grade
     }

@@ -57,7 +57,7 @@ def register(sub) -> None:
     ).set_defaults(handler=cmd_audit_checkpoint)
 
     importer = sub.add_parser("import", help="reference data from CSV (all rows or none)")
-    importer.add_argument("what", choices=("las", "contacts", "staff", "history"))
+    importer.add_argument("what", choices=("las", "contacts", "national", "staff", "history"))
     importer.add_argument("file")
     importer.add_argument(
         "--by", default="import", type=person, help="who is importing (history: recorded on each actual)"
@@ -224,6 +224,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from services.store.reference_data import (
         import_contacts,
         import_local_authorities,
+        import_national_contacts,
         import_staff,
         read_csv_file,
     )
@@ -231,9 +232,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if args.what == "history":
         return cmd_import_history(args)
-    importer = {"las": import_local_authorities, "contacts": import_contacts, "staff": import_staff}[
-        args.what
-    ]
+    importer = {
+        "las": import_local_authorities,
+        "contacts": import_contacts,
+        "national": import_national_contacts,
+        "staff": import_staff,
+    }[args.what]
     text = read_csv_file(Path(args.file))
     with UnitOfWork(open_store()) as uow:
         count = importer(uow.session, text, source=Path(args.file).name)

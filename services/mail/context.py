@@ -23,6 +23,7 @@ def activity_context(session: Session, activity: Activity, person: Person) -> di
         "la": session.get(LocalAuthority, activity.la_id),
         "recipient": person,
         "title": template.title,
+        "template": template,  # the activity's edition: the numbers its letters state
         "graded": template.graded,
         "onsite": activity.onsite,
         "fieldwork_end": activity.fieldwork_end,

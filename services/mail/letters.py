@@ -5,7 +5,7 @@ quiet hours."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime, time
 
 from sqlmodel import Session, select
 
@@ -65,14 +65,14 @@ def queue_letters(
     existing = existing_rows(session, [], keys)
     drafts = []
     for activity, key, actual, dcs, on in addressed:
-        cc = known.directory.resolve_all(activity, ("link_person",), on=on)
+        letter = policy.letters[key]
+        cc = known.directory.resolve_all(activity, letter.cc, on=on)
         not_before = outside_quiet_hours(actual, policy, calendar)
         row = existing.get(idempotency_key(activity.id, key, "letter", dcs.email))
         if not known.verdict(activity, dcs, policy).admitted or (row and row.status in SENT_OR_SENDING):
             # not rendered: `queue_drafts` reports it dropped, or leaves it alone as sent
             drafts.append(Draft(activity, key, "letter", dcs, cc, "", not_before))
             continue
-        letter = policy.letters[key]
         rows = milestones_by_key(session, activity.id)
         rendered, publication = render_letter(session, activity, rows, letter.template, dcs)
         embargoed = letter.embargoed and publication is not None
@@ -86,8 +86,11 @@ def _dated(*pairs: tuple[str, datetime | None]) -> list[tuple[str, datetime]]:
     return [(label, moment) for label, moment in pairs if moment]
 
 
-def _at_nine(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=LONDON)
+def _on_site(activity: Activity, rows: dict[str, Milestone]) -> datetime:
+    """When the inspectors arrive: the fieldwork_start milestone's time (an inspection's Monday
+    afternoon), or 09:00 on the first day where the type has none."""
+    start = open_forecast(rows, "fieldwork_start")
+    return start or datetime.combine(activity.onsite, time(9, 0), tzinfo=LONDON)
 
 
 def render_letter(
@@ -114,7 +117,7 @@ def render_letter(
         and r.forecast.date() < activity.onsite
     ]
     la_deadlines = [(r.title, r.forecast.astimezone(LONDON)) for r in before_onsite]
-    on_site = [("Inspectors on site", _at_nine(activity.onsite))]
+    on_site = [("Inspectors on site", _on_site(activity, rows))]
     # the subject, the dates in the letter, and the milestones (with the days on site or not) in its .ics
     subject, key_dates, ics_keys, ics_fieldwork = {
         "confirmation": (

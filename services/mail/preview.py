@@ -9,6 +9,7 @@ from sqlmodel import Session
 from calendars import LONDON
 from models.records import Activity
 from models.reminders import Policy
+from models.templates import edition_named
 from services.mail import emails
 from services.mail.context import milestones_by_key
 from services.mail.letters import render_letter
@@ -35,7 +36,8 @@ def preview(
         if person is None:
             raise ValueError("no DCS, senior manager or chief executive on record for this LA")
         return person, render_letter(session, activity, rows, policy.letters[key].template, person)[0]
-    steps = {s.stage: s for s in policy.steps_for(key)}
+    edition_policy = policy.for_edition(edition_named(activity.edition))
+    steps = {s.stage: s for s in edition_policy.steps_for(key, rows[key].owner)}
     if stage not in steps:
         raise ValueError(f"{key} has no reminder stage {stage!r}; its stages: {', '.join(steps) or 'none'}")
     people = resolve_all(session, activity, steps[stage].to, on=on, milestone_owner=rows[key].owner)

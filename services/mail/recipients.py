@@ -14,7 +14,15 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models.records import Activity, Contact, LocalAuthority, StaffMember
+from models.records import (
+    CONTACT_ROLES,
+    NATIONAL_ROLES,
+    Activity,
+    Contact,
+    LocalAuthority,
+    NationalContact,
+    StaffMember,
+)
 
 DCS_FALLBACK = ("dcs", "most_senior_manager", "chief_executive")  # [003 ¶75]
 OWNER_ROLES = {  # who at Ofsted answers for a milestone, by the template's owner
@@ -35,29 +43,37 @@ class Person:
     email: str
     role: str
     la_facing: bool  # a local authority's contact, not Ofsted's staff
+    national: bool = False  # outside Ofsted and the LAs: the DfE, a partner inspectorate
 
 
 @dataclass
 class Directory:
-    """The LAs, their contacts and Ofsted's staff, as loaded for the activities in hand."""
+    """The LAs, their contacts, Ofsted's staff and the national recipients, as loaded for the activities
+    in hand."""
 
     las: dict[int, LocalAuthority]
     contacts: dict[int, list[Contact]]  # by LA id, newest first
     staff: list[StaffMember]  # by id
+    national: list[NationalContact] = field(default_factory=list)  # by organisation
     _emails: dict[int, set[str]] = field(default_factory=dict)
     _staff_found: dict[tuple, Person | None] = field(default_factory=dict)
     _people: dict[tuple, list[Person]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, la_ids: Iterable[int]) -> Directory:
-        """Three queries, however many activities: the LAs, their contacts and all of the staff."""
+        """Four queries, however many activities: the LAs, their contacts, the staff and the national
+        recipients."""
         ids = sorted(set(la_ids))
         las = {la.id: la for la in session.exec(select(LocalAuthority).where(LocalAuthority.id.in_(ids)))}
         contacts: dict[int, list[Contact]] = defaultdict(list)
         query = select(Contact).where(Contact.la_id.in_(ids)).order_by(Contact.valid_from.desc(), Contact.id)
         for contact in session.exec(query):
             contacts[contact.la_id].append(contact)
-        return cls(las, contacts, list(session.exec(select(StaffMember).order_by(StaffMember.id))))
+        staff = list(session.exec(select(StaffMember).order_by(StaffMember.id)))
+        national = list(
+            session.exec(select(NationalContact).order_by(NationalContact.organisation, NationalContact.id))
+        )
+        return cls(las, contacts, staff, national)
 
     def contact_emails(self, la_id: int) -> set[str]:
         if la_id not in self._emails:
@@ -74,6 +90,14 @@ class Directory:
             None,
         )
         return Person(found.name, found.email, role, la_facing=True) if found else None
+
+    def _national(self, role: str, on: date) -> list[Person]:
+        """Everyone in a national role on day `on` (every partner inspectorate, not only the first)."""
+        return [
+            Person(c.name, c.email, role, la_facing=False, national=True)
+            for c in self.national
+            if c.role == role and c.valid_from <= on and (c.valid_to is None or c.valid_to >= on)
+        ]
 
     def _staff(self, role: str, region: str | None, name: str | None = None) -> Person | None:
         """Kept once found: the sweep asks the same of thousands of activities."""
@@ -102,8 +126,10 @@ class Directory:
         la = self.las[activity.la_id]
         if role == "dcs":
             return next((p for r in DCS_FALLBACK if (p := self._contact(la.id, r, on))), None)
-        if role == "link_person":
+        if role in CONTACT_ROLES:
             return self._contact(la.id, role, on)
+        if role in NATIONAL_ROLES:
+            return next(iter(self._national(role, on)), None)
         if role == "lead_inspector":
             found = self._staff(role, la.ofsted_region, name=activity.lead_inspector)
             return found and Person(found.name, found.email, "lead_inspector", la_facing=False)
@@ -116,7 +142,15 @@ class Directory:
         Kept by what the answer depends on (the LA, the lead inspector, the day), for the next activity."""
         asked = (activity.la_id, activity.lead_inspector, roles, on, milestone_owner)
         if asked not in self._people:
-            found = [self.resolve(activity, r, on=on, milestone_owner=milestone_owner) for r in roles]
+            found = [
+                person
+                for role in roles
+                for person in (
+                    self._national(role, on)
+                    if role in NATIONAL_ROLES
+                    else [self.resolve(activity, role, on=on, milestone_owner=milestone_owner)]
+                )
+            ]
             self._people[asked] = [p for p in dict.fromkeys(found) if p is not None]
         return list(self._people[asked])
 

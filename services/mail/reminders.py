@@ -18,6 +18,7 @@ from calendars import LONDON, WorkingDayCalendar
 from models.records import Activity, Milestone, OutboxMessage
 from models.reminders import Policy, Step, latest_due_step, send_moment
 from models.states import MilestoneStatus, OutboxStatus
+from models.templates import edition_named, shipped_editions
 from services.mail import calendar_files, emails
 from services.mail.context import activity_context
 from services.mail.outbox import DecodeOnce, Draft, Known, QueueReport, existing_rows, queue_drafts
@@ -62,35 +63,38 @@ class Ladders:
 
     def __init__(self, *, as_of: datetime, calendar: WorkingDayCalendar, policy: Policy) -> None:
         self.as_of, self.calendar, self.policy = as_of, calendar, policy
-        self._due: dict[tuple[str, datetime], tuple[Step, datetime] | None] = {}
-        self._steps: dict[str, tuple[Step, ...]] = {}
+        self._due: dict[tuple, tuple[Step, datetime] | None] = {}
+        self._steps: dict[tuple[str, str, str], tuple[Policy, tuple[Step, ...]]] = {}
 
     def horizon(self) -> datetime:
         """No milestone due after this has a step due by `as_of`: the longest notice any ladder gives,
         in working days from today, and a week to spare for forecasts on days off."""
-        ladders = [steps for _, _, steps in self.policy.ladders.values()] + list(
-            self.policy.overrides.values()
-        )
+        policies = [self.policy.for_edition(edition) for edition in shipped_editions()]
+        ladders = [steps for p in policies for _, _, steps in p.ladders.values()] + [
+            steps for p in policies for steps in p.overrides.values()
+        ]
         notice = max((-s.offset for steps in ladders for s in steps), default=0)
         today = self.as_of.astimezone(LONDON).date()
         last = self.calendar.add_working_days(today, max(notice, 0)) + timedelta(days=7)
         return datetime.combine(last, time(0), tzinfo=LONDON)
 
-    def due(self, key: str, forecast: datetime) -> tuple[Step, datetime] | None:
-        """The newest step of milestone `key`'s ladder due by `as_of`, and the moment it leaves."""
-        found = self._due.get((key, forecast), self)
+    def due(self, key: str, owner: str, edition: str, forecast: datetime) -> tuple[Step, datetime] | None:
+        """The newest step of milestone `key`'s ladder (by its owner and the activity's edition) due by
+        `as_of`, and the moment it leaves."""
+        asked = (key, owner, edition, forecast)
+        found = self._due.get(asked, self)
         if found is self:
             forecast_day = forecast.astimezone(LONDON).date()
-            if key not in self._steps:
-                self._steps[key] = self.policy.steps_for(key)
-            step = latest_due_step(self._steps[key], forecast, self.as_of, self.calendar)
+            if (key, owner, edition) not in self._steps:
+                policy = self.policy.for_edition(edition_named(edition))
+                self._steps[(key, owner, edition)] = (policy, policy.steps_for(key, owner))
+            policy, steps = self._steps[(key, owner, edition)]
+            step = latest_due_step(steps, forecast, self.as_of, self.calendar)
             found = step and (
                 step,
-                send_moment(
-                    self.calendar.add_working_days(forecast_day, step.offset), self.policy, self.calendar
-                ),
+                send_moment(self.calendar.add_working_days(forecast_day, step.offset), policy, self.calendar),
             )
-            self._due[(key, forecast)] = found
+            self._due[asked] = found
         return found
 
 
@@ -105,11 +109,11 @@ def reminder_drafts(
     subjects: dict[tuple, str] = {}  # many milestones share a title, a day and an LA
     on = ladders.as_of.astimezone(LONDON).date()
     for row in milestones:
-        due = ladders.due(row.key, row.forecast)
+        activity = activities[row.activity_id]
+        due = ladders.due(row.key, row.owner, activity.edition, row.forecast)
         if due is None:
             continue
         step, not_before = due
-        activity = activities[row.activity_id]
         la_name = directory.las[activity.la_id].name
         cc = directory.resolve_all(activity, step.cc, on=on, milestone_owner=row.owner)
         for person in directory.resolve_all(activity, step.to, on=on, milestone_owner=row.owner):
@@ -154,7 +158,9 @@ def queue_reminders(
 
 
 def reminder_subject(title: str, forecast: datetime, step: Step, person: Person, la: str) -> str:
-    if step.stage == "due":
+    if step.courtesy:
+        subject = f"Optional: {title} before {emails.govuk_when(forecast.astimezone(LONDON))} – {la}"
+    elif step.stage == "due":
         subject = f"Due today: {title} – {la}"
     elif step.offset < 0:
         subject = f"Reminder: {title} due {emails.govuk_when(forecast.astimezone(LONDON))} – {la}"
@@ -174,6 +180,7 @@ def render_reminder(
         "milestone": milestone,
         "stage": step.stage,
         "days": abs(step.offset),
+        "courtesy": step.courtesy,
     }
     return emails.render(
         "reminder",
@@ -192,7 +199,8 @@ def render_queued(session: Session, message: OutboxMessage, policy: Policy) -> e
     row = session.exec(
         select(Milestone).where(Milestone.activity_id == activity.id, Milestone.key == message.milestone_key)
     ).one()
-    step = next(s for s in policy.steps_for(row.key) if s.stage == message.stage)
+    steps = policy.for_edition(edition_named(activity.edition)).steps_for(row.key, row.owner)
+    step = next(s for s in steps if s.stage == message.stage)
     person = Person(
         message.recipient_name, message.recipient_email, message.recipient_role, message.recipient_la_facing
     )

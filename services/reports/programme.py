@@ -11,8 +11,10 @@ from sqlmodel import Session, select
 
 from calendars import WorkingDayCalendar
 from models.programme import JTAI, ONSITE_WEEKDAY, Booking, LocalAuthorityState, Programme
-from models.records import Activity, Judgement, LocalAuthority
-from models.states import ActivityStatus
+from models.records import Activity, Judgement, LocalAuthority, Milestone
+from models.states import ActivityStatus, MilestoneStatus
+from models.templates import edition_in_force, edition_named
+from models.timeline import london_day
 from services.store.reference_data import shipped
 from services.tracking import lifecycle
 
@@ -28,45 +30,86 @@ def starting_states(
     session: Session, *, region: str | None, deteriorating: frozenset[str], jtai: frozenset[str] = frozenset()
 ) -> list[LocalAuthorityState]:
     """Each current LA's latest graded inspection: the shipped reference data (Ofsted's published
-    reports), overridden by any later graded inspection recorded in the store."""
+    reports, with an overall grade to March 2026 and four judgements since), overridden by any later
+    inspection recorded in the store once it has the judgements its edition's pathway rules name."""
     las = {
         la.ons_code: la
         for la in session.exec(select(LocalAuthority).where(LocalAuthority.status == "current"))
     }
     states: dict[str, LocalAuthorityState] = {}
-    for row in csv.DictReader(io.StringIO(shipped("latest-ilacs-judgements.csv"))):
-        la = las.get(row["ons_code"])
-        if la is None:
-            continue
+
+    def later(la: LocalAuthority | None, end: date) -> bool:
+        return la is not None and (la.ons_code not in states or states[la.ons_code].last_end < end)
+
+    def state(la: LocalAuthority, kind: str, end: date, grades: dict[str, str], **more) -> None:
+        overall = grades.get("overall_effectiveness")
         states[la.ons_code] = LocalAuthorityState(
             code=la.ons_code,
             name=la.name,
             region=la.ofsted_region,
-            last_type=f"{row['inspection_type']}-inspection",
-            last_end=date.fromisoformat(row["fieldwork_end"]),
-            grade=GRADES[row["overall_effectiveness"]],
+            last_type=kind,
+            last_end=end,
+            grade=overall or _summary(grades),
             deteriorating=la.ons_code in deteriorating,
+            judgements=() if overall else tuple(grades.items()),
+            **more,
         )
+
+    for row in csv.DictReader(io.StringIO(shipped("latest-ilacs-judgements.csv"))):
+        la, end = las.get(row["ons_code"]), date.fromisoformat(row["fieldwork_end"])
+        if later(la, end):
+            grades = {"overall_effectiveness": GRADES[row["overall_effectiveness"]]}
+            state(la, f"{row['inspection_type']}-inspection", end, grades)
+    for row in csv.DictReader(io.StringIO(shipped("post-reform-judgements.csv"))):
+        la, end = las.get(row["ons_code"]), date.fromisoformat(row["fieldwork_end"])
+        if later(la, end):
+            areas = [
+                area for area, _ in edition_in_force(end).judgements
+            ]  # the CSV's columns are their names
+            state(
+                la, f"{row['inspection_type']}-inspection", end, {area: GRADES[row[area]] for area in areas}
+            )
     recorded = session.exec(
         select(Activity, Judgement, LocalAuthority)
         .join(Judgement, Judgement.activity_id == Activity.id)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-        .where(Judgement.area == "overall_effectiveness", Activity.status != ActivityStatus.CANCELLED)
-        .order_by(Activity.fieldwork_end)
+        .where(Activity.status != ActivityStatus.CANCELLED)
+        .order_by(Activity.fieldwork_end, Activity.id)
     )
+    outcomes: dict[int, tuple[Activity, LocalAuthority, dict[str, str]]] = {}
     for activity, judgement, la in recorded:
-        known = states.get(la.ons_code)
-        if known is None or activity.fieldwork_end > known.last_end:
-            states[la.ons_code] = LocalAuthorityState(
-                code=la.ons_code,
-                name=la.name,
-                region=la.ofsted_region,
-                last_type=activity.activity_type,
-                last_end=activity.fieldwork_end,
-                grade=judgement.grade,
-                deteriorating=la.ons_code in deteriorating,
+        outcomes.setdefault(activity.id, (activity, la, {}))[2][judgement.area] = judgement.grade
+    for activity, la, grades in outcomes.values():
+        decided = edition_named(activity.edition).pathway_areas <= set(grades)
+        if decided and later(la, activity.fieldwork_end):
+            rebased = _after_inadequate_days(session, activity.id)
+            state(
+                la,
+                activity.activity_type,
+                activity.fieldwork_end,
+                grades,
+                action_plan_due=rebased.get("action_plan_due"),
+                first_visit_by=rebased.get("first_monitoring_visit_by"),
             )
     return [replace(s, jtai=s.code in jtai) for s in states.values() if region is None or s.region == region]
+
+
+def _summary(grades: dict[str, str]) -> str:
+    """Judgements without an overall grade, as the plan's reasons name them."""
+    return "no overall grade: " + ", ".join(f"{a} {g}" for a, g in grades.items()).replace("_", " ")
+
+
+def _after_inadequate_days(session: Session, activity_id: int) -> dict[str, date]:
+    """The action plan deadline (its actual once submitted, else its re-based target) and the first
+    monitoring visit's deadline, as the store holds them for an inspection judged inadequate."""
+    rows = session.exec(
+        select(Milestone).where(
+            Milestone.activity_id == activity_id,
+            Milestone.key.in_(("action_plan_due", "first_monitoring_visit_by")),
+            Milestone.status != MilestoneStatus.WITHDRAWN,
+        )
+    )
+    return {row.key: london_day(row.actual or row.target) for row in rows if row.actual or row.target}
 
 
 def bookings(session: Session, start: date) -> list[Booking]:

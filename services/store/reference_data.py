@@ -20,10 +20,12 @@ from sqlmodel import Session, select
 from models.records import (
     CONTACT_ROLES,
     LA_STATUSES,
+    NATIONAL_ROLES,
     OFSTED_REGIONS,
     STAFF_ROLES,
     Contact,
     LocalAuthority,
+    NationalContact,
     StaffMember,
 )
 from services.store.database import transaction
@@ -34,6 +36,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LA_COLUMNS = ("ons_code", "name", "ofsted_region")
 CONTACT_COLUMNS = ("la_code", "role", "name", "email", "valid_from")
 STAFF_COLUMNS = ("name", "role", "email")
+NATIONAL_COLUMNS = ("role", "organisation", "name", "email", "valid_from")
 
 
 class CsvImportError(ValueError):
@@ -178,6 +181,40 @@ def import_contacts(session: Session, text: str, *, source: str) -> int:
         what=lambda row: f"the {row['role']} {row['email']} at {row['la_code']} from {row['valid_from']}",
     )
     return _upsert(session, Contact, contacts, key=_contact_key, fields=("name", "email", "valid_to"))
+
+
+def _national_key(contact: NationalContact) -> tuple:
+    """A national contact is one address in one role from one day."""
+    return contact.role, contact.email.lower(), contact.valid_from
+
+
+def import_national_contacts(session: Session, text: str, *, source: str) -> int:
+    """Add or update the national recipients (DfE, partner inspectorates), like the LA contacts."""
+
+    def contact(row: dict[str, str]) -> NationalContact:
+        role = one_of(row["role"], NATIONAL_ROLES, "role")
+        valid_from = _day(row, "valid_from")
+        valid_to = _day(row, "valid_to") if row.get("valid_to") else None
+        if valid_to and valid_to < valid_from:
+            raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
+        return NationalContact(
+            role=role,
+            organisation=_name(row, "organisation"),
+            name=_name(row, "name"),
+            email=_email(row["email"]),
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+
+    contacts = _parse_all(
+        csv_rows(text, NATIONAL_COLUMNS, source),
+        contact,
+        source,
+        key=_national_key,
+        what=lambda row: f"the {row['role']} {row['email']} from {row['valid_from']}",
+    )
+    fields = ("organisation", "name", "valid_to")
+    return _upsert(session, NationalContact, contacts, key=_national_key, fields=fields)
 
 
 def import_staff(session: Session, text: str, *, source: str) -> int:

@@ -15,7 +15,14 @@ from models.checks import period_conflicts
 from models.records import Activity, Deferral, LocalAuthority, Milestone
 from models.states import ActivityStatus, MilestoneStatus
 from models.templates import ActivityTemplate, template_for_edition
-from models.timeline import MilestoneDate, Timeline, plan, require_working_day, template_in_force
+from models.timeline import (
+    MilestoneDate,
+    Timeline,
+    london_day,
+    plan,
+    require_working_day,
+    template_in_force,
+)
 from services.store import audit
 from services.tracking.events import ActivityChanged
 
@@ -76,8 +83,11 @@ def _check_clash(session: Session, la_id: int, onsite: date, end: date, *, ignor
             )
 
 
-def _check_periods(template: ActivityTemplate, onsite: date, flags: frozenset[str], override: str) -> None:
-    conflicts = period_conflicts(template, onsite, flags)
+def _check_periods(
+    template: ActivityTemplate, timeline: Timeline, flags: frozenset[str], override: str
+) -> None:
+    days = {m.key: london_day(m.target) for m in timeline.milestones if m.target}
+    conflicts = period_conflicts(template, days, flags)
     if conflicts and not override:
         raise TrackingError(f"{conflicts[0]}; give --override REASON to schedule it anyway")
 
@@ -102,7 +112,7 @@ def check_registration(
     or a closed period without an override. Changes nothing, so a preview can ask first."""
     la = local_authority(session, la_code)
     _check_clash(session, la.id, timeline.onsite, timeline.fieldwork_end)
-    _check_periods(template, timeline.onsite, flags, override)
+    _check_periods(template, timeline, flags, override)
     return la
 
 
@@ -401,7 +411,8 @@ def defer(
     old_onsite, old_end = found.onsite, found.fieldwork_end
     new_end = calendar.add_working_days(to, template.fieldwork_days - 1)
     _check_clash(session, found.la_id, to, new_end, ignore=found.id)
-    _check_periods(template, to, frozenset(found.flags), override)
+    flags = frozenset(found.flags)
+    _check_periods(template, plan(template, to, calendar=calendar, flags=flags), flags, override)
     found.onsite, found.fieldwork_end, found.status = to, new_end, ActivityStatus.PLANNED
     found.variant = _variant(template, to)
     session.add(found)

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
-from models.records import GRADES, JUDGEMENT_AREAS, Judgement, Milestone
-from models.templates import template_for_edition
+from models.records import Judgement, Milestone
+from models.templates import GRADES, edition_named, template_for_edition
 from services.store import audit
 from services.tracking.events import ActivityChanged
 from services.tracking.lifecycle import (
@@ -63,15 +63,20 @@ def record_judgements(
     now: datetime,
     calendar: WorkingDayCalendar,
 ) -> list[tuple[Milestone, dict]]:
-    """Record (or correct) graded judgements [003 ¶96-97]; re-plan if overall effectiveness changes
-    whether the section 2.5 milestones apply. Returns the milestones that moved or appeared."""
+    """Record (or correct) the judgements of the activity's edition (framework paragraphs 96 and 97);
+    re-plan if they change whether the section 2.5 milestones apply (the edition's pathway 3). Returns
+    the milestones that moved or appeared."""
     found = open_activity(session, activity_id)
     if not template_for_edition(found.activity_type, found.edition).graded:
         raise TrackingError(f"activity {activity_id} is a {found.activity_type}: only inspections are graded")
     _after_fieldwork(session, found, now, "judgements")
+    edition = edition_named(found.edition)
+    areas = [area for area, _ in edition.judgements]
     for area, grade in grades.items():
-        if area not in JUDGEMENT_AREAS:
-            raise TrackingError(f"{area!r} is not a graded judgement: {', '.join(JUDGEMENT_AREAS)}")
+        if area not in areas:
+            raise TrackingError(
+                f"{area!r} is not a judgement of edition {edition.edition}: {', '.join(areas)}"
+            )
         if grade not in GRADES:
             raise TrackingError(f"grade {grade!r} is not one of {', '.join(GRADES)} (framework paragraph 97)")
     existing = {
@@ -82,8 +87,8 @@ def record_judgements(
         judgement = existing.get(area) or Judgement(activity_id=activity_id, area=area, grade=grade)
         judgement.grade = grade
         session.add(judgement)
-    overall = grades.get("overall_effectiveness", before.get("overall_effectiveness"))
-    moved = _set_flag(session, found, FLAG_FOR_INADEQUATE, on=overall == "inadequate", calendar=calendar)
+    inadequate = edition.pathway_for({**before, **grades}) == "3"  # the edition's mapping [003 ¶22-23]
+    moved = _set_flag(session, found, FLAG_FOR_INADEQUATE, on=inadequate, calendar=calendar)
     audit.append(
         session,
         at=now,

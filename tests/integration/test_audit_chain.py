@@ -54,7 +54,7 @@ def around_the_triggers(engine):
 
 
 def schedule_three(capsys, as_of: str) -> None:
-    for onsite in ("2026-10-05", "2026-11-02", "2027-01-11"):
+    for onsite in ("2026-10-05", "2026-11-02", "2027-01-18"):  # 18 January: notified after New Year
         assert run(capsys, f"{SCHEDULE} --onsite {onsite} --as-of {as_of}")[0] == 0
 
 

@@ -44,7 +44,7 @@ CASES = {
         "call": datetime(2026, 6, 1, 8, 30, tzinfo=UTC),
         "deferred": date(2026, 6, 15),
         "deferred_runs": [(date(2026, 6, 15), date(2026, 6, 20)), (date(2026, 6, 22), date(2026, 6, 27))],
-        "deferred_meeting": datetime(2026, 6, 15, 8, 0, tzinfo=UTC),
+        "deferred_meeting": datetime(2026, 6, 15, 12, 0, tzinfo=UTC),  # Monday 13:00 BST
     },
     "winter": {
         "now": datetime(2026, 10, 15, 10, 0, tzinfo=LONDON),
@@ -53,7 +53,7 @@ CASES = {
         "call": datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
         "deferred": date(2026, 12, 7),
         "deferred_runs": [(date(2026, 12, 7), date(2026, 12, 12)), (date(2026, 12, 14), date(2026, 12, 19))],
-        "deferred_meeting": datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
+        "deferred_meeting": datetime(2026, 12, 7, 13, 0, tzinfo=UTC),  # Monday 13:00 GMT
     },
 }
 

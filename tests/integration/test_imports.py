@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from models.records import Contact  # and so every table
+from models.records import Contact, NationalContact  # and so every table
 from tests.integration.test_store_commands import run
 
 pytestmark = pytest.mark.slow  # whole files through the importers and the command line
@@ -219,3 +219,19 @@ def test_a_bad_reference_row_is_one_line_naming_the_row_and_what_is_valid(
         store, capsys, f"import {what} {write(f'{what}.csv', HEADERS[what] + chr(10) + row + chr(10))}"
     )
     assert f"{what}.csv: line 2:" in err and named in err
+
+
+NATIONAL = """role,organisation,name,email,valid_from
+dfe_inspections_team,Department for Education,Inspections and interventions,dfe.team@example.org,2024-01-01
+partner_inspectorate,Care Quality Commission,CQC,cqc@example.org,2024-01-01
+"""
+
+
+def test_national_recipients_import_twice_as_one_and_a_misspelt_role_is_refused(store, capsys, write):
+    assert run(capsys, f"import national {write('national.csv', NATIONAL)}")[0] == 0
+    assert run(capsys, f"import national {write('national.csv', NATIONAL)}")[0] == 0
+    with Session(store) as session:
+        assert len(session.exec(select(NationalContact)).all()) == 2
+    misspelt = NATIONAL.replace("partner_inspectorate", "partner_inspectorat")
+    err = refused(store, capsys, f"import national {write('bad.csv', misspelt)}")
+    assert "bad.csv: line 3:" in err and "did you mean 'partner_inspectorate'" in err

@@ -13,6 +13,14 @@ pytestmark = pytest.mark.slow  # programmes planned years ahead over every LA
 PLAN = "programme plan --from 2026-11-23 --years 3"
 
 
+def four(grade: str) -> str:
+    """The April 2026 edition's four judgements, all `grade` (an inspection notified from then on)."""
+    return " ".join(
+        f"--{area} {grade}"
+        for area in ("impact-of-leaders", "help-and-protection", "children-in-care", "care-leavers")
+    )
+
+
 def planned_for(data: dict, code: str) -> list[tuple[str, str]]:
     return [(p["activity_type"], p["onsite"]) for p in data["planned"] if p["la"] == code]
 
@@ -31,7 +39,7 @@ def test_recording_an_outcome_moves_the_la_to_its_new_pathway(store, capsys):
     before = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
     assert [kind for kind, _ in before] == ["short-inspection"]
     run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
-    run(capsys, "outcome 1 --overall requires_improvement --by Ann --as-of 2026-12-11")
+    run(capsys, f"outcome 1 {four('requires_improvement')} --by Ann --as-of 2026-12-11")
     after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
     # pathway 2 from Friday 11 December 2026: focused visits about 12 and 24 months on, then a standard
     # inspection at the 3-year anniversary, Monday 11 December 2029 being beyond the 3 years planned
@@ -75,15 +83,20 @@ def test_bookings_that_are_not_inspections_or_visits_take_no_inspectors(store, c
 @pytest.mark.parametrize(
     ("grade", "expected"),
     [
-        # each from a short inspection on site Monday 7 December 2026, fieldwork ending Friday 11 December
+        # each from a short inspection on site Monday 7 December 2026, fieldwork ending Friday 11 December,
+        # under the April 2026 edition: the four judgements all given the grade
         ("outstanding", ["focused-visit"]),  # pathway 1: a focused visit at 18 months (June 2028)
         ("requires_improvement", ["focused-visit", "focused-visit"]),  # pathway 2: at 12 and 24 months
-        ("inadequate", ["monitoring-visit"] * 4 + ["standard-inspection"]),  # pathway 3 [003 ¶128]
+        # pathway 3 [003 ¶128]: final report Monday 11 January 2027 (E + 18 working days over Christmas),
+        # action plan Wednesday 21 April 2027 (+ 70, Easter included), first visit by 21 July 2027;
+        # 586 days from 21 June 2027 to the re-inspection's ideal 27 January 2029: five visits. The
+        # action planning visit is a milestone of the stored inspection, so not planned again.
+        ("inadequate", ["monitoring-visit"] * 5 + ["standard-inspection"]),
     ],
 )
 def test_each_outcome_moves_the_la_to_its_pathway(store, capsys, grade, expected):
     run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
-    run(capsys, f"outcome 1 --overall {grade} --by Ann --as-of 2026-12-11")
+    run(capsys, f"outcome 1 {four(grade)} --by Ann --as-of 2026-12-11")
     after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
     assert [kind for kind, _ in after] == expected
 
@@ -112,3 +125,57 @@ def test_accepting_a_first_monitoring_visit_registers_it_as_the_first_of_its_ser
         plan = Programme([visit], [], [])
         (activity_id,) = programme.accept(session, plan, actor="Bea", now=now, calendar=england_calendar())
         assert session.get(Activity, activity_id).flags == ["first_of_series"]
+
+
+def test_the_plan_takes_the_action_plan_deadline_the_store_re_based(store, capsys):
+    """One source of truth: the final report of a short inspection judged inadequate (E Friday
+    11 December 2026) is received on Wednesday 6 January 2027, three working days before its target
+    (Monday 11 January). The action plan is due 70 working days after receipt: 14 weeks to Wednesday
+    14 April, plus Good Friday and Easter Monday, Friday 16 April 2027; the first visit by Friday
+    16 July 2027. The plan says so, not the 21 April the rules alone give."""
+    run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
+    run(capsys, f"outcome 1 {four('inadequate')} --by Ann --as-of 2026-12-11")
+    status, _, err = run(
+        capsys, "done 1 final_report_sent --at 2027-01-06T15:00 --by Ann --as-of 2027-01-06T16:00"
+    )
+    assert status == 0, err
+    data = json.loads(run(capsys, f"{PLAN} --json")[1])
+    first = next(p for p in data["planned"] if p["la"] == "E09000003")
+    assert "action plan due 2027-04-16, first visit no later than 2027-07-16" in first["reasons"][0]
+
+
+def test_inspections_under_the_april_2026_edition_are_planned_from_their_four_judgements(store, capsys):
+    """Liverpool: inadequate in March 2023, re-inspected 11-22 May 2026 under the edition without an
+    overall grade (leaders good, help and protection good, children in care good, care leavers
+    requires improvement): pathway 1, so a focused visit about 18 months on and a short inspection
+    around the third anniversary, 22 May 2029 - not a re-inspection in March 2027. Trafford (leaders
+    and help and protection inadequate, June 2026) is pathway 3: monitoring visits."""
+    data = json.loads(run(capsys, f"{PLAN} --json")[1])
+    liverpool = [p for p in data["planned"] if p["la"] == "E08000012"]
+    assert [p["activity_type"] for p in liverpool] == ["focused-visit", "short-inspection"]
+    assert liverpool[1]["onsite"].startswith("2029-")
+    assert (
+        "pathway 1" in liverpool[0]["reasons"][0]
+        and "care leavers requires improvement" in liverpool[0]["reasons"][0]
+    )
+    trafford = [p["activity_type"] for p in data["planned"] if p["la"] == "E08000009"]
+    assert trafford[0] == "monitoring-visit" and trafford[-1] == "standard-inspection"
+
+
+def test_an_outcome_under_the_april_2026_edition_records_its_four_judgements_and_plans_from_them(
+    store, capsys
+):
+    """A short inspection notified after 1 April 2026 is judged by the 2026-04 edition: no overall grade
+    (refused, naming the edition's judgements), care leavers recorded; inadequate for help and
+    protection brings the section 2.5 milestones (pathway 3) and the programme's monitoring visits."""
+    run(capsys, "schedule short-inspection --la E09000003 --onsite 2026-12-07 --lead Ann --as-of 2026-11-23")
+    status, _, err = run(capsys, "outcome 1 --overall good --by Ann --as-of 2026-12-11")
+    assert status == 2
+    assert err.startswith("ilacs: error: 'overall_effectiveness' is not a judgement of edition 2026-04: ")
+    mixed = four("good").replace("--help-and-protection good", "--help-and-protection inadequate")
+    status, _, err = run(capsys, f"outcome 1 {mixed} --by Ann --as-of 2026-12-11")
+    assert status == 0, err
+    shown = json.loads(run(capsys, "show 1 --json")[1])
+    assert "action_plan_due" in {m["key"] for m in shown["milestones"] if m["status"] != "withdrawn"}
+    after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
+    assert [kind for kind, _ in after] == ["monitoring-visit"] * 5 + ["standard-inspection"]

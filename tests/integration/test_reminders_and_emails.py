@@ -9,21 +9,27 @@ recording a notification, a draft, a final report or publication sends the DCS a
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import shutil
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
 
+import models.templates
+import models.timeline
 from calendars import LONDON, england_calendar
 from models.records import Activity, Contact, OutboxMessage
 from models.reminders import shipped_policy
+from models.templates import EDITIONS_DIR, load_editions
+from services.mail import gate
 from services.mail.delivery import ESCALATE_AFTER, deliver_due
 from services.mail.outbox import QueueReport
+from services.mail.recipients import resolve
 from services.mail.reminders import queue_reminders
 from services.mail.sweep import sweep as sweep_the_store
 from services.mail.transports import SmtpTransport
 from services.store.database import transaction
-from services.store.reference_data import import_contacts, import_staff
+from services.store.reference_data import import_contacts, import_national_contacts, import_staff
 from services.tracking import lifecycle
 from services.tracking.unit_of_work import UnitOfWork
 from tests.helpers import day
@@ -396,3 +402,133 @@ def test_each_officer_gets_their_own_assigned_items_in_their_digest(
     assert "Due today:" not in ann  # the regional summary is business support's
     bea = received["support@example.org"].get_body(("plain",)).get_content()
     assert "Assigned to you, overdue or due in the next 5 working days: 12" in bea and "Overdue: 5" in bea
+
+
+@pytest.mark.parametrize(
+    ("meeting", "courtesy_day"),
+    [
+        # Winter: meeting Tuesday 28 January 2025; self-evaluation D - 10 Tuesday 14 January; the
+        # courtesy reminder 5 working days before it, Tuesday 7 January, 08:00 GMT.
+        ("Tuesday 2025-01-28", "2025-01-07T08:00:00+00:00"),
+        # Summer: meeting Tuesday 17 June 2025; self-evaluation Tuesday 3 June; 5 working days before
+        # (26 May is a bank holiday, not reached): Tuesday 27 May, 08:00 BST.
+        ("Tuesday 2025-06-17", "2025-05-27T08:00:00+01:00"),
+    ],
+)
+def test_the_voluntary_self_evaluation_gets_one_courtesy_reminder_and_no_chaser(store, meeting, courtesy_day):
+    """003 ¶27: "This part of the framework is voluntary"; ¶34: "no set time". Swept every morning for
+    a month, the self-evaluation never shared: one reminder, before the day, worded as optional."""
+    with transaction(store) as session:
+        import_contacts(session, CONTACTS, source="contacts.csv")
+        import_staff(session, STAFF, source="staff.csv")
+        activity_id = lifecycle.schedule(
+            session,
+            activity_type="annual-engagement",
+            la_code=BARKING,
+            onsite=day(meeting),
+            lead="Ann Lead",
+            actor="Bea Support",
+            now=datetime.fromisoformat(courtesy_day) - timedelta(days=7),
+            calendar=CALENDAR,
+        ).id
+    today = datetime.fromisoformat(courtesy_day).date() - timedelta(days=3)
+    for _ in range(35):
+        sweep(store, datetime.combine(today, time(7, 0), tzinfo=LONDON))
+        today += timedelta(days=1)
+    with transaction(store) as session:
+        sent = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.activity_id == activity_id,
+                OutboxMessage.milestone_key == "self_evaluation_shared",
+            )
+        ).all()
+        assert [(m.stage, m.recipient_email, m.cc, m.not_before.isoformat()) for m in sent] == [
+            ("before-5", DCS, [LINK], datetime.fromisoformat(courtesy_day).astimezone(UTC).isoformat())
+        ]
+        assert sent[0].subject.startswith("Optional: Self-evaluation shared")
+        assert "voluntary" in sent[0].body_text and "due" not in sent[0].body_text.split("\n")[0]
+
+
+LATER_ACTION_PLAN = """
+edition = "2020-04"
+effective_from = 2020-04-01
+extends = "2018-12"
+
+[templates.standard-inspection.milestones.action_plan_due]
+offset = 60
+"""
+
+
+def test_the_final_report_letter_states_the_action_plan_period_of_its_edition(store, tmp_path, monkeypatch):
+    """An edition with 60 working days for the action plan: the letter says 60, not the 70 of 003 ¶227.
+    Final report Wednesday 19 February 2025; 60 working days is 12 weeks (Wednesday 14 May) plus Good
+    Friday, Easter Monday and 5 May: Monday 19 May 2025."""
+    shutil.copy(EDITIONS_DIR / "2018-12.toml", tmp_path)
+    (tmp_path / "2020-04.toml").write_text(LATER_ACTION_PLAN)
+    editions = load_editions(tmp_path)
+    monkeypatch.setattr(models.templates, "shipped_editions", lambda: editions)
+    monkeypatch.setattr(models.timeline, "shipped_editions", lambda: editions)
+    with transaction(store) as session:
+        import_contacts(session, CONTACTS, source="contacts.csv")
+        activity_id = lifecycle.schedule(
+            session,
+            activity_type="standard-inspection",
+            la_code=BARKING,
+            onsite=day("Monday 2025-01-13"),
+            lead="Ann Lead",
+            actor="Bea Support",
+            now=at("2025-01-02T06:00"),
+            calendar=CALENDAR,
+        ).id
+    record(store, activity_id, "notification", at("2025-01-06T09:30"))
+    record(store, activity_id, "final_report_sent", at("2025-02-19T15:00"))
+    with transaction(store) as session:
+        (letter,) = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.milestone_key == "final_report_sent", OutboxMessage.recipient_email == DCS
+            )
+        ).all()
+    assert "by Monday 19 May 2025 at 5pm: 60 working days after you received this report" in letter.body_text
+
+
+NATIONAL = """role,organisation,name,email,valid_from,valid_to
+dfe_inspections_team,Department for Education,Inspections and interventions,dfe.team@example.org,2024-01-01,
+partner_inspectorate,Care Quality Commission,CQC chief inspector's office,cqc@example.org,2024-01-01,
+partner_inspectorate,Old partner,Retired address,old@example.org,2020-01-01,2024-12-31
+"""
+PER_LA = f"""la_code,role,name,email,valid_from
+{BARKING},cicc_chair,Cara Chair,cicc@barking.example.org,2024-01-01
+{BARKING},delegated_third_party,Trust Services,trust@barking.example.org,2024-01-01
+"""
+
+
+def test_the_final_report_is_copied_as_the_framework_says_under_embargo_and_only_after_notification(
+    store, inspection
+):
+    """003 ¶224: the final report to the LA, copied to the delegated third party and the Children in
+    Care Council's chair, and to the DfE; ¶233: partner inspectorates under embargo. Recipients are
+    reference data valid from/to a day: the partner whose address ended on 31 December 2024 is not
+    copied. Nothing goes to anyone outside Ofsted before the notification is recorded."""
+    with transaction(store) as session:
+        import_contacts(session, PER_LA, source="per-la.csv")
+        import_national_contacts(session, NATIONAL, source="national.csv")
+        activity = session.get(Activity, inspection)
+        dfe = resolve(session, activity, "dfe_inspections_team", on=day("Monday 2025-01-06"))
+        assert dfe.email == "dfe.team@example.org" and not gate.admit(session, activity, dfe, POLICY).admitted
+    record(store, inspection, "notification", at("2025-01-06T09:30"))
+    record(store, inspection, "final_report_sent", at("2025-02-19T15:00"))
+    with transaction(store) as session:
+        (letter,) = session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.milestone_key == "final_report_sent", OutboxMessage.recipient_email == DCS
+            )
+        ).all()
+        assert gate.admit(session, session.get(Activity, inspection), dfe, POLICY).admitted
+    assert letter.embargoed and letter.subject.startswith("EMBARGOED")
+    assert letter.cc == [
+        LINK,
+        "trust@barking.example.org",
+        "cicc@barking.example.org",
+        "dfe.team@example.org",
+        "cqc@example.org",
+    ]

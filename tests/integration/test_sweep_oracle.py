@@ -20,6 +20,7 @@ from models.records import Activity, Contact, LocalAuthority, Milestone, OutboxM
 from models.reminders import latest_due_step, send_moment, shipped_policy
 from models.reminders import outside_quiet_hours as quiet_hours_rule
 from models.states import ActivityStatus, MilestoneStatus, OutboxStatus
+from models.templates import edition_named
 from services.mail import emails, gate
 from services.mail.context import milestones_by_key
 from services.mail.delivery import deliver_due
@@ -139,7 +140,7 @@ def oracle_letters(session, activity, rows, as_of, report) -> None:
             report.dropped.append(f"{activity.id}:{key}:letter ({NO_DCS})")
             continue
         rendered, _ = render_letter(session, activity, rows, letter.template, dcs)
-        cc = resolve_all(session, activity, ("link_person",), on=on)
+        cc = resolve_all(session, activity, letter.cc, on=on)
         not_before = outside_quiet_hours(row.actual)
         oracle_queue(
             session,
@@ -162,7 +163,8 @@ def oracle_reminders(session, activity, rows, as_of, report) -> None:
     for row in rows.values():
         if row.status != MilestoneStatus.PLANNED or row.actual or not row.forecast:
             continue
-        step = latest_due_step(POLICY.steps_for(row.key), row.forecast, as_of, CALENDAR)
+        policy = POLICY.for_edition(edition_named(activity.edition))
+        step = latest_due_step(policy.steps_for(row.key, row.owner), row.forecast, as_of, CALENDAR)
         if step is None:
             continue
         day = CALENDAR.add_working_days(row.forecast.astimezone(LONDON).date(), step.offset)
@@ -171,7 +173,7 @@ def oracle_reminders(session, activity, rows, as_of, report) -> None:
             current.add(idempotency_key(activity.id, row.key, step.stage, person.email))
             cc = resolve_all(session, activity, step.cc, on=on, milestone_owner=row.owner)
             subject = old_subject(row, step, person, la)
-            moment = send_moment(day, POLICY, CALENDAR)
+            moment = send_moment(day, policy, CALENDAR)
             oracle_queue(session, activity, row.key, step.stage, person, cc, subject, moment, as_of, report)
     stale = select(OutboxMessage).where(
         OutboxMessage.activity_id == activity.id,
@@ -187,6 +189,8 @@ def oracle_reminders(session, activity, rows, as_of, report) -> None:
 
 def old_subject(row: Milestone, step, person, la: str) -> str:
     title = row.title
+    if step.courtesy:
+        return f"Optional: {title} before {emails.govuk_when(row.forecast)} – {la}"
     if step.stage == "due":
         return f"Due today: {title} – {la}"
     if step.offset < 0:

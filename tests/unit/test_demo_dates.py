@@ -23,4 +23,5 @@ def test_the_demo_start_draws_no_warning_even_before_christmas(calendar, activit
 def test_a_standard_inspection_is_not_started_where_its_fieldwork_would_cross_christmas(calendar):
     template = template_in_force("standard-inspection", day("Monday 2026-11-23"), calendar=calendar)
     onsite = first_usual_day(template, day("Monday 2026-11-23"))
-    assert onsite == day("Monday 2027-01-11")  # 14 Dec spans Christmas; 4 Jan is inside the period
+    # 14 Dec spans Christmas; 4 Jan is inside the period; 11 Jan is notified on 4 Jan, inside it too
+    assert onsite == day("Monday 2027-01-18")

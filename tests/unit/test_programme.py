@@ -3,6 +3,7 @@ worked out by hand from the rules in models/programme.toml."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -73,27 +74,76 @@ def test_pathway_2_two_focused_visits_then_a_standard_inspection():
     ]
 
 
-def test_pathway_3_monitoring_visits_then_re_inspection():
-    # E = Friday 24 January 2025; the action plan is due 88 working days later, Tuesday 3 June 2025
+def test_pathway_3_monitoring_visits_until_re_inspection_no_gap_over_about_four_months():
+    """003 ¶128: the first visit within three months of the action plan deadline, "three or four" a
+    year, "between four and six" before re-inspection; 002: re-inspection within 24 months of the
+    action plan. E = Friday 24 January 2025; final report 18 working days later, Wednesday 19 February;
+    the action plan 70 working days after that, Tuesday 3 June 2025; the first visit by Wednesday
+    3 September; re-inspection by Thursday 3 June 2027, ideally 12 weeks before (Thursday 11 March).
+    From the first visit's ideal day (Sunday 3 August 2025, a month before its deadline) to 11 March
+    2027 is 585 days, 4.8 spans of four months: five visits 117 days apart (3 August, 28 November,
+    25 March, 20 July, 14 November), each on the Tuesday of its week."""
     result = plan(
         [la(grade="inadequate", last="Friday 2025-01-24", kind="standard-inspection")],
         start="Monday 2025-02-03",
     )
     assert dated(result) == [
-        ("E09000002", "monitoring-visit", day("Tuesday 2025-07-29")),  # by 3 September (3 months)
-        ("E09000002", "monitoring-visit", day("Tuesday 2025-11-04")),
-        ("E09000002", "monitoring-visit", day("Tuesday 2026-02-03")),
-        ("E09000002", "monitoring-visit", day("Tuesday 2026-04-28")),
-        ("E09000002", "standard-inspection", day("Monday 2027-03-08")),  # 12 weeks before 3 June 2027
+        ("E09000002", "action-planning-visit", day("Wednesday 2025-02-19")),
+        ("E09000002", "monitoring-visit", day("Tuesday 2025-07-29")),
+        ("E09000002", "monitoring-visit", day("Tuesday 2025-11-25")),
+        ("E09000002", "monitoring-visit", day("Tuesday 2026-03-24")),
+        ("E09000002", "monitoring-visit", day("Tuesday 2026-07-21")),
+        ("E09000002", "monitoring-visit", day("Tuesday 2026-11-10")),
+        ("E09000002", "standard-inspection", day("Monday 2027-03-08")),
     ]
-    assert result.planned[0].flags == ("first_of_series",) and result.planned[1].flags == ()
-    assert "first visit no later than 2025-09-03" in result.planned[0].reasons[0]
+    assert result.planned[1].flags == ("first_of_series",) and result.planned[2].flags == ()
+    assert "monitoring visit 1 of 5; action plan due 2025-06-03" in result.planned[1].reasons[0]
+    assert "first visit no later than 2025-09-03" in result.planned[1].reasons[0]
 
 
-def test_no_standard_or_short_inspection_starts_over_christmas():
-    result = plan([la(last="Friday 2023-12-22")])  # anniversary Tuesday 22 December 2026
-    assert dated(result) == [("E09000002", "short-inspection", day("Monday 2026-12-14"))]
-    assert "Christmas and New Year" in result.planned[0].reasons[1]
+def test_pathway_3_takes_the_action_plan_and_first_visit_dates_from_the_store_when_it_has_them():
+    """The store re-based the action plan on a final report received early: Tuesday 27 May 2025, the
+    first visit by Wednesday 27 August. The first visit's ideal day is then Sunday 27 July (Tuesday
+    22 July's week); re-inspection by Thursday 27 May 2027, ideally 12 weeks before (Thursday 4 March)."""
+    state = la(grade="inadequate", last="Friday 2025-01-24", kind="standard-inspection")
+    rebased = replace(
+        state, action_plan_due=day("Tuesday 2025-05-27"), first_visit_by=day("Wednesday 2025-08-27")
+    )
+    result = plan([rebased], start="Monday 2025-02-03")
+    visits = [p for p in result.planned if p.activity_type != "action-planning-visit"]
+    assert (visits[0].activity_type, visits[0].onsite) == ("monitoring-visit", day("Tuesday 2025-07-22"))
+    assert (visits[-1].activity_type, visits[-1].onsite) == ("standard-inspection", day("Monday 2027-03-01"))
+    assert "action plan due 2025-05-27, first visit no later than 2025-08-27" in visits[0].reasons[0]
+
+
+def test_pathway_3_plans_the_action_planning_visit_of_a_recent_inadequate_inspection():
+    """003 ¶116-118: about 30 working days after the final report. E = Friday 24 January 2025, final
+    report Wednesday 19 February (its day is the action planning visit's D), the visit Wednesday 2 April
+    2025 (30 working days: 8 in February, 21 in March, 1 in April)."""
+    result = plan(
+        [la(grade="inadequate", last="Friday 2025-01-24", kind="standard-inspection")],
+        start="Monday 2025-02-03",
+    )
+    (apv,) = [p for p in result.planned if p.activity_type == "action-planning-visit"]
+    assert apv.onsite == day("Wednesday 2025-02-19")
+    assert "action planning visit on 2025-04-02" in apv.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("last", "onsite"),
+    [
+        # Winter: anniversary Monday 11 January 2027, notified Monday 4 January, inside Christmas and
+        # New Year (18 December - 5 January): a week later, notified Monday 11 January.
+        ("Thursday 2024-01-11", "Monday 2027-01-18"),
+        # Summer: anniversary Monday 7 September 2026; Monday 31 August is the summer bank holiday, so
+        # D - 5 is Friday 28 August: a week later, notified Monday 7 September.
+        ("Thursday 2023-09-07", "Monday 2026-09-14"),
+    ],
+)
+def test_the_programme_avoids_seasons_over_the_lead_up_days_as_the_edition_says(last, onsite):
+    result = plan([la(last=last)])
+    assert dated(result) == [("E09000002", "short-inspection", day(onsite))]
+    assert "(Notification call to the DCS) falls in the" in result.planned[0].reasons[1]
 
 
 def test_august_is_left_to_monitoring_visits():
@@ -136,10 +186,12 @@ def test_more_work_than_capacity_is_reported_not_dropped():
     assert nobody.planned == [] and [u.code for u in nobody.unplaced] == ["E09000002", "E09000003"]
     assert "no 4 inspectors free" in nobody.unplaced[0].reason
     # One team a week; the window holds the 53 Mondays from 16 March 2026 to 15 March 2027, less August's
-    # 5, Christmas's 3 (21 and 28 December, 4 January) and 3 bank holidays (6 April, 4 and 25 May): 42.
+    # 6 (3 to 31 August, and 7 September, notified on Friday 28 August as 31 August is a bank holiday),
+    # Christmas's 4 (21 and 28 December, 4 January, and 11 January, notified on 4 January) and 3 bank
+    # holidays (6 April, 4 and 25 May): 40.
     crowded = plan([la(f"E0900{n:04d}") for n in range(70)], rules=load_rules(inspectors_per_region=4))
     late = [p for p in crowded.planned if any("OUTSIDE its window" in r for r in p.reasons)]
-    assert len(crowded.planned) == 70 and len(late) == 70 - 42
+    assert len(crowded.planned) == 70 and len(late) == 70 - 40
 
 
 def test_what_if_lists_what_moves():

@@ -53,7 +53,7 @@ def test_a_late_notification_pushes_the_data_return_forecasts_but_not_their_targ
     assert got["child_level_data"] == "Tuesday 2025-01-07 17:00 +0000"
     assert expected["child_level_data"] == "Wednesday 2025-01-08 17:00 +0000"
     assert expected["case_information"] == "Friday 2025-01-10 17:00 +0000"
-    assert expected["fieldwork_start"] == "Monday 2025-01-13 09:00 +0000"
+    assert expected["fieldwork_start"] == "Monday 2025-01-13 13:00 +0000"
 
 
 def test_the_forecast_of_a_done_milestone_is_its_actual():

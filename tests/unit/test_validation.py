@@ -15,10 +15,10 @@ def template(activity_type: str):
 @pytest.mark.parametrize(
     ("activity_type", "flags"),
     [
-        ("standard-inspection", {"by_agreement", "concerns", "inadequate"}),
-        ("short-inspection", {"by_agreement", "concerns", "inadequate"}),
-        ("focused-visit", {"by_agreement", "concerns", "priority_action"}),
-        ("monitoring-visit", {"first_of_series", "second_set"}),
+        ("standard-inspection", {"commissioner", "inadequate"}),  # ¶14 lifts August for focused visits only
+        ("short-inspection", {"commissioner", "inadequate"}),
+        ("focused-visit", {"by_agreement", "commissioner", "concerns", "priority_action"}),
+        ("monitoring-visit", {"commissioner", "first_of_series", "second_set"}),
         ("action-planning-visit", set()),
         ("annual-engagement", {"inadequate_first_year"}),
     ],
@@ -32,7 +32,7 @@ def test_a_misspelt_flag_is_refused_with_the_nearest_and_every_valid_one():
         check_flags(template("monitoring-visit"), ["first_of_sereis"])
     assert str(refused.value) == (
         "unknown monitoring-visit flag 'first_of_sereis' (did you mean 'first_of_series'?); "
-        "valid: first_of_series | second_set"
+        "valid: commissioner | first_of_series | second_set"
     )
 
 

@@ -12,8 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calendars import (
-    AUGUST,
-    CHRISTMAS_NEW_YEAR,
     NonWorkingDayError,
     OutsideCalendarError,
     at_london_time,
@@ -164,18 +162,6 @@ def test_dates_after_the_last_published_year_are_provisional(calendar):
     last_published = max(govuk_england_and_wales()).year
     assert not calendar.is_provisional(date(last_published, 12, 31))
     assert calendar.is_provisional(date(last_published + 1, 1, 2))
-
-
-def test_christmas_and_new_year_period_wraps_over_the_year_end():
-    inside = ["Thursday 2025-12-18", "Wednesday 2025-12-31", "Thursday 2026-01-01", "Monday 2026-01-05"]
-    outside = ["Wednesday 2025-12-17", "Tuesday 2026-01-06"]
-    assert all(CHRISTMAS_NEW_YEAR.contains(day(d)) for d in inside)
-    assert not any(CHRISTMAS_NEW_YEAR.contains(day(d)) for d in outside)
-
-
-def test_august_period_is_the_whole_month():
-    assert AUGUST.contains(day("Friday 2025-08-01")) and AUGUST.contains(day("Sunday 2025-08-31"))
-    assert not AUGUST.contains(day("Thursday 2025-07-31")) and not AUGUST.contains(day("Monday 2025-09-01"))
 
 
 def test_london_time_is_gmt_in_winter_and_bst_in_summer():

@@ -56,8 +56,6 @@ def queue_cancellation(
             STAGE,
             f"Cancelled: {context['title'].lower()} of {context['la'].name}",
             context,
-            uid_prefix=f"activity{activity.id}",
-            now=now,
         )
         queue(
             session,

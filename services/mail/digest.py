@@ -73,7 +73,7 @@ def _queue(
 ) -> None:
     """One digest, at the policy's digest time: once a day per officer, whatever runs it again."""
     today = context["today"]
-    rendered = emails.render("digest", subject, context, uid_prefix="digest", now=as_of)
+    rendered = emails.render("digest", subject, context)
     queue(
         session,
         activity=None,

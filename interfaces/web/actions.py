@@ -21,8 +21,6 @@ from interfaces.web.session import (
 from models.checks import onsite_warnings
 from models.compliance import variance_reasons
 from models.records import (
-    GRADES,
-    JUDGEMENT_AREAS,
     OFSTED_REGIONS,
     Activity,
     LocalAuthority,
@@ -30,7 +28,7 @@ from models.records import (
     User,
 )
 from models.states import MilestoneStatus
-from models.templates import activity_types, shipped_editions, template_for_edition
+from models.templates import GRADES, activity_types, edition_named, shipped_editions, template_for_edition
 from services.access import accounts
 from services.mail import emails
 from services.reports import activity_history, compliance, programme, queries
@@ -507,6 +505,11 @@ async def register(request: Request):
 # Judgements -----------------------------------------------------------------------------------------
 
 
+def _judgements(found) -> tuple[tuple[str, str], ...]:
+    """The judgements an outcome of this activity records: its edition's (area, label) pairs."""
+    return edition_named(found.edition).judgements
+
+
 def _outcome_page(request, found, la, *, status=200, problems=None, values=None):
     values = values or {}
     template = template_for_edition(found.activity_type, found.edition)
@@ -519,7 +522,7 @@ def _outcome_page(request, found, la, *, status=200, problems=None, values=None)
                 for g in GRADES
             ],
         }
-        for area, label in JUDGEMENT_AREAS.items()
+        for area, label in _judgements(found)
     ]
     return _page(
         request,
@@ -546,12 +549,12 @@ def outcome_page(request: Request, activity_id: RecordId):
 async def outcome(request: Request, activity_id: RecordId):
     form = await checked_form(request)
     user, found, la = editable(request, activity_id)
-    grades = {area: text(form, area) for area in JUDGEMENT_AREAS if text(form, area)}
+    grades = {area: text(form, area) for area, _ in _judgements(found) if text(form, area)}
     priority = text(form, "priority_action") == "yes"
     note, problems = text(form, "note"), Problems()
     if not grades and not priority:
         first = (
-            next(iter(JUDGEMENT_AREAS))
+            _judgements(found)[0][0]
             if template_for_edition(found.activity_type, found.edition).graded
             else "priority_action"
         )

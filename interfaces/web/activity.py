@@ -20,7 +20,7 @@ from interfaces.web.session import (
     signed_in_user,
 )
 from models.records import Assignment, FurtherInformationRequest, Milestone, OutboxMessage, User
-from models.states import MilestoneStatus
+from models.states import ActivityStatus, MilestoneStatus
 from models.templates import template_for_edition
 from services.access import accounts
 from services.mail import calendar_files, emails
@@ -124,8 +124,13 @@ def _activity_page(
         ]
         for m, u in zip(by_date, urgencies, strict=True)
     ]
-    next_one = next(
-        ((m, u) for m, u in zip(by_date, urgencies, strict=True) if m.status == MilestoneStatus.PLANNED), None
+    next_one = (
+        next(  # a cancelled activity has nothing next
+            ((m, u) for m, u in zip(by_date, urgencies, strict=True) if m.status == MilestoneStatus.PLANNED),
+            None,
+        )
+        if found.status != ActivityStatus.CANCELLED
+        else None
     )
     open_items = [{"value": m.key, "text": m.title} for m in stored if m.status == MilestoneStatus.PLANNED]
     chosen = (form_values or {}).get("reason")

@@ -199,7 +199,8 @@ def test_business_support_does_each_job_in_the_browser(dashboard):
         page.fill("#reason", "Barnet's SEND inspection falls in the same weeks")
         page.click("button:has-text('Cancel the activity')")
         assert "Cancelled." in banner(page)
-        assert "Barnet's SEND inspection falls in the same weeks" in page.inner_text(".govuk-inset-text")
+        assert "Barnet's SEND inspection falls in the same weeks" in page.inner_text("#cancelled")
+        assert page.locator("#next-action").count() == 0  # nothing is next for a cancelled activity
         check_page(page, "actions-20-cancelled")
         browser.close()
     assert not [text for text in console if "Content Security Policy" in text], console

@@ -117,6 +117,7 @@ HEADINGS = (
     "Deadline or forecast",
     "Local authority",
     "Activity",
+    "Activity number",
     "On site",
     "Milestone",
     "Owner",
@@ -153,6 +154,7 @@ def _export_sheets(request: Request) -> list[tuple[str, tuple, list]]:
                 getattr(i.milestone, when),
                 i.la.name,
                 i.activity.activity_type.replace("-", " "),
+                i.activity.id,  # the number the command line takes
                 i.activity.onsite,
                 i.milestone.title,
                 i.milestone.owner,

@@ -95,7 +95,9 @@ def test_downloads_an_ics_and_exports(site):
     ics = site.get("/activities/1/key-dates.ics")
     assert ics.headers["content-type"].startswith("text/calendar") and "BEGIN:VEVENT" in ics.text
     csv_text = site.get("/exports/due.csv").text
-    assert csv_text.startswith("\ufeffList,Deadline or forecast,Local authority,Activity,On site,Milestone")
+    assert csv_text.startswith(
+        "\ufeffList,Deadline or forecast,Local authority,Activity,Activity number,On site,Milestone"
+    )
     assert site.get("/exports/due.xlsx").content[:2] == b"PK"
 
 

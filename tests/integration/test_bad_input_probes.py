@@ -194,6 +194,7 @@ def _ids():
         "email preview @ notification letter",
         "variance @ notification --reason severe-weather --by Ann",
         "waive @ notification --reason agreed --by Ann",
+        "cancel @ --reason clash --by Bea",
     )
     for (name, (value, says)), command in itertools.product(IDS.items(), commands):
         argv = [value if word == "@" else word for word in shlex.split(command)]
@@ -216,10 +217,12 @@ def _changes():
         yield probe(f"done --by {name}", DONE.replace(" --by Ann", ""), says, "--by", value)
         yield probe(f"undo --by {name}", UNDO.replace(" --by Ann", ""), says, "--by", value)
         yield probe(f"defer --by {name}", DEFER.replace(" --by Bea", ""), says, "--by", value)
+        yield probe(f"cancel --by {name}", "cancel 1 --reason clash", says, "--by", value)
     for name, (value, says) in TEXTS.items():
         yield probe(f"done --note {name}", DONE, says, "--note", value)
         yield probe(f"undo --reason {name}", UNDO.replace(" --reason typo", ""), says, "--reason", value)
         yield probe(f"defer --override {name}", DEFER, says, "--override", value)
+        yield probe(f"cancel --reason {name}", "cancel 1 --by Bea", says, "--reason", value)
     for name, (value, says) in MOMENTS.items():
         yield probe(f"done --at {name}", DONE.replace(" --at 2025-02-10T11:00", ""), says, "--at", value)
     yield probe("done unknown key", "done 1 launch --by Ann", "has no milestone 'launch'")

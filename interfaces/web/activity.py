@@ -8,9 +8,9 @@ from markupsafe import Markup
 from sqlmodel import select
 
 from calendars import LONDON
-from interfaces.parsing import UsageError, parse_day, parse_moment
 from interfaces.web import lists
 from interfaces.web.actions import editable
+from interfaces.web.forms import Problems, date_values, read_date, read_moment, text
 from interfaces.web.session import (
     RecordId,
     Refused,
@@ -80,8 +80,9 @@ def _days(found, stored) -> list[dict]:
 
 
 def _activity_page(
-    request: Request, activity_id: int, *, status: int = 200, errors=None, field_errors=None, form_values=None
+    request: Request, activity_id: int, *, status: int = 200, errors=None, field_errors=None, form=None
 ):
+    """The page; after a refusal `form` is what was posted, so every field shows what was typed."""
     user = signed_in_user(request)
     with transaction(request.app.state.engine) as session:
         try:
@@ -132,8 +133,13 @@ def _activity_page(
         if found.status != ActivityStatus.CANCELLED
         else None
     )
-    open_items = [{"value": m.key, "text": m.title} for m in stored if m.status == MilestoneStatus.PLANNED]
-    chosen = (form_values or {}).get("reason")
+    form = form or {}
+    open_items = [
+        {"value": m.key, "text": m.title, "selected": m.key == form.get("key")}
+        for m in stored
+        if m.status == MilestoneStatus.PLANNED
+    ]
+    chosen = form.get("reason")
     reasons = [
         {"value": r.code, "text": _sentence(r.label), "checked": r.code == chosen}
         for r in template.deferral_reasons  # the refused ones too, so that a refusal can be explained
@@ -158,8 +164,11 @@ def _activity_page(
         can_edit=accounts.may_edit(user, found),
         errors=errors or [],
         field_errors=field_errors or {},
-        now_value=now_in_london().strftime("%Y-%m-%dT%H:%M"),
-        to_value=(form_values or {}).get("to", ""),
+        values={
+            "at": date_values(form, "at", now.date()),
+            "at-time": text(form, "at-time") if "at-time" in form else f"{now:%H:%M}",
+            "to": date_values(form, "to"),
+        },
         requests=[
             [
                 {"text": r.request},
@@ -198,37 +207,33 @@ def activity(request: Request, activity_id: RecordId):
     return _activity_page(request, activity_id)
 
 
+def _refused(request: Request, activity_id: int, problems: Problems, form: dict):
+    return _activity_page(
+        request,
+        activity_id,
+        status=400,
+        errors=problems.summary(),
+        field_errors=problems.inline(),
+        form=form,
+    )
+
+
 @router.post("/activities/{activity_id}/actual")
 async def record_actual(request: Request, activity_id: RecordId):
     form = await checked_form(request)
     user, _, _ = editable(request, activity_id)
-    key, text = str(form.get("key", "")), str(form.get("at", "")).strip()
-    try:
-        at = parse_moment(text, "when it happened")  # as the CLI reads it: London time; a date alone is 17:00
-    except UsageError:
-        at = None
-    if at is None:
-        message = "Enter when it happened, for example 2025-02-10T11:00"
-        return _activity_page(
-            request,
-            activity_id,
-            status=400,
-            errors=[{"text": message, "href": "#at"}],
-            field_errors={"at": {"text": message}},
-        )
-    try:
-        with UnitOfWork(request.app.state.engine) as uow:
-            moved = lifecycle.record_actual(
-                uow, activity_id=activity_id, key=key, at=at, by=user.name, note="", now=now_in_london()
-            )
-    except ValueError as exc:
-        return _activity_page(
-            request,
-            activity_id,
-            status=400,
-            errors=[{"text": _sentence(str(exc)), "href": "#key"}],
-            field_errors={"key": {"text": _sentence(str(exc))}},
-        )
+    key, problems = text(form, "key"), Problems()
+    at = read_moment(form, "at", "it happened", problems)  # London time, as the command line reads it
+    if not problems:
+        try:
+            with UnitOfWork(request.app.state.engine) as uow:
+                moved = lifecycle.record_actual(
+                    uow, activity_id=activity_id, key=key, at=at, by=user.name, note="", now=now_in_london()
+                )
+        except ValueError as exc:
+            problems.add("key", str(exc))
+    if problems:
+        return _refused(request, activity_id, problems, form)
     request.session["flash"] = f"Recorded: {key.replace('_', ' ')}. {len(moved)} dates updated."
     return RedirectResponse(f"/activities/{activity_id}", status_code=303)
 
@@ -237,32 +242,24 @@ async def record_actual(request: Request, activity_id: RecordId):
 async def defer(request: Request, activity_id: RecordId):
     form = await checked_form(request)
     user, _, _ = editable(request, activity_id)
-    errors, field_errors = [], {}
-    try:
-        to = parse_day(str(form.get("to", "")).strip(), "new first day on site")
-    except UsageError:
-        to = None
-        field_errors["to"] = {"text": "Enter the new first day on site, for example 2025-01-20"}
-        errors.append({"text": field_errors["to"]["text"], "href": "#to"})
-    reason = str(form.get("reason", ""))
+    problems = Problems()
+    to = read_date(form, "to", "the new first day on site", problems)
+    reason = text(form, "reason")
     if not reason:  # an empty form names both fields, not only the first
-        field_errors["reason"] = {"text": "Select why the activity is deferred"}
-        errors.append({"text": field_errors["reason"]["text"], "href": "#reason"})
-    if to is not None and reason:
+        problems.add("reason", "select why the activity is deferred")
+    if not problems:
         try:
             with UnitOfWork(request.app.state.engine) as uow:
                 lifecycle.defer(
                     uow, activity_id=activity_id, to=to, reason=reason, by=user.name, now=now_in_london()
                 )
         except ValueError as exc:
-            target = "reason" if "defer" in str(exc) or "reason" in str(exc) else "to"
-            field_errors[target] = {"text": _sentence(str(exc))}
-            errors.append({"text": _sentence(str(exc)), "href": f"#{target}"})
-    if errors:
-        values = {"to": str(form.get("to", "")), "reason": reason}
-        return _activity_page(
-            request, activity_id, status=400, errors=errors, field_errors=field_errors, form_values=values
-        )
+            if "defer" in str(exc) or "reason" in str(exc):
+                problems.add("reason", str(exc))
+            else:
+                problems.add("to", str(exc), anchor="to-day")
+    if problems:
+        return _refused(request, activity_id, problems, form)
     request.session["flash"] = f"Deferred to {emails.govuk_day(to)}. Every milestone has been re-planned."
     return RedirectResponse(f"/activities/{activity_id}", status_code=303)
 

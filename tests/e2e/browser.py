@@ -44,3 +44,10 @@ def check_page(page, name: str) -> None:
         WCAG_TAGS,
     )
     assert result == [], f"axe-core on {name}: " + json.dumps(result, indent=1)
+
+
+def fill_date(page, name: str, day_: str, month: str, year: str) -> None:
+    """Types a date into the GOV.UK date input `name`'s three fields."""
+    page.fill(f"#{name}-day", day_)
+    page.fill(f"#{name}-month", month)
+    page.fill(f"#{name}-year", year)

@@ -14,7 +14,7 @@ from services.store import open_store
 from services.store.database import transaction
 from services.store.reference_data import import_contacts, import_staff
 from tests.dashboard import PASSWORD, add_staff_and_inspection
-from tests.e2e.browser import check_page, launch
+from tests.e2e.browser import check_page, fill_date, launch
 from tests.helpers import day
 from tests.integration.smtp_server import free_port
 
@@ -42,12 +42,6 @@ def dashboard(tmp_path, monkeypatch):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-def fill_date(page, name: str, day_: str, month: str, year: str) -> None:
-    page.fill(f"#{name}-day", day_)
-    page.fill(f"#{name}-month", month)
-    page.fill(f"#{name}-year", year)
 
 
 def banner(page) -> str:

@@ -10,7 +10,7 @@ from playwright.sync_api import sync_playwright
 from interfaces.service import start_dashboard
 from services.store import open_store
 from tests.dashboard import PASSWORD, add_staff_and_inspection
-from tests.e2e.browser import check_page, launch
+from tests.e2e.browser import check_page, fill_date, launch
 from tests.helpers import day
 from tests.integration.smtp_server import free_port
 
@@ -54,21 +54,40 @@ def test_staff_sign_in_record_defer_and_download_in_chromium(dashboard, tmp_path
         fieldwork = page.locator(".ilacs-day--fieldwork").first
         assert fieldwork.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(29, 112, 184)"
         page.select_option("#key", "notification")
-        page.fill("#at", "2025-01-02T08:45")
+        fill_date(page, "at", "31", "2", "2025")
+        page.fill("#at-time", "8:45")
+        page.click("button:has-text('Record')")
+        summary = page.wait_for_selector(".govuk-error-summary")
+        assert "The date it happened must be a real date" in summary.inner_text()
+        assert "must be a real date" in page.inner_text("#at-error")  # inline, beside the date
+        assert page.input_value("#at-day") == "31" and page.input_value("#at-time") == "8:45"
+        check_page(page, "02-record-refused")
+
+        fill_date(page, "at", "2", "1", "2025")  # Thursday 2 January 2025, GMT
+        page.fill("#at-time", "8:45am")
         page.click("button:has-text('Record')")
         page.wait_for_selector(".govuk-notification-banner")
         assert "Recorded: notification" in page.inner_text(".govuk-notification-banner")
+        assert "Thursday 2 January 2025 at 8:45am" in page.inner_text(".govuk-table")
         check_page(page, "02-recorded")
 
-        page.fill("#to", "2027-06-14")
+        page.click("button:has-text('Defer')")  # nothing entered: both fields are named
+        summary = page.wait_for_selector(".govuk-error-summary").inner_text()
+        assert (
+            "Enter the new first day on site" in summary and "Select why the activity is deferred" in summary
+        )
+        assert "Enter the new first day on site" in page.inner_text("#to-error")
+        assert "Select why the activity is deferred" in page.inner_text("#reason-error")
+        check_page(page, "03-deferral-empty")
+
+        fill_date(page, "to", "14", "6", "2027")  # Monday 14 June 2027
         page.check("input[name=reason][value=dcs-absence]")
         page.click("button:has-text('Defer')")
         summary = page.wait_for_selector(".govuk-error-summary")
         assert "An inspection is not deferred for the DCS" in summary.inner_text()
-        assert page.input_value("#to") == "2027-06-14"  # what was typed is kept
-        check_page(page, "03-deferral-refused")
+        assert [page.input_value(f"#to-{p}") for p in ("day", "month", "year")] == ["14", "6", "2027"]
+        check_page(page, "03-deferral-refused")  # what was typed is kept
 
-        page.fill("#to", "2027-06-14")
         page.check("input[name=reason][value=weather]")
         page.click("button:has-text('Defer')")
         page.wait_for_selector(".govuk-notification-banner")

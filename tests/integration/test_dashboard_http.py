@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from calendars import LONDON, england_calendar
 from services.access import accounts
@@ -16,6 +17,10 @@ from tests.dashboard import PASSWORD, csrf_token, sign_in
 from tests.helpers import day
 
 pytestmark = pytest.mark.slow  # every sign-in checks an argon2 hash, and the fixture makes four
+
+JUNE_2 = {"at-day": "2", "at-month": "6", "at-year": "2025", "at-time": "9:30am"}  # Monday 2 June 2025
+JANUARY_2 = {"at-day": "2", "at-month": "1", "at-year": "2025", "at-time": "8:30"}  # Thursday 2 January 2025
+JUNE_16 = {"to-day": "16", "to-month": "6", "to-year": "2025"}  # Monday 16 June 2025
 
 
 @pytest.fixture
@@ -51,22 +56,18 @@ def test_today_lists_what_is_due_and_overdue_in_govuk_tables(site):
 def test_a_viewer_sees_no_forms_and_cannot_post(site):
     token = sign_in(site, "vic")
     assert "Record what happened" not in site.get("/activities/1").text
-    response = site.post(
-        "/activities/1/actual", data={"key": "notification", "at": "2025-06-02T09:30", "csrf_token": token}
-    )
+    response = site.post("/activities/1/actual", data={"key": "notification", **JUNE_2, "csrf_token": token})
     assert response.status_code == 403
 
 
 def test_an_inspector_edits_only_the_activities_they_lead(site):
     token = sign_in(site, "ian")
-    response = site.post(
-        "/activities/1/actual", data={"key": "notification", "at": "2025-06-02T09:30", "csrf_token": token}
-    )
+    response = site.post("/activities/1/actual", data={"key": "notification", **JUNE_2, "csrf_token": token})
     assert response.status_code == 403
     site.cookies.clear()
     token = sign_in(site, "ann")
     response = site.post(
-        "/activities/1/actual", data={"key": "notification", "at": "2025-01-02T08:30", "csrf_token": token}
+        "/activities/1/actual", data={"key": "notification", **JANUARY_2, "csrf_token": token}
     )
     assert response.status_code == 200 and "Recorded: notification" in response.text
 
@@ -74,7 +75,7 @@ def test_an_inspector_edits_only_the_activities_they_lead(site):
 def test_a_forged_form_is_refused(site):
     sign_in(site, "bea")
     response = site.post(
-        "/activities/1/actual", data={"key": "notification", "at": "2025-01-02T08:30", "csrf_token": "forged"}
+        "/activities/1/actual", data={"key": "notification", **JANUARY_2, "csrf_token": "forged"}
     )
     assert response.status_code == 403 and "did not come from this service" in response.text
     assert site.post("/activities/1/actual", data={"key": "notification"}).status_code == 403
@@ -83,11 +84,94 @@ def test_a_forged_form_is_refused(site):
 def test_a_refused_deferral_shows_the_error_summary_and_changes_nothing(site):
     token = sign_in(site, "bea")
     response = site.post(
-        "/activities/1/defer", data={"to": "2025-06-16", "reason": "dcs-absence", "csrf_token": token}
+        "/activities/1/defer", data={**JUNE_16, "reason": "dcs-absence", "csrf_token": token}
     )
     assert response.status_code == 400
     assert 'class="govuk-error-summary"' in response.text and "not deferred for the DCS" in response.text
+    assert 'href="#reason"' in response.text and "govuk-error-message" in response.text
+    for field, typed in JUNE_16.items():  # what was typed is kept, and the reason chosen
+        assert f'id="{field}" name="{field}" type="text" value="{typed}"' in response.text
+    assert 'value="dcs-absence" checked' in response.text
     assert "Monday 9 June 2025 to Friday 20 June 2025" in site.get("/activities/1").text
+
+
+def _recorded_notification(store):
+    from models.records import Milestone
+
+    with transaction(store) as session:
+        return session.exec(
+            select(Milestone.actual).where(Milestone.activity_id == 1, Milestone.key == "notification")
+        ).one()
+
+
+@pytest.mark.parametrize(
+    ("fields", "utc", "shown"),
+    [
+        # BST: 00:30 on Monday 2 June 2025 is 23:30 UTC on Sunday 1 June, and still that Monday in London
+        (
+            {"at-day": "2", "at-month": "6", "at-year": "2025", "at-time": "12:30am"},
+            datetime(2025, 6, 1, 23, 30, tzinfo=UTC),
+            "Monday 2 June 2025 at 12:30am",
+        ),
+        # GMT: 00:30 on Monday 13 January 2025 is 00:30 UTC the same Monday
+        (
+            {"at-day": "13", "at-month": "1", "at-year": "2025", "at-time": "0:30"},
+            datetime(2025, 1, 13, 0, 30, tzinfo=UTC),
+            "Monday 13 January 2025 at 12:30am",
+        ),
+    ],
+)
+def test_a_record_just_after_midnight_is_that_day_in_london_summer_and_winter(
+    site, store, fields, utc, shown
+):
+    token = sign_in(site, "bea")
+    response = site.post("/activities/1/actual", data={"key": "notification", **fields, "csrf_token": token})
+    assert response.status_code == 200 and "Recorded: notification" in response.text
+    assert shown in response.text
+    actual = _recorded_notification(store)
+    assert (actual if actual.tzinfo else actual.replace(tzinfo=UTC)) == utc
+
+
+@pytest.mark.parametrize(
+    ("fields", "anchors", "messages"),
+    [
+        (
+            {"at-day": "31", "at-month": "2", "at-year": "2025", "at-time": "25:00"},
+            ["#at-day", "#at-time"],
+            ["The date it happened must be a real date", "The time it happened must be a real time"],
+        ),
+        (
+            {"at-day": "", "at-month": "", "at-year": "", "at-time": ""},
+            ["#at-day", "#at-time"],
+            ["Enter the date it happened", "Enter the time it happened"],
+        ),
+        (
+            {"at-day": "2", "at-month": "", "at-year": "2025", "at-time": "9:30am"},
+            ["#at-month"],
+            ["The date it happened must include a month"],
+        ),
+        # the clocks went forward at 01:00 GMT on Sunday 30 March 2025: 01:30 never happened in London
+        (
+            {"at-day": "30", "at-month": "3", "at-year": "2025", "at-time": "1:30am"},
+            ["#at-time"],
+            ["does not exist in London"],
+        ),
+    ],
+)
+def test_a_bad_record_marks_every_wrong_field_keeps_what_was_typed_and_changes_nothing(
+    site, store, fields, anchors, messages
+):
+    token = sign_in(site, "bea")
+    response = site.post("/activities/1/actual", data={"key": "notification", **fields, "csrf_token": token})
+    assert response.status_code == 400 and response.text.count('class="govuk-error-summary"') == 1
+    for anchor in anchors:
+        assert f'href="{anchor}"' in response.text
+    for message in messages:
+        assert response.text.count(message) == 2  # in the summary and beside the field
+    for field, typed in fields.items():
+        assert f'id="{field}" name="{field}" type="text" value="{typed}"' in response.text
+    assert '<option value="notification" selected>' in response.text
+    assert _recorded_notification(store) is None
 
 
 def test_downloads_an_ics_and_exports(site):
@@ -341,10 +425,10 @@ TOO_BIG = "9" * 25  # beyond any 64-bit id
         ("GET", "/activities/%C3%A9", None, 404),
         ("GET", "/activities/999/key-dates.ics", None, 404),
         ("GET", f"/activities/{TOO_BIG}/key-dates.ics", None, 404),
-        ("POST", f"/activities/{TOO_BIG}/actual", {"key": "notification", "at": "2025-01-02T08:30"}, 404),
-        ("POST", "/activities/999/actual", {"key": "notification", "at": "2025-01-02T08:30"}, 404),
-        ("POST", f"/activities/{TOO_BIG}/defer", {"to": "2025-06-16", "reason": "weather"}, 404),
-        ("POST", "/activities/1/actual", {"key": "not\x00a key", "at": "2025-01-02T08:30"}, 400),
+        ("POST", f"/activities/{TOO_BIG}/actual", {"key": "notification", **JANUARY_2}, 404),
+        ("POST", "/activities/999/actual", {"key": "notification", **JANUARY_2}, 404),
+        ("POST", f"/activities/{TOO_BIG}/defer", {**JUNE_16, "reason": "weather"}, 404),
+        ("POST", "/activities/1/actual", {"key": "not\x00a key", **JANUARY_2}, 400),
         ("POST", f"/outbox/{TOO_BIG}/resend", {}, 404),
         ("POST", "/outbox/999/resend", {}, 404),
         ("POST", f"/lock-outs/{TOO_BIG}/clear", {}, 404),
@@ -432,7 +516,9 @@ def test_a_change_made_in_the_dashboard_verifies_in_summer_and_winter(site, stor
         ).id
     with time_machine.travel(clock, tick=False):
         token = sign_in(site, "bea")
-        form = {"key": "notification", "at": f"{clock:%Y-%m-%dT%H:%M}", "csrf_token": token}
+        form = {"key": "notification", "csrf_token": token}
+        form |= {"at-day": str(clock.day), "at-month": str(clock.month), "at-year": str(clock.year)}
+        form["at-time"] = f"{clock:%H:%M}"
         response = site.post(f"/activities/{activity_id}/actual", data=form)
     assert response.status_code == 200 and "Recorded: notification." in response.text
     with transaction(store) as session:

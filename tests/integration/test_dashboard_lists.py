@@ -160,10 +160,12 @@ def test_pages_and_counts_are_taken_in_sql(two_activities):
 
 def test_an_empty_deferral_names_both_fields_and_changes_nothing(site):
     token = sign_in(site, "bea")
-    response = site.post("/activities/1/defer", data={"to": "", "csrf_token": token})
+    empty = {"to-day": "", "to-month": "", "to-year": "", "csrf_token": token}
+    response = site.post("/activities/1/defer", data=empty)
     assert response.status_code == 400 and response.text.count('class="govuk-error-summary"') == 1
-    assert 'href="#to"' in response.text and 'href="#reason"' in response.text
-    assert "Select why the activity is deferred" in response.text
+    assert 'href="#to-day"' in response.text and 'href="#reason"' in response.text
+    for message in ("Enter the new first day on site", "Select why the activity is deferred"):
+        assert response.text.count(message) == 2  # in the summary and beside the field
     assert "Monday 9 June 2025 to Friday 20 June 2025" in site.get("/activities/1").text
 
 

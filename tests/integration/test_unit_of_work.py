@@ -300,7 +300,7 @@ def posted_whole(store, hooks, table: str, client: TestClient, url: str, data: d
 def test_dashboard_record_queues_its_letter_and_wakes_the_sender_like_the_command_line(
     store, dashboard, hooks
 ):
-    form = {"key": "notification", "at": "2025-06-02T09:30"}
+    form = {"key": "notification", "at-day": "2", "at-month": "6", "at-year": "2025", "at-time": "9:30am"}
     posted_whole(store, hooks, "outbox_message", dashboard, "/activities/1/actual", form)
     response = dashboard.post("/activities/1/actual", data={**form, "csrf_token": dashboard.token})
     assert response.status_code == 200 and "Recorded: notification" in response.text
@@ -311,7 +311,7 @@ def test_dashboard_record_queues_its_letter_and_wakes_the_sender_like_the_comman
 
 
 def test_dashboard_defer_sends_dates_changed_and_wakes_the_sender(store, dashboard, hooks):
-    form = {"to": "2025-06-16", "reason": "weather"}
+    form = {"to-day": "16", "to-month": "6", "to-year": "2025", "reason": "weather"}  # a Monday
     posted_whole(store, hooks, "outbox_message", dashboard, "/activities/1/defer", form)
     response = dashboard.post("/activities/1/defer", data={**form, "csrf_token": dashboard.token})
     assert response.status_code == 200 and "Deferred to Monday 16 June 2025" in response.text

@@ -57,7 +57,11 @@ def register(sub) -> None:
     ).set_defaults(handler=cmd_audit_checkpoint)
 
     importer = sub.add_parser("import", help="reference data from CSV (all rows or none)")
-    importer.add_argument("what", choices=("las", "contacts", "national", "staff", "history"))
+    importer.add_argument(
+        "what",
+        choices=("las", "contacts", "national", "staff", "history", "judgements"),
+        help="judgements: published inspections with their judgements, as models/reference_data has them",
+    )
     importer.add_argument("file")
     importer.add_argument(
         "--by", default="import", type=person, help="who is importing (history: recorded on each actual)"
@@ -230,7 +234,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     from services.tracking.unit_of_work import UnitOfWork
 
-    if args.what == "history":
+    if args.what in ("history", "judgements"):
         return cmd_import_history(args)
     importer = {
         "las": import_local_authorities,
@@ -246,12 +250,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_history(args: argparse.Namespace) -> int:
-    from services.reports.history import import_history
+    from services.reports.history import from_published_judgements, import_history
     from services.store import open_store
     from services.store.reference_data import read_csv_file
     from services.tracking.unit_of_work import UnitOfWork
 
     text = read_csv_file(Path(args.file))
+    if args.what == "judgements":
+        text = from_published_judgements(text, Path(args.file).name)
     with UnitOfWork(open_store()) as uow:
         done = import_history(
             uow.session,

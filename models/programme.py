@@ -169,6 +169,11 @@ def judged(state: LocalAuthorityState) -> tuple[tuple[str, str], ...]:
     return labelled(edition, judgements)
 
 
+def in_words(judgements: tuple[tuple[str, str], ...]) -> str:
+    """(label, grade) pairs as a sentence reads them: "good for overall effectiveness"."""
+    return "; ".join(f"{grade} for {label[:1].lower()}{label[1:]}" for label, grade in judgements)
+
+
 def labelled(edition: Edition, judgements: dict[str, str]) -> tuple[tuple[str, str], ...]:
     """Judgements (area to grade) as (label, grade in words), in the edition's order."""
     return tuple(

@@ -193,7 +193,7 @@ def programme_warnings(session: Session, found: Activity) -> list[str]:
 def _pathway_warnings(session: Session, found: Activity, la: LocalAuthority, rules) -> list[str]:
     """An activity of a type the LA's pathway does not hold [003 ¶13-23], by the latest judgement before
     it (the reference data's or one recorded in the store, as the programme reads them)."""
-    from models.programme import judged, pathway
+    from models.programme import in_words, judged, pathway
     from services.reports.programme import starting_states
 
     states = starting_states(session, region=la.ofsted_region, deteriorating=frozenset())
@@ -204,11 +204,11 @@ def _pathway_warnings(session: Session, found: Activity, la: LocalAuthority, rul
     fits = rules.pathway_activities[f"pathway-{path}"]
     if found.activity_type in fits:
         return []
-    grades = "; ".join(f"{label}: {grade}" for label, grade in judged(state))
+    holds = ", ".join(kind.replace("-", " ") for kind in fits)
     return [
         f"a {found.activity_type.replace('-', ' ')} is not in {la.name}'s pathway {path}: its latest "
-        f"{state.last_type.replace('-', ' ')} (fieldwork ended {state.last_end}) judged {grades}; pathway "
-        f"{path} holds {', '.join(kind.replace('-', ' ') for kind in fits)} (framework paragraphs 13-23; "
+        f"{state.last_type.replace('-', ' ')} (fieldwork ended {state.last_end}) judged "
+        f"{in_words(judged(state))}; pathway {path} holds {holds} (framework paragraphs 13-23; "
         "pathway_activities, models/programme.toml)"
     ]
 

@@ -35,7 +35,7 @@ def test_a_monitoring_visit_at_an_outstanding_la_warns_and_is_registered(store, 
     assert (status, out) == (0, "1\n")
     warning = (
         "a monitoring visit is not in Camden's pathway 1: its latest short inspection (fieldwork ended "
-        f"2025-03-07) judged Overall effectiveness: outstanding; {PATHWAY_1} {RULE}"
+        f"2025-03-07) judged outstanding for overall effectiveness; {PATHWAY_1} {RULE}"
     )
     assert err == f"ilacs: warning: {warning}\n"
     with transaction(store) as session:
@@ -52,7 +52,7 @@ def test_a_short_inspection_at_an_inadequate_la_warns_a_monitoring_visit_does_no
     assert status == 0
     assert err == (
         "ilacs: warning: a short inspection is not in Havering's pathway 3: its latest standard "
-        f"inspection (fieldwork ended 2023-12-22) judged Overall effectiveness: inadequate; {PATHWAY_3} "
+        f"inspection (fieldwork ended 2023-12-22) judged inadequate for overall effectiveness; {PATHWAY_3} "
         f"{RULE}\n"
     )
     for la in ("E09000016", "E09000015"):
@@ -70,10 +70,10 @@ def test_the_post_reform_judgements_are_named_by_their_edition(store, capsys):
     assert status == 0
     assert err == (
         "ilacs: warning: a short inspection is not in Trafford's pathway 3: its latest standard "
-        "inspection (fieldwork ended 2026-06-19) judged The impact of leaders on practice with children "
-        "and families: inadequate; The experiences and progress of children who need help and "
-        "protection: inadequate; The experiences and progress of children in care: good; The "
-        f"experiences and progress of care leavers: requires improvement; {PATHWAY_3} {RULE}\n"
+        "inspection (fieldwork ended 2026-06-19) judged inadequate for the impact of leaders on practice "
+        "with children and families; inadequate for the experiences and progress of children who need "
+        "help and protection; good for the experiences and progress of children in care; requires "
+        f"improvement for the experiences and progress of care leavers; {PATHWAY_3} {RULE}\n"
     )
     visit = "schedule monitoring-visit --la E08000009 --lead Ann --as-of 2026-07-01 --onsite 2027-02-02"
     assert run(capsys, visit)[::2] == (0, "")
@@ -110,7 +110,7 @@ def test_the_register_page_shows_the_warning_as_warning_text_not_an_error(
         assert preview.status_code == 200 and "govuk-error-summary" not in preview.text
         warning = preview.text.split('<strong class="govuk-warning-text__text">')[1].split("</strong>")[0]
         assert "A monitoring visit is not in Barnet&#39;s pathway 1" in warning
-        assert "judged Overall effectiveness: good" in warning
+        assert "judged good for overall effectiveness" in warning
         form["confirm"] = re.search(r'name="confirm" value="([^"]+)"', preview.text).group(1)
         assert site.post("/activities/new", data=form, follow_redirects=False).status_code == 303
     with transaction(staff_and_inspection) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -167,12 +168,17 @@ def cmd_overdue(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from models.programme import in_words, labelled
+    from models.templates import edition_named
     from services.reports import queries
     from services.store import open_store
     from services.store.database import transaction
 
     with transaction(open_store()) as session:
         found, la, stored = queries.show(session, args.activity)
+        grades = queries.judgements(session, [found.id]).get(found.id, {})
+    edition = edition_named(found.edition)
+    graded = labelled(edition, grades)
     if args.json:
         print_json(
             {
@@ -187,6 +193,11 @@ def cmd_show(args: argparse.Namespace) -> int:
                 "lead": found.lead_inspector,
                 "flags": found.flags,
                 "edition": found.edition,
+                "judgements": [
+                    {"area": area, "label": label, "grade": grades[area]}
+                    for area, label in edition.judgements
+                    if area in grades
+                ],
                 "milestones": [milestone_json(m) for m in stored],
             }
         )
@@ -194,6 +205,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"#{found.id} {found.activity_type} at {la.name} ({la.ons_code}, {la.ofsted_region})")
         print(f"on site {found.onsite:%A %d %B %Y} to {found.fieldwork_end:%A %d %B %Y}")
         print(f"lead inspector {found.lead_inspector}")
+        if graded:
+            print(textwrap.fill(f"judged {in_words(graded)}", width=100))
         print(milestones_table(stored))
     return 0
 

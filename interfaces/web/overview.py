@@ -159,9 +159,9 @@ def programme_page(request: Request):
 @router.get("/la/{code}")
 def local_authority_page(request: Request, code: str):
     from models.programme import demands, in_words, judged, labelled, load_rules, pathway
-    from models.records import Activity, Contact, Judgement
+    from models.records import Activity, Contact
     from models.templates import edition_named
-    from services.reports import programme
+    from services.reports import programme, queries
 
     signed_in_user(request)
     now = now_in_london()
@@ -175,9 +175,7 @@ def local_authority_page(request: Request, code: str):
         history = session.exec(
             select(Activity).where(Activity.la_id == la.id).order_by(Activity.onsite.desc())
         ).all()
-        grades: dict[int, dict[str, str]] = {}
-        for j in session.exec(select(Judgement).where(Judgement.activity_id.in_([a.id for a in history]))):
-            grades.setdefault(j.activity_id, {})[j.area] = j.grade
+        grades = queries.judgements(session, [a.id for a in history])
         states = [
             s
             for s in programme.starting_states(session, region=la.ofsted_region, deteriorating=frozenset())

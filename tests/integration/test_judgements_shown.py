@@ -7,6 +7,7 @@ the three practice judgements good or better)."""
 
 from __future__ import annotations
 
+import json
 import shlex
 
 import pytest
@@ -63,6 +64,30 @@ def test_the_import_records_each_inspection_with_its_four_judgements_once(store,
         "children_in_care": "good",
         "care_leavers": "requires_improvement",
     }
+
+
+def test_show_gives_the_judgements_in_100_columns_and_by_area_in_json(store, capsys):
+    """Brent's short inspection (on site Monday 27 April 2026), the file's first row: activity 1."""
+    imported(capsys, POST_REFORM)
+    assert main(["show", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [
+        "#1 short-inspection at Brent (E09000005, London)",
+        "on site Monday 27 April 2026 to Friday 01 May 2026",
+        "lead inspector (imported)",
+        "judged good for the impact of leaders on practice with children and families; good for the",
+    ]
+    assert max(len(line) for line in lines[3:6]) <= 100 and lines[6].startswith("Milestone")
+    assert lines[5] == "progress of children in care; good for the experiences and progress of care leavers"
+    assert main(["show", "1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["judgements"]
+    assert [(j["area"], j["grade"]) for j in shown] == [
+        ("impact_of_leaders", "good"),
+        ("help_and_protection", "good"),
+        ("children_in_care", "good"),
+        ("care_leavers", "good"),
+    ]
+    assert shown[0]["label"] == LEADERS
 
 
 def test_a_published_grade_that_is_not_on_the_scale_is_refused_naming_its_line(store, capsys, tmp_path):

@@ -17,7 +17,7 @@ from models.records import AuditEntry
 from services.store.database import transaction
 
 RULE = "(framework paragraphs 13-23; pathway_activities, models/programme.toml)"
-PATHWAY_1 = "pathway 1 holds short inspection, standard inspection, focused visit, annual engagement"
+PATHWAY_1 = "pathway 1 holds short inspection, focused visit, annual engagement"
 PATHWAY_3 = "pathway 3 holds action planning visit, monitoring visit, standard inspection, annual engagement"
 
 
@@ -41,6 +41,21 @@ def test_a_monitoring_visit_at_an_outstanding_la_warns_and_is_registered(store, 
     with transaction(store) as session:
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "schedule")).one()
     assert entry.after["warnings"] == [warning]
+
+
+def test_a_standard_inspection_at_an_outstanding_la_warns_as_it_needs_concerns(store, capsys):
+    """Kensington and Chelsea, outstanding at its short inspection ended Friday 15 November 2024: a
+    standard inspection on Monday 2 February 2026 is pathway 1's only with concerns [003 ¶19]."""
+    status, _, err = run(
+        capsys,
+        "schedule standard-inspection --la E09000020 --lead Ann --as-of 2026-01-05 --onsite 2026-02-02",
+    )
+    assert status == 0
+    assert err == (
+        "ilacs: warning: a standard inspection is not in Kensington and Chelsea's pathway 1: its latest "
+        "short inspection (fieldwork ended 2024-11-15) judged outstanding for overall effectiveness; "
+        f"{PATHWAY_1} {RULE}\n"
+    )
 
 
 def test_a_short_inspection_at_an_inadequate_la_warns_a_monitoring_visit_does_not(store, capsys):
@@ -85,7 +100,7 @@ def test_an_outcome_recorded_in_the_store_moves_the_pathway(store, capsys):
     inspection = (
         "schedule standard-inspection --la E09000007 --lead Ann --as-of 2026-01-05 --onsite 2026-02-02"
     )
-    assert run(capsys, inspection)[::2] == (0, "")
+    assert run(capsys, inspection)[0] == 0  # warned: a standard inspection at an outstanding LA
     assert run(capsys, "outcome 1 --overall inadequate --by Ann --as-of 2026-03-20")[0] == 0
     visit = "schedule monitoring-visit --la E09000007 --lead Ann --as-of 2026-05-01 --onsite 2026-06-02"
     assert run(capsys, visit)[::2] == (0, "")

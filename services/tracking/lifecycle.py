@@ -196,8 +196,8 @@ def _pathway_warnings(session: Session, found: Activity, la: LocalAuthority, rul
     from models.programme import in_words, judged, pathway
     from services.reports.programme import starting_states
 
-    states = starting_states(session, region=la.ofsted_region, deteriorating=frozenset())
-    state = next((s for s in states if s.code == la.ons_code and s.last_end < found.onsite), None)
+    states = starting_states(session, region=None, deteriorating=frozenset(), la_code=la.ons_code)
+    state = next((s for s in states if s.last_end < found.onsite), None)
     if state is None:  # no graded inspection known before it: no pathway to contradict
         return []
     path = pathway(state)

@@ -37,17 +37,6 @@ DATA_REQUEST_LEAD = 11  # a monitoring visit's data request is made 11 working d
 DEMO_REGION = "London"
 DEMO_ACTOR = "make run (demonstration)"
 
-# The pathways [003 ¶13-23] on which each type of activity happens: 1 good or outstanding, 2 requires
-# improvement, 3 inadequate (monitoring visits, the action planning visit, then re-inspection).
-PATHWAYS = {
-    "standard-inspection": {"2", "3"},
-    "short-inspection": {"1"},
-    "focused-visit": {"1", "2"},
-    "monitoring-visit": {"3"},
-    "action-planning-visit": {"3"},
-    "annual-engagement": {"1", "2", "3"},
-}
-
 
 def first_usual_day(template: ActivityTemplate, after: date) -> date:
     """The first working day, LEAD_WORKING_DAYS or more after `after`, that draws no warning: the usual
@@ -87,7 +76,8 @@ def registered_by_demo(session: Session) -> dict[str, Activity]:
 def cast(
     states: list[LocalAuthorityState], onsites: dict[str, date], taken: set[str], today: date
 ) -> dict[str, LocalAuthorityState]:
-    """An LA for each activity type in `onsites`: one on a pathway with that activity, not in `taken`,
+    """An LA for each activity type in `onsites`: one whose pathway holds that activity (the programme's
+    `pathway_activities`, which registration warns by), not in `taken`,
     its last inspection at least the programme's spacing before; of those, the one whose pathway asks
     for that activity nearest the date (then by ONS code). The scarcest types are cast first."""
     rules, calendar = load_rules(), calendar_in_force()
@@ -102,7 +92,9 @@ def cast(
         return [
             s
             for s in states
-            if pathway(s) in PATHWAYS[kind] and s.code not in taken and onsites[kind] - s.last_end >= spacing
+            if kind in rules.pathway_activities[f"pathway-{pathway(s)}"]
+            and s.code not in taken
+            and onsites[kind] - s.last_end >= spacing
         ]
 
     chosen = {}

@@ -18,7 +18,7 @@ import pendulum
 
 from calendars import WorkingDayCalendar
 from models.checks import period_conflicts
-from models.templates import shipped_editions
+from models.templates import Edition, shipped_editions
 from models.timeline import target_days, template_in_force
 
 RULES_FILE = Path(__file__).with_name("programme.toml")
@@ -48,6 +48,7 @@ class Rules:
     weeks_on_site: dict[str, int]
     focused_visits: dict[str, list[int]]
     monitoring: dict[str, int | list[int]]
+    pathway_activities: dict[str, list[str]]
 
     def capacity(self, region: str) -> int:
         caps = self.inspectors_per_region
@@ -57,6 +58,11 @@ class Rules:
 def load_rules(path: Path = RULES_FILE, **overrides) -> Rules:
     rules = tomllib.loads(path.read_text("utf-8"))
     rules.update(overrides)
+    from models.templates import activity_types
+
+    named = {kind for kinds in rules["pathway_activities"].values() for kind in kinds}
+    if unknown := sorted(named - set(activity_types())):
+        raise ValueError(f"{path.name}: pathway_activities names no activity type {', '.join(unknown)}")
     return Rules(**{k: rules[k] for k in Rules.__dataclass_fields__})
 
 
@@ -140,14 +146,41 @@ def _months(day: date, months: int) -> date:
     return date(moved.year, moved.month, moved.day)
 
 
-def pathway(state: LocalAuthorityState) -> str:
-    """Pathway 1, 2 or 3 [003 ¶13-23] by the judgement mapping of the edition the last inspection was
-    judged under: the newest in force at its end that records those judgements (an overall grade when
-    the state has no others)."""
+def _graded(state: LocalAuthorityState) -> tuple[dict[str, str], Edition]:
+    """The last inspection's judgements (an overall grade when the state has no others) and the edition
+    they were judged under: the newest in force at its end that records those judgements."""
     judgements = dict(state.judgements) or {"overall_effectiveness": state.grade}
     judging = [e for e in shipped_editions() if set(judgements) <= {area for area, _ in e.judgements}]
     in_force = [e for e in judging if e.effective_from <= state.last_end]
-    return (in_force or judging)[-1].pathway_for(judgements)
+    return judgements, (in_force or judging)[-1]
+
+
+def pathway(state: LocalAuthorityState) -> str:
+    """Pathway 1, 2 or 3 [003 ¶13-23] by the judgement mapping of the edition the last inspection was
+    judged under."""
+    judgements, edition = _graded(state)
+    return edition.pathway_for(judgements)
+
+
+def judged(state: LocalAuthorityState) -> tuple[tuple[str, str], ...]:
+    """The last inspection's judgements as (label, grade) in its edition's words and order, so that an
+    inspection without an overall grade shows the judgements it has."""
+    judgements, edition = _graded(state)
+    return labelled(edition, judgements)
+
+
+def in_words(judgements: tuple[tuple[str, str], ...]) -> str:
+    """(label, grade) pairs as a sentence reads them: "good for overall effectiveness"."""
+    return "; ".join(f"{grade} for {label[:1].lower()}{label[1:]}" for label, grade in judgements)
+
+
+def labelled(edition: Edition, judgements: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Judgements (area to grade) as (label, grade in words), in the edition's order."""
+    return tuple(
+        (label, judgements[area].replace("_", " "))
+        for area, label in edition.judgements
+        if area in judgements
+    )
 
 
 def _after_inadequate_dates(state: LocalAuthorityState, calendar: WorkingDayCalendar) -> dict[str, date]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,11 @@ def register(sub) -> None:
     ).set_defaults(handler=cmd_audit_checkpoint)
 
     importer = sub.add_parser("import", help="reference data from CSV (all rows or none)")
-    importer.add_argument("what", choices=("las", "contacts", "national", "staff", "history"))
+    importer.add_argument(
+        "what",
+        choices=("las", "contacts", "national", "staff", "history", "judgements"),
+        help="judgements: published inspections with their judgements, as models/reference_data has them",
+    )
     importer.add_argument("file")
     importer.add_argument(
         "--by", default="import", type=person, help="who is importing (history: recorded on each actual)"
@@ -163,12 +168,17 @@ def cmd_overdue(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from models.programme import in_words, labelled
+    from models.templates import edition_named
     from services.reports import queries
     from services.store import open_store
     from services.store.database import transaction
 
     with transaction(open_store()) as session:
         found, la, stored = queries.show(session, args.activity)
+        grades = queries.judgements(session, [found.id]).get(found.id, {})
+    edition = edition_named(found.edition)
+    graded = labelled(edition, grades)
     if args.json:
         print_json(
             {
@@ -183,6 +193,11 @@ def cmd_show(args: argparse.Namespace) -> int:
                 "lead": found.lead_inspector,
                 "flags": found.flags,
                 "edition": found.edition,
+                "judgements": [
+                    {"area": area, "label": label, "grade": grades[area]}
+                    for area, label in edition.judgements
+                    if area in grades
+                ],
                 "milestones": [milestone_json(m) for m in stored],
             }
         )
@@ -190,6 +205,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"#{found.id} {found.activity_type} at {la.name} ({la.ons_code}, {la.ofsted_region})")
         print(f"on site {found.onsite:%A %d %B %Y} to {found.fieldwork_end:%A %d %B %Y}")
         print(f"lead inspector {found.lead_inspector}")
+        if graded:
+            print(textwrap.fill(f"judged {in_words(graded)}", width=100))
         print(milestones_table(stored))
     return 0
 
@@ -230,7 +247,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     from services.tracking.unit_of_work import UnitOfWork
 
-    if args.what == "history":
+    if args.what in ("history", "judgements"):
         return cmd_import_history(args)
     importer = {
         "las": import_local_authorities,
@@ -246,12 +263,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_history(args: argparse.Namespace) -> int:
-    from services.reports.history import import_history
+    from services.reports.history import from_published_judgements, import_history
     from services.store import open_store
     from services.store.reference_data import read_csv_file
     from services.tracking.unit_of_work import UnitOfWork
 
     text = read_csv_file(Path(args.file))
+    if args.what == "judgements":
+        text = from_published_judgements(text, Path(args.file).name)
     with UnitOfWork(open_store()) as uow:
         done = import_history(
             uow.session,

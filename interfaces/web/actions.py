@@ -475,7 +475,9 @@ async def register(request: Request):
                     ).id
                 return _done(request, "Registered. Its milestones are dated below.", f"/activities/{new_id}")
             with transaction(request.app.state.engine) as session:
-                lifecycle.check_registration(session, **arguments)
+                la = lifecycle.check_registration(session, **arguments)
+                unstored = Activity(activity_type=timeline.activity_type, la_id=la.id, onsite=onsite)
+                warnings = lifecycle.programme_warnings(session, unstored)
         except REFUSED as exc:
             message = str(exc).replace("give --override REASON", "give a reason to override")
             field, anchor = _refusal_field(message)
@@ -487,7 +489,7 @@ async def register(request: Request):
             "title": template.title,
             "onsite": timeline.onsite,
             "fieldwork_end": timeline.fieldwork_end,
-            "warnings": [_sentence(w) for w in onsite_warnings(template, onsite, calendar, flags)],
+            "warnings": [_sentence(w) for w in onsite_warnings(template, onsite, calendar, flags) + warnings],
             "rows": [
                 [
                     {"text": m.title},

@@ -198,7 +198,7 @@ def local_authorities(request: Request):
             {"html": Markup('<a class="govuk-link" href="/la/{}">{}</a>').format(r.la.ons_code, r.la.name)},
             {"text": r.la.ofsted_region},
             {"text": f"Pathway {r.pathway}" if r.pathway else "Not known"},
-            {"text": (r.judgement or "none recorded").replace("_", " ").capitalize()},
+            {"html": lists.judgements(r.judgements)} if r.judgements else {"text": "None recorded"},
             {"html": lists.link_to(r.next_activity, names[r.next_activity.la_id])}
             if r.next_activity
             else {"text": "None planned"},

@@ -246,3 +246,11 @@ def date_items(request: Request, field: str, *, error: bool = False) -> list[dic
         {"name": name, "value": value, "classes": f"govuk-input--width-{width}{extra}"}
         for name, value, width in zip(("day", "month", "year"), parts, (2, 2, 4), strict=True)
     ]
+
+
+def judgements(graded: tuple[tuple[str, str], ...]) -> Markup:
+    """An inspection's judgements, (label, grade), one a line by its edition's labels; a single one (an
+    overall effectiveness grade) as its grade alone, as Ofsted's reports headline it."""
+    if len(graded) == 1:
+        return Markup.escape(graded[0][1].capitalize())
+    return Markup("<br>").join(Markup("{}: {}").format(label, grade) for label, grade in graded)

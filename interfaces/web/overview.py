@@ -158,9 +158,10 @@ def programme_page(request: Request):
 
 @router.get("/la/{code}")
 def local_authority_page(request: Request, code: str):
-    from models.programme import demands, load_rules, pathway
-    from models.records import Activity, Contact, Judgement
-    from services.reports import programme
+    from models.programme import demands, in_words, judged, labelled, load_rules, pathway
+    from models.records import Activity, Contact
+    from models.templates import edition_named
+    from services.reports import programme, queries
 
     signed_in_user(request)
     now = now_in_london()
@@ -174,10 +175,7 @@ def local_authority_page(request: Request, code: str):
         history = session.exec(
             select(Activity).where(Activity.la_id == la.id).order_by(Activity.onsite.desc())
         ).all()
-        grades = {
-            j.activity_id: j.grade
-            for j in session.exec(select(Judgement).where(Judgement.area == "overall_effectiveness"))
-        }
+        grades = queries.judgements(session, [a.id for a in history])
         states = [
             s
             for s in programme.starting_states(session, region=la.ofsted_region, deteriorating=frozenset())
@@ -191,7 +189,7 @@ def local_authority_page(request: Request, code: str):
         )
         lead.append(
             f"Pathway {pathway(state)}: last graded {state.last_type.replace('-', ' ')} ended "
-            f"{emails.govuk_day(state.last_end)}, judged {state.grade.replace('_', ' ')}."
+            f"{emails.govuk_day(state.last_end)}, judged " + f"{in_words(judged(state))}."
         )
         for d in wanted[:3]:
             lead.append(
@@ -217,11 +215,11 @@ def local_authority_page(request: Request, code: str):
             {"text": a.activity_type.replace("-", " ")},
             {"text": emails.govuk_day(a.onsite)},
             {"text": a.status},
-            {"text": grades.get(a.id, "").replace("_", " ")},
+            {"html": lists.judgements(labelled(edition_named(a.edition), grades.get(a.id, {})))},
         ]
         for a in history
     ]
-    head = [{"text": t} for t in ("Activity", "Type", "On site", "Status", "Overall effectiveness")]
+    head = [{"text": t} for t in ("Activity", "Type", "On site", "Status", "Judgements")]
     return render(
         request,
         "simple.html",

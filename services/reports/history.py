@@ -1,6 +1,8 @@
 """Importing past activities, so that past years can be audited: all rows or none, a bad row named by
 its line. Each activity is planned by the edition in force at the time; the fieldwork end given wins
-over the template's; a milestone whose column is absent or empty is recorded as unknown.
+over the template's; a milestone whose column is absent or empty is recorded as unknown; a column named
+by one of the edition's judgement areas (`overall_effectiveness`, or the post-reform four) records
+that judgement, so that the programme and the LA's page read it as they read an outcome.
 
 An activity is known by its LA, type and first day on site. A row for one already stored is skipped
 when it agrees with it and refused when it does not, so the same file can be imported twice and a
@@ -8,6 +10,8 @@ correction is never silently lost."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -16,9 +20,9 @@ import pendulum
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
-from models.records import Activity, LocalAuthority, Milestone
+from models.records import Activity, Judgement, LocalAuthority, Milestone
 from models.states import ActivityStatus, MilestoneStatus
-from models.templates import types_with
+from models.templates import GRADES, edition_named, types_with
 from models.timeline import plan, require_working_day, template_in_force
 from services.store import audit
 from services.store.reference_data import CsvImportError, Repeats, csv_rows
@@ -34,6 +38,7 @@ class _Parsed:
     end: date
     actuals: dict[str, datetime]
     day_only: frozenset[str]
+    judgements: dict[str, str]
 
 
 def _moment(text: str, column: str) -> tuple[datetime, bool]:
@@ -62,16 +67,54 @@ def _parse(row: dict[str, str], las: dict[str, int], calendar: WorkingDayCalenda
         raise ValueError(f"fieldwork_end {end} is before onsite_start {onsite}")
     template = template_in_force(row["activity_type"], onsite, calendar=calendar)
     keys = {r.key for r in template.milestones}
-    actuals, day_only = {}, set()
+    areas = {area for area, _ in edition_named(template.edition).judgements}
+    actuals, day_only, judgements = {}, set(), {}
     for column, value in row.items():
         if column in COLUMNS or not value:
             continue
+        if column in areas:
+            judgements[column] = _grade(value, column)
+            continue
         if column not in keys:
-            raise ValueError(f"{column} is not a milestone of a {row['activity_type']}")
+            raise ValueError(
+                f"{column} is not a milestone or judgement of a {row['activity_type']} on site {onsite}"
+            )
         actuals[column], by_day = _moment(value, column)
         if by_day:
             day_only.add(column)
-    return _Parsed(las[row["la_code"]], row["activity_type"], onsite, end, actuals, frozenset(day_only))
+    return _Parsed(
+        las[row["la_code"]], row["activity_type"], onsite, end, actuals, frozenset(day_only), judgements
+    )
+
+
+def _grade(value: str, column: str) -> str:
+    """A grade as Ofsted's reports write it ("requires improvement") or as the store keeps it."""
+    grade = value.strip().lower().replace(" ", "_")
+    if grade not in GRADES:
+        raise ValueError(f"{column} {value!r} is not one of {', '.join(g.replace('_', ' ') for g in GRADES)}")
+    return grade
+
+
+PUBLISHED = {"ons_code": "la_code", "fieldwork_start": "onsite_start", "published": "publication"}
+
+
+def from_published_judgements(text: str, source: str) -> str:
+    """Ofsted's published inspections as the reference data keeps them (models/reference_data/
+    latest-ilacs-judgements.csv, post-reform-judgements.csv: ONS code, `standard` or `short`, fieldwork
+    days, the publication day when given, a column per judgement) as history rows, line for line, so
+    that a published inspection is imported with its judgements and a bad row keeps its line number."""
+    rows = csv_rows(text, ("ons_code", "inspection_type", "fieldwork_start", "fieldwork_end"), source)
+    names = next(csv.reader(io.StringIO(text)))
+    columns = [PUBLISHED.get(c, c) for c in names if c not in ("ofsted_urn", "name", "inspection_type")]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, ["activity_type", *columns], lineterminator="\n")
+    writer.writeheader()
+    for _, row in rows:
+        kind = {"activity_type": f"{row.pop('inspection_type')}-inspection"}
+        writer.writerow(
+            kind | {PUBLISHED.get(c, c): v for c, v in row.items() if c not in ("ofsted_urn", "name")}
+        )
+    return out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -85,6 +128,13 @@ def _agrees(session: Session, stored: Activity, item: _Parsed, said: str) -> Non
     actual it gives. An actual it leaves empty says nothing, so one recorded since is no conflict."""
     if stored.fieldwork_end != item.end:
         raise ValueError(f"{said}; its fieldwork ends {stored.fieldwork_end}, this row says {item.end}")
+    judged = {
+        j.area: j.grade for j in session.exec(select(Judgement).where(Judgement.activity_id == stored.id))
+    }
+    for area, grade in item.judgements.items():
+        if judged.get(area) != grade:
+            was = judged.get(area, "not recorded").replace("_", " ")
+            raise ValueError(f"{said}; its {area} is {was}, this row says {grade.replace('_', ' ')}")
     recorded = {m.key: m for m in session.exec(select(Milestone).where(Milestone.activity_id == stored.id))}
     for key, moment in item.actuals.items():
         row = recorded.get(key)
@@ -189,6 +239,8 @@ def import_history(
         )
         session.add(activity)
         session.flush()
+        for area, grade in item.judgements.items():
+            session.add(Judgement(activity_id=activity.id, area=area, grade=grade))
         for position, dated in enumerate(timeline.milestones):
             session.add(
                 Milestone(

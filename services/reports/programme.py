@@ -27,15 +27,18 @@ GRADES = {
 
 
 def starting_states(
-    session: Session, *, region: str | None, deteriorating: frozenset[str], jtai: frozenset[str] = frozenset()
+    session: Session,
+    *,
+    region: str | None,
+    deteriorating: frozenset[str],
+    jtai: frozenset[str] = frozenset(),
+    la_code: str | None = None,
 ) -> list[LocalAuthorityState]:
     """Each current LA's latest graded inspection: the shipped reference data (Ofsted's published
     reports, with an overall grade to March 2026 and four judgements since), overridden by any later
-    inspection recorded in the store once it has the judgements its edition's pathway rules name."""
-    las = {
-        la.ons_code: la
-        for la in session.exec(select(LocalAuthority).where(LocalAuthority.status == "current"))
-    }
+    inspection recorded in the store once it has the judgements its edition's pathway rules name.
+    `la_code` reads one LA only (a registration's warnings), without the rest of the store's outcomes."""
+    las = _current_las(session, la_code)
     states: dict[str, LocalAuthorityState] = {}
 
     def later(la: LocalAuthority | None, end: date) -> bool:
@@ -73,7 +76,7 @@ def starting_states(
         select(Activity, Judgement, LocalAuthority)
         .join(Judgement, Judgement.activity_id == Activity.id)
         .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-        .where(Activity.status != ActivityStatus.CANCELLED)
+        .where(Activity.status != ActivityStatus.CANCELLED, LocalAuthority.ons_code.in_(list(las)))
         .order_by(Activity.fieldwork_end, Activity.id)
     )
     outcomes: dict[int, tuple[Activity, LocalAuthority, dict[str, str]]] = {}
@@ -92,6 +95,14 @@ def starting_states(
                 first_visit_by=rebased.get("first_monitoring_visit_by"),
             )
     return [replace(s, jtai=s.code in jtai) for s in states.values() if region is None or s.region == region]
+
+
+def _current_las(session: Session, la_code: str | None) -> dict[str, LocalAuthority]:
+    """The current LAs by ONS code (only `la_code`'s, when given)."""
+    current = select(LocalAuthority).where(LocalAuthority.status == "current")
+    if la_code is not None:
+        current = current.where(LocalAuthority.ons_code == la_code)
+    return {la.ons_code: la for la in session.exec(current)}
 
 
 def _summary(grades: dict[str, str]) -> str:

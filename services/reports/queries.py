@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
 from models.compliance import LA_OWNER
-from models.records import Activity, LocalAuthority, Milestone
+from models.records import Activity, Judgement, LocalAuthority, Milestone
 from models.states import ActivityStatus, MilestoneStatus
 from models.templates import activity_types, shipped_editions
 from models.timeline import MilestoneDate
@@ -219,6 +219,14 @@ def due(
 def overdue(session: Session, *, as_of: datetime, filters: Filters) -> list[DueMilestone]:
     """Every milestone `overdue_page` would list."""
     return overdue_page(session, as_of=as_of, filters=filters).items
+
+
+def judgements(session: Session, activity_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """The judgements recorded for each of these activities (area to grade), by activity."""
+    graded: dict[int, dict[str, str]] = {}
+    for j in session.exec(select(Judgement).where(Judgement.activity_id.in_(list(activity_ids)))):
+        graded.setdefault(j.activity_id, {})[j.area] = j.grade
+    return graded
 
 
 def show(session: Session, activity_id: int) -> tuple[Activity, LocalAuthority, list[MilestoneDate]]:

@@ -172,7 +172,7 @@ def find_activities(
 class LocalAuthorityRow:
     la: LocalAuthority
     pathway: str | None  # "1", "2" or "3"; None when no graded inspection is known
-    judgement: str | None  # the latest overall effectiveness grade
+    judgements: tuple[tuple[str, str], ...]  # the latest inspection's, as (label, grade); () when none known
     next_activity: Activity | None
 
 
@@ -181,7 +181,7 @@ def local_authorities(
 ) -> Page:
     """A page of the current LAs (of `region`, if given), by name, as LocalAuthorityRow: each with its
     pathway, latest judgement and next activity; four queries, whatever the number of activities."""
-    from models.programme import pathway
+    from models.programme import judged, pathway
     from services.reports import programme
 
     states = {s.code: s for s in programme.starting_states(session, region=None, deteriorating=frozenset())}
@@ -209,7 +209,7 @@ def local_authorities(
         LocalAuthorityRow(
             la,
             pathway(states[la.ons_code]) if la.ons_code in states else None,
-            states[la.ons_code].grade if la.ons_code in states else None,
+            judged(states[la.ons_code]) if la.ons_code in states else (),
             upcoming.get(la.id),
         )
         for la in las

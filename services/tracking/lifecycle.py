@@ -181,10 +181,40 @@ def register(
 
 def programme_warnings(session: Session, found: Activity) -> list[str]:
     """The programme's rules a registered activity contradicts, each naming its rule; a warning, not a
-    refusal (the programme's spacing is a default a planner may depart from, models/programme.toml)."""
+    refusal (the programme's spacing and pathways are what a planner may depart from with reason,
+    models/programme.toml)."""
     from models.programme import shipped_rules
 
     rules = shipped_rules()
+    la = session.get(LocalAuthority, found.la_id)
+    return _pathway_warnings(session, found, la, rules) + _spacing_warnings(session, found, la, rules)
+
+
+def _pathway_warnings(session: Session, found: Activity, la: LocalAuthority, rules) -> list[str]:
+    """An activity of a type the LA's pathway does not hold [003 ¶13-23], by the latest judgement before
+    it (the reference data's or one recorded in the store, as the programme reads them)."""
+    from models.programme import in_words, judged, pathway
+    from services.reports.programme import starting_states
+
+    states = starting_states(session, region=None, deteriorating=frozenset(), la_code=la.ons_code)
+    state = next((s for s in states if s.last_end < found.onsite), None)
+    if state is None:  # no graded inspection known before it: no pathway to contradict
+        return []
+    path = pathway(state)
+    fits = rules.pathway_activities[f"pathway-{path}"]
+    if found.activity_type in fits:
+        return []
+    holds = ", ".join(kind.replace("-", " ") for kind in fits)
+    return [
+        f"a {found.activity_type.replace('-', ' ')} is not in {la.name}'s pathway {path}: its latest "
+        f"{state.last_type.replace('-', ' ')} (fieldwork ended {state.last_end}) judged "
+        f"{in_words(judged(state))}; pathway {path} holds {holds} (framework paragraphs 13-23; "
+        "pathway_activities, models/programme.toml)"
+    ]
+
+
+def _spacing_warnings(session: Session, found: Activity, la: LocalAuthority, rules) -> list[str]:
+    """Another on-site activity at the LA within the programme's minimum spacing."""
     if found.activity_type not in rules.weeks_on_site:  # not an inspection or visit on site
         return []
     spacing = timedelta(weeks=rules.min_spacing_weeks)
@@ -199,11 +229,11 @@ def programme_warnings(session: Session, found: Activity) -> list[str]:
     for other in session.exec(others.order_by(Activity.onsite)):
         weeks = abs((other.onsite - timedelta(days=other.onsite.weekday())) - monday).days // 7
         if weeks * 7 < spacing.days:
-            la = session.get(LocalAuthority, found.la_id).name
             warnings.append(
                 f"activity {other.id} ({other.activity_type.replace('-', ' ')} on site {other.onsite}) at "
-                f"{la} is {weeks} weeks away: the programme keeps ILACS activities at one local authority "
-                f"at least {rules.min_spacing_weeks} weeks apart (min_spacing_weeks, models/programme.toml)"
+                f"{la.name} is {weeks} weeks away: the programme keeps ILACS activities at one local "
+                f"authority at least {rules.min_spacing_weeks} weeks apart (min_spacing_weeks, "
+                "models/programme.toml)"
             )
     return warnings
 

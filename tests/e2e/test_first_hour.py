@@ -113,9 +113,10 @@ def test_a_newcomers_first_hour_changes_nothing_on_a_rerun_and_leaves_no_process
         log = (tmp_path / "first.log").read_text()
         visit = re.search(r"#(\d+) Monitoring visit at ([^(]+) \(", log)
         assert visit, log[-5000:]
-        due = ilacs(clone, env, "due", "--within", "20", "--json")
+        due = ilacs(clone, env, "due", "--within", "20", "--limit", "10000", "--json")
         assert due.returncode == 0, due.stderr
-        assert {item["activity"] for item in json.loads(due.stdout)} >= {int(visit.group(1))}, due.stdout
+        listed = {item["activity"] for item in json.loads(due.stdout)["items"]}
+        assert listed >= {int(visit.group(1))}, due.stdout
         shown = ilacs(clone, env, "show", visit.group(1), "--json")
         assert shown.returncode == 0, shown.stderr
         onsite = date.fromisoformat(json.loads(shown.stdout)["onsite"])

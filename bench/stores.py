@@ -123,7 +123,7 @@ def _onsite(activity_type: str, around: date, calendar) -> date:
     """The first usual day on site for `activity_type` in the week of `around`, moved a week earlier
     until that week has no bank holiday and the day is outside the periods the programme avoids."""
     from models.checks import period_conflicts
-    from models.timeline import template_in_force
+    from models.timeline import target_days, template_in_force
 
     monday = around - timedelta(days=around.weekday())
     while True:
@@ -131,7 +131,8 @@ def _onsite(activity_type: str, around: date, calendar) -> date:
         if all(calendar.is_working_day(d) for d in week):
             template = template_in_force(activity_type, monday, calendar=calendar)
             onsite = monday + timedelta(days=template.weekdays[0] if template.weekdays else 0)
-            if not period_conflicts(template, onsite):
+            days = target_days(template, onsite, calendar=calendar)
+            if not period_conflicts(template, days, frozenset()):
                 return onsite
         monday -= timedelta(weeks=1)
 

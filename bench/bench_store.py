@@ -72,8 +72,16 @@ class Product:
     overdue = ("overdue", "--as-of", DAY)
     timeline = ("timeline", "standard-inspection", "--onsite", "2027-06-07", "--json")
     compliance = (
-        "compliance", "report", "--from", COMPLIANCE_FROM, "--to", COMPLIANCE_TO, "--as-of", DAY, "--format",
-    )  # fmt: skip
+        "compliance",
+        "report",
+        "--from",
+        COMPLIANCE_FROM,
+        "--to",
+        COMPLIANCE_TO,
+        "--as-of",
+        DAY,
+        "--format",
+    )
     daily_sweep_deployment = "daily-sweep/daily-sweep"
 
     @staticmethod
@@ -83,16 +91,31 @@ class Product:
     @staticmethod
     def schedule(la_code: str, onsite: date) -> tuple[str, ...]:
         return (
-            "schedule", "standard-inspection", "--la", la_code, "--onsite", onsite.isoformat(),
-            "--lead", "Jo Example-east-midland 1 (fictional inspector)", "--by", "bench",
-        )  # fmt: skip
+            "schedule",
+            "standard-inspection",
+            "--la",
+            la_code,
+            "--onsite",
+            onsite.isoformat(),
+            "--lead",
+            "Jo Example-east-midland 1 (fictional inspector)",
+            "--by",
+            "bench",
+        )
 
     @staticmethod
     def serve(prefect_port: int, sink_port: int, web_port: int, ready: Path) -> tuple[str, ...]:
         return (
-            "serve", "--prefect-port", str(prefect_port), "--sink-port", str(sink_port),
-            "--web-port", str(web_port), "--ready-file", str(ready),
-        )  # fmt: skip
+            "serve",
+            "--prefect-port",
+            str(prefect_port),
+            "--sink-port",
+            str(sink_port),
+            "--web-port",
+            str(web_port),
+            "--ready-file",
+            str(ready),
+        )
 
 
 # Run in a child process (`python bench_store.py --today-child N`) with the store's settings: Today's
@@ -113,9 +136,13 @@ def today_child(repeats: int) -> None:
         password = "correct horse battery staple bench"
         with transaction(open_store()) as session:
             accounts.add_user(
-                session, username="bench", name="Bench Inspector", role="inspector", password=password,
+                session,
+                username="bench",
+                name="Bench Inspector",
+                role="inspector",
+                password=password,
                 now=stores.AS_OF,
-            )  # fmt: skip
+            )
         from interfaces.web.app import create_app
 
         with TestClient(create_app(loopback=True), base_url="http://127.0.0.1") as client:

@@ -180,9 +180,17 @@ def build(size: int, url: str, home: Path, *, log=print) -> Summary:
         history = ["la_code", "activity_type", "onsite_start", "fieldwork_end"]
         _ilacs("import", "history", _csv(work / "real-history.csv", history, real), "--by", "bench")
         accepted = _ilacs(
-            "programme", "accept", "--from", PROGRAMME_FROM.isoformat(), "--years", "3",
-            "--by", "bench", "--as-of", PROGRAMME_FROM.isoformat(),
-        )  # fmt: skip
+            "programme",
+            "accept",
+            "--from",
+            PROGRAMME_FROM.isoformat(),
+            "--years",
+            "3",
+            "--by",
+            "bench",
+            "--as-of",
+            PROGRAMME_FROM.isoformat(),
+        )
         programme = int(accepted.split()[1])
         rest = size - len(real) - programme
         if rest < 2:
@@ -218,9 +226,19 @@ def build(size: int, url: str, home: Path, *, log=print) -> Summary:
             onsite = _onsite(activity_type, BENCH_DAY - timedelta(weeks=weeks), calendar)
             lead = rng.choice(leads[regions[n]])
             _ilacs(
-                "schedule", activity_type, "--la", code, "--onsite", onsite.isoformat(), "--lead", lead,
-                "--by", "bench", "--as-of", REGISTERED.isoformat(),
-            )  # fmt: skip
+                "schedule",
+                activity_type,
+                "--la",
+                code,
+                "--onsite",
+                onsite.isoformat(),
+                "--lead",
+                lead,
+                "--by",
+                "bench",
+                "--as-of",
+                REGISTERED.isoformat(),
+            )
             if (n + 1) % 500 == 0:
                 log(
                     f"scheduled {n + 1} of {current} current activities ({time.perf_counter() - began:.0f} s)"

@@ -14,6 +14,7 @@ deployment from trigger to the end of its flow run. Medians of REPEATS runs wher
 
     python bench/bench_store.py                    # both sizes, both backends
     python bench/bench_store.py --size 1000 --backend sqlite --no-prefect   # a quick run
+    python bench/bench_store.py --size 10000 --backend sqlite --no-prefect --part mail   # sweeps and send only
 
 The product is called in one place, `Product`: its command lines and the one in-process call (Today),
 so that a change of names in the code under test is one edit here.
@@ -45,6 +46,7 @@ DAY = stores.BENCH_DAY.isoformat()
 AS_OF = stores.AS_OF.isoformat()  # 07:00, the daily sweep's hour
 SEND_AS_OF = stores.AS_OF.replace(hour=9).isoformat()  # after 08:00, when the day's reminders leave
 REPEATS = 3
+PARTS = ("mail", "reads")
 CHEAP = 2.0  # seconds: a run this quick is repeated and the median kept
 COMPLIANCE_FROM, COMPLIANCE_TO = "2024-01-01", DAY
 GOALS = {  # measure: (goal, test on the result)
@@ -433,7 +435,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_store(size: int, backend: str, server_url: str | None, limits: dict[str, float]) -> list[Result]:
+def bench_store(
+    size: int, backend: str, server_url: str | None, limits: dict[str, float], parts: set[str]
+) -> list[Result]:
     """Every measure but the Prefect ones, on one fresh copy of the store, in an order that leaves each
     the state it is about: the sweep on the untouched store, the repeat and the sender after it."""
     with fresh_store(size, backend, server_url, f"bench_{size}") as (env, url, summary):
@@ -441,8 +445,12 @@ def bench_store(size: int, backend: str, server_url: str | None, limits: dict[st
         sink = Sink()
         sink.controller.start()
         try:
-            mail = _mail(Result(size, backend, ""), floors, sink, env | sink.settings(), limits)
-            return mail + _reads(Result(size, backend, ""), floors, env, summary.activities, limits)
+            results = []
+            if "mail" in parts:
+                results += _mail(Result(size, backend, ""), floors, sink, env | sink.settings(), limits)
+            if "reads" in parts:
+                results += _reads(Result(size, backend, ""), floors, env, summary.activities, limits)
+            return results
         finally:
             sink.controller.stop()
             floors.close()
@@ -640,6 +648,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--send-limit", type=float, default=120, help="seconds")
     parser.add_argument("--limit", type=float, default=120, help="seconds, every other command")
     parser.add_argument("--json", metavar="FILE", help="also write the results here")
+    parser.add_argument(
+        "--part",
+        choices=PARTS,
+        action="append",
+        help="mail (sweeps, send), reads (Today to compliance); default: both",
+    )
     args = parser.parse_args(argv)
     sizes = args.size or list(stores.SIZES)
     limits = {"sweep": args.sweep_limit, "send": args.send_limit, "default": args.limit, "start": 180}
@@ -649,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
             server = stack.enter_context(stores.postgres_server()) if backend == "postgresql" else None
             for size in sizes:
                 print(f"measuring {size:,} activities on {backend} ...", flush=True)
-                results += bench_store(size, backend, server, limits)
+                results += bench_store(size, backend, server, limits, set(args.part or PARTS))
                 if not args.no_prefect and size == max(sizes):
                     results += bench_prefect(size, backend, server, limits)
                 print(table([r for r in results if (r.size, r.backend) == (size, backend)]), flush=True)

@@ -18,13 +18,15 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, bindparam, or_, update
 from sqlmodel import Session, select
 
+from calendars import WorkingDayCalendar
 from models.records import Activity, OutboxMessage
 from models.reminders import Policy
 from models.states import OutboxStatus
 from services.mail import emails
+from services.mail.context import Facts
 from services.mail.outbox import Known, QueueReport, queue
 from services.mail.recipients import Person, resolve
 from services.mail.reminders import render_queued
@@ -121,15 +123,46 @@ def deliver_due(
 ) -> DeliveryReport:
     """Send every message due by `now` (and any left `sending` by a sender that died), over one
     connection when the transport holds one (`SmtpTransport` as a context manager)."""
+    from services.settings import calendar_in_force
+
     report = DeliveryReport()
     ids = _due_ids(engine, now)
     held = transport if isinstance(transport, AbstractContextManager) else nullcontext()
     with held:
         for start in range(0, len(ids), batch):
             _deliver_batch(
-                engine, ids[start : start + batch], now=now, transport=transport, policy=policy, report=report
+                engine,
+                ids[start : start + batch],
+                now=now,
+                transport=transport,
+                policy=policy,
+                report=report,
+                calendar=calendar_in_force(),
             )
     return report
+
+
+_OUTBOX = OutboxMessage.__table__
+# The two marks of each message's commit, built once: core statements over the table, not the ORM's
+# flush, which cost more than the rest of the commit.
+MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("sent_id"))
+    .values(status=OutboxStatus.SENT, sent_at=bindparam("sent_at"), attempts=_OUTBOX.c.attempts + 1)
+)
+MARK_SENDING = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("sending_id"))
+    .values(
+        status=OutboxStatus.SENDING,
+        body_text=bindparam("text"),
+        body_html=bindparam("html"),
+        ics=bindparam("calendar"),
+    )
+)
+MARK_CANCELLED = (
+    update(_OUTBOX).where(_OUTBOX.c.id == bindparam("cancelled_id")).values(status=OutboxStatus.CANCELLED)
+)
 
 
 def _deliver_batch(
@@ -140,10 +173,12 @@ def _deliver_batch(
     transport: Transport,
     policy: Policy,
     report: DeliveryReport,
+    calendar: WorkingDayCalendar,
 ) -> None:
-    """A batch loaded in a few queries; then each message marked `sending` (with its body, rendered now
-    if it was queued unrendered) in the same commit that marks the one before it `sent`, so that a
-    sender killed at any point has at most one message accepted by SMTP and not marked sent."""
+    """A batch loaded in a few queries (`Facts`, `Known`); then each message rendered (if it was queued
+    unrendered) and marked `sending` with its body in the same commit that marks the one before it
+    `sent`, so that a sender killed at any point has at most one message accepted by SMTP and not
+    marked sent."""
     with Session(engine, expire_on_commit=False) as session:
         rows = list(
             session.exec(
@@ -152,37 +187,51 @@ def _deliver_batch(
                 .order_by(OutboxMessage.not_before, OutboxMessage.id)
             )
         )
-        activity_ids = sorted({r.activity_id for r in rows if r.activity_id})
-        activities = {a.id: a for a in session.exec(select(Activity).where(Activity.id.in_(activity_ids)))}
-        known = Known.load(session, list(activities.values()))
+        facts = Facts.load(session, [r.activity_id for r in rows if r.activity_id], calendar=calendar)
+        known = Known.load(session, list(facts.activities.values()))
+        session.expunge_all()  # read-only from here: the marks are written by the statements above
         sent: OutboxMessage | None = None
+        cancelled: list[int] = []
         try:
             for row in rows:
-                activity = activities.get(row.activity_id)
+                activity = facts.activities.get(row.activity_id)
                 person = Person(
                     row.recipient_name, row.recipient_email, row.recipient_role, row.recipient_la_facing
                 )
                 if activity and not known.verdict(activity, person, policy).admitted:
-                    row.status = OutboxStatus.CANCELLED
+                    cancelled.append(row.id)
                     report.cancelled.append(row.idempotency_key)
                     continue
                 if not row.body_text:
-                    rendered = render_queued(session, row, policy)
+                    rendered = render_queued(session, row, policy, facts=facts)
                     row.body_text, row.body_html, row.ics = rendered.text, rendered.html, rendered.ics
-                row.status = OutboxStatus.SENDING
+                connection = session.connection()
+                _mark(connection, sent, now=now, cancelled=cancelled)
+                connection.execute(
+                    MARK_SENDING,
+                    {"sending_id": row.id, "text": row.body_text, "html": row.body_html, "calendar": row.ics},
+                )
                 session.commit()  # this one `sending`, the one before `sent`, together
-                sent = None
+                sent, cancelled = None, []
                 try:
                     transport.send(build_message(row, sent_at=now))
                 except Exception as exc:  # any delivery failure is retried, then escalated: never dropped
                     _failed(engine, row.id, exc, now=now, policy=policy, report=report)
                     continue
-                row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
                 report.sent.append(row.idempotency_key)
                 sent = row
         finally:
-            if sent is not None or session.dirty:
+            if sent is not None or cancelled:
+                _mark(session.connection(), sent, now=now, cancelled=cancelled)
                 session.commit()
+
+
+def _mark(connection, sent: OutboxMessage | None, *, now: datetime, cancelled: list[int]) -> None:
+    """Mark the message SMTP accepted last `sent`, and those the gate stopped `cancelled`."""
+    if sent is not None:
+        connection.execute(MARK_SENT, {"sent_id": sent.id, "sent_at": now})
+    if cancelled:
+        connection.execute(MARK_CANCELLED, [{"cancelled_id": i} for i in cancelled])
 
 
 def _failed(

@@ -133,28 +133,41 @@ def _london_timezone_text() -> str:
     return london_timezone().to_ical().decode("utf-8")
 
 
-def date_versions(session: Session, activity_id: int) -> tuple[dict[str, int], datetime | None]:
+DateVersions = tuple[dict[str, int], datetime | None]
+
+
+def date_versions(session: Session, activity_id: int) -> DateVersions:
     """How many times each milestone's forecast (and, as "fieldwork", the days on site) has moved since
     the activity was registered, from the audit log; and when the last such move was recorded."""
-    moves: dict[str, int] = {}
-    last = None
-    query = select(AuditEntry).where(AuditEntry.activity_id == activity_id).order_by(AuditEntry.id)
-    for entry in session.exec(query):
-        before, after = entry.before or {}, entry.after or {}
-        if entry.action == "schedule":
-            last = entry.at
+    return date_versions_of(session, [activity_id]).get(activity_id, ({}, None))
+
+
+def date_versions_of(session: Session, activity_ids: Sequence[int]) -> dict[int, DateVersions]:
+    """`date_versions` of many activities in one query (the sender's batch)."""
+    query = (
+        select(AuditEntry.activity_id, AuditEntry.action, AuditEntry.before, AuditEntry.after, AuditEntry.at)
+        .where(AuditEntry.activity_id.in_(sorted(set(activity_ids))))
+        .order_by(AuditEntry.id)
+    )
+    found: dict[int, DateVersions] = {}
+    for activity_id, action, before, after, at in session.exec(query) if activity_ids else ():
+        moves, last = found.get(activity_id, ({}, None))
+        before, after = before or {}, after or {}
+        if action == "schedule":
+            found[activity_id] = (moves, at)
             continue
         for key, new in after.items():
             old = before.get(key)
             if key == "onsite" and old != new:
                 moves["fieldwork"] = moves.get("fieldwork", 0) + 1
-                last = entry.at
+                last = at
             elif (
                 isinstance(new, dict) and isinstance(old, dict) and old.get("forecast") != new.get("forecast")
             ):
                 moves[key] = moves.get(key, 0) + 1
-                last = entry.at
-    return moves, last
+                last = at
+        found[activity_id] = (moves, last)
+    return found
 
 
 def fieldwork_runs(onsite: date, last_day: date, calendar: WorkingDayCalendar) -> list[tuple[date, date]]:
@@ -186,10 +199,37 @@ def activity_events(
 ) -> tuple[tuple[CalendarEvent, ...], datetime | None]:
     """The events of one activity: its fieldwork (when `fieldwork`) and each planned milestone (only
     `keys`, when given; only those shared with the LA, when `for_la`); and its last date change."""
-    la = session.get(LocalAuthority, activity.la_id)
+    rows = session.exec(
+        select(Milestone).where(Milestone.activity_id == activity.id).order_by(Milestone.position)
+    )
+    return events_of(
+        activity,
+        session.get(LocalAuthority, activity.la_id),
+        rows,
+        date_versions(session, activity.id),
+        calendar=calendar,
+        for_la=for_la,
+        keys=keys,
+        fieldwork=fieldwork,
+    )
+
+
+def events_of(
+    activity: Activity,
+    la: LocalAuthority,
+    milestones: Iterable[Milestone],
+    versions: DateVersions,
+    *,
+    calendar: WorkingDayCalendar,
+    for_la: bool,
+    keys: Iterable[str] | None = None,
+    fieldwork: bool = True,
+) -> tuple[tuple[CalendarEvent, ...], datetime | None]:
+    """`activity_events` over rows already loaded (`milestones` in their order): the sender builds the
+    files of a whole batch from a few queries."""
     title = template_for_edition(activity.activity_type, activity.edition).title
     what = f"{title} of {la.name} (activity #{activity.id})"
-    moves, last = date_versions(session, activity.id)
+    moves, last = versions
     events = []
     if fieldwork:
         for number, (first, end) in enumerate(
@@ -206,10 +246,7 @@ def activity_events(
                 )
             )
     wanted = set(keys) if keys is not None else None
-    rows = session.exec(
-        select(Milestone).where(Milestone.activity_id == activity.id).order_by(Milestone.position)
-    )
-    for row in rows:
+    for row in milestones:
         if row.forecast is None or row.status != MilestoneStatus.PLANNED:
             continue
         if (wanted is not None and row.key not in wanted) or (for_la and not shared_with_la(row.key)):
@@ -249,7 +286,13 @@ def activity_calendar(
         keys=keys,
         fieldwork=fieldwork,
     )
-    la = session.get(LocalAuthority, activity.la_id)
+    return activity_file(activity, session.get(LocalAuthority, activity.la_id), events, last)
+
+
+def activity_file(
+    activity: Activity, la: LocalAuthority, events: tuple[CalendarEvent, ...], last: datetime | None
+) -> str:
+    """The calendar file of `events` of one activity, stamped with its last date change."""
     return calendar_file(
         events, name=f"Activity #{activity.id}: {la.name}", stamp=last or activity.created_at
     )

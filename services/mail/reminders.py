@@ -19,8 +19,8 @@ from models.records import Activity, Milestone, OutboxMessage
 from models.reminders import Policy, Step, latest_due_step, send_moment
 from models.states import MilestoneStatus, OutboxStatus
 from models.templates import edition_named, shipped_editions
-from services.mail import calendar_files, emails
-from services.mail.context import activity_context
+from services.mail import emails
+from services.mail.context import Facts
 from services.mail.outbox import DecodeOnce, Draft, Known, QueueReport, existing_rows, queue_drafts
 from services.mail.recipients import Directory, Person
 from services.reports.queries import as_milestone_date
@@ -175,8 +175,15 @@ def render_reminder(
     session: Session, activity: Activity, row: Milestone, step: Step, person: Person
 ) -> emails.Rendered:
     """The reminder of `step` about milestone `row`, for `person`, with its subject."""
+    return reminder_email(_facts(session, [activity.id]), activity, row, step, person)
+
+
+def reminder_email(
+    facts: Facts, activity: Activity, row: Milestone, step: Step, person: Person
+) -> emails.Rendered:
+    """`render_reminder` from facts already loaded (the sender's batch)."""
     milestone = as_milestone_date(row)
-    context = activity_context(session, activity, person) | {
+    context = facts.context(activity, person) | {
         "milestone": milestone,
         "stage": step.stage,
         "days": abs(step.offset),
@@ -186,22 +193,28 @@ def render_reminder(
         "reminder",
         reminder_subject(milestone.title, milestone.forecast, step, person, context["la"].name),
         context,
-        ics=calendar_files.activity_calendar(
-            session, activity, for_la=person.la_facing, keys=[row.key], fieldwork=False
-        ),
+        ics=facts.calendar_file(activity, for_la=person.la_facing, keys=[row.key], fieldwork=False),
     )
 
 
-def render_queued(session: Session, message: OutboxMessage, policy: Policy) -> emails.Rendered:
+def render_queued(
+    session: Session, message: OutboxMessage, policy: Policy, *, facts: Facts | None = None
+) -> emails.Rendered:
     """The body of a queued reminder, rendered when it is sent: its step from the policy, its milestone
-    and activity as they are now, its recipient as queued."""
-    activity = session.get(Activity, message.activity_id)
-    row = session.exec(
-        select(Milestone).where(Milestone.activity_id == activity.id, Milestone.key == message.milestone_key)
-    ).one()
+    and activity as they are now, its recipient as queued (from `facts` when the caller loaded them
+    for a batch)."""
+    facts = facts or _facts(session, [message.activity_id])
+    activity = facts.activities[message.activity_id]
+    row = facts.milestones[activity.id][message.milestone_key]
     steps = policy.for_edition(edition_named(activity.edition)).steps_for(row.key, row.owner)
     step = next(s for s in steps if s.stage == message.stage)
     person = Person(
         message.recipient_name, message.recipient_email, message.recipient_role, message.recipient_la_facing
     )
-    return render_reminder(session, activity, row, step, person)
+    return reminder_email(facts, activity, row, step, person)
+
+
+def _facts(session: Session, activity_ids: list[int]) -> Facts:
+    from services.settings import calendar_in_force
+
+    return Facts.load(session, activity_ids, calendar=calendar_in_force())

@@ -27,7 +27,7 @@ from sqlmodel import select
 from calendars import LONDON
 from models.records import Activity, OutboxMessage
 from services.mail import calendar_files
-from services.mail.context import milestones_by_key
+from services.mail.context import Facts, milestones_by_key
 from services.mail.letters import render_letter
 from services.mail.recipients import resolve
 from services.store.database import transaction
@@ -210,6 +210,56 @@ def test_a_deferral_raises_the_sequence_and_the_la_hears_only_of_its_own_dates(
         assert "Off-site evaluation" in message.body_text
         uids = {str(e["UID"]) for e in _check(message.ics).walk("VEVENT")}
         assert f"activity{inspection}-offsite_evaluation@ilacs-orchestrator" in uids
+
+
+def test_a_batch_of_activities_gets_each_its_own_sequence_from_one_reading_of_the_audit(
+    store, calendar, inspection, case
+):
+    """The sender reads the date versions of a whole batch at once: the deferred inspection's moves
+    stay its own, the other activity's files are those of an activity never moved."""
+    with UnitOfWork(store) as uow:
+        lifecycle.record_actual(
+            uow,
+            activity_id=inspection,
+            key="notification",
+            at=case["call"],
+            by="Lead",
+            note="",
+            now=case["call"],
+        )
+    with UnitOfWork(store) as uow:
+        lifecycle.defer(
+            uow,
+            activity_id=inspection,
+            to=case["deferred"],
+            reason="weather",
+            by="Business Support",
+            now=case["call"] + timedelta(hours=1),
+        )
+    with UnitOfWork(store) as uow:
+        other = lifecycle.schedule(
+            uow.session,
+            activity_type="standard-inspection",
+            la_code="E09000002",
+            onsite=case["onsite"],
+            lead="Avery Example-london 1 (fictional inspector)",
+            actor="test",
+            now=case["now"],
+            calendar=calendar,
+        ).id
+    with transaction(store) as session:
+        batch = calendar_files.date_versions_of(session, [inspection, other])
+        assert batch == {a: calendar_files.date_versions(session, a) for a in (inspection, other)}
+        assert batch[inspection][0]["fieldwork"] == 1 and batch[other][0] == {}
+        facts = Facts.load(session, [inspection, other], calendar=calendar)
+        for activity_id in (inspection, other):
+            activity = session.get(Activity, activity_id)
+            for for_la in (False, True):
+                one = calendar_files.activity_calendar(session, activity, for_la=for_la, calendar=calendar)
+                assert facts.calendar_file(activity, for_la=for_la) == one
+    files = {a: _check(facts.calendar_file(facts.activities[a], for_la=False)) for a in (inspection, other)}
+    assert int(_event(files[inspection], f"activity{inspection}-fieldwork_start")["SEQUENCE"]) == 1
+    assert int(_event(files[other], f"activity{other}-fieldwork_start")["SEQUENCE"]) == 0
 
 
 @pytest.mark.e2e

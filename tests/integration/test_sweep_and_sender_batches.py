@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from calendars import LONDON, england_calendar
@@ -156,3 +157,35 @@ def test_each_reminder_is_rendered_once_when_sent_and_kept_in_its_row(
     assert "is due in 2 working days" in text and str(message["Subject"]).startswith("Reminder: ")
     ics = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
     assert "TZID=Europe/London" in ics.get_content()
+
+
+def test_a_batch_is_rendered_from_a_few_queries_not_a_query_per_message(
+    store, three_inspections, smtp_server, smtp_transport
+):
+    """Nine reminders about three activities: the audit log (each attachment's SEQUENCE), the
+    milestones, the activities and their LAs are each read once for the batch, not once a message."""
+    morning = three_inspections
+    sweep_in_batches(store, as_of=morning, calendar=CALENDAR, policy=POLICY)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(store, "before_cursor_execute", seen)
+    try:
+        with smtp_transport:
+            report = deliver_due(
+                store, now=morning + timedelta(hours=1), transport=smtp_transport, policy=POLICY
+            )
+    finally:
+        event.remove(store, "before_cursor_execute", seen)
+    assert len(report.sent) == len(smtp_server.mailbox.take()) == 9
+
+    def reads(table: str) -> int:
+        return sum(1 for s in statements if s.startswith("SELECT") and f"FROM {table} " in f"{s} ")
+
+    assert reads("audit_entry") == 1
+    assert reads("activity") == 1
+    assert reads("local_authority") <= 2  # the templates' LAs and the recipients' directory
+    assert reads("milestone") <= 2  # the reminders' milestones and the gate's notifications
+    assert sum(1 for s in statements if s.startswith("UPDATE outbox_message")) == 9 + 9  # sending, sent

@@ -41,7 +41,7 @@ def _epoch_sqlite(element, compiler, **kw):  # already the text numpy parses
 
 @compiles(epoch_microseconds, "postgresql")
 def _epoch_postgresql(element, compiler, **kw):
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
+    return f"CAST(round(date_part('epoch', {compiler.process(element.clauses, **kw)}) * 1000000) AS BIGINT)"
 
 
 class scanned(FunctionElement):  # noqa: N801
@@ -101,8 +101,16 @@ class Report:
     notes: dict[str, str] = field(default_factory=dict)  # why not applicable, why waived
     drift: list[Drift] = field(default_factory=list)
 
+    tallied: dict = field(default_factory=dict, repr=False, compare=False)  # grouping -> its tallies
+
     def _tally(self, *names: str) -> list[tuple[tuple, Tally]]:
-        """Tallies grouped by the named columns, each a (labels, codes) pair, sorted by label."""
+        """Tallies grouped by the named columns, each a (labels, codes) pair, sorted by label; worked
+        out once a grouping, since every format asks for some more than once."""
+        if names not in self.tallied:
+            self.tallied[names] = self._count(names)
+        return self.tallied[names]
+
+    def _count(self, names: tuple[str, ...]) -> list[tuple[tuple, Tally]]:
         import numpy as np
 
         if not self.columns or not len(self.columns["category"]):
@@ -111,9 +119,10 @@ class Report:
         for name in names:
             labels, codes = self.columns[name]
             group = group * len(labels) + codes
-        distinct, inverse = np.unique(group, return_inverse=True)
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[order], np.arange(len(distinct) + 1))
+        order = np.argsort(group, kind="stable")  # one sort: each group's rows together, in row order
+        grouped = group[order]
+        starts = np.flatnonzero(np.concatenate([[True], grouped[1:] != grouped[:-1]]))
+        distinct, bounds = grouped[starts], np.append(starts, len(grouped))
         category, days, justified = (self.columns[n] for n in ("category", "days_late", "justified"))
         tallies = []
         for g, combined in enumerate(distinct.tolist()):

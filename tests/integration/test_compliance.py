@@ -343,3 +343,21 @@ def test_an_actual_a_microsecond_after_its_target_is_late_on_either_store(
     assert (got["notification"]["late"], got["notification"]["met"]) == (1, 0)
     assert got["notification"]["median_working_days_late"] == 1
     assert (got["confirmation_email"]["met"], got["confirmation_email"]["late"]) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("--region Nowhere", "unknown region 'Nowhere'"),
+        ("--region ''", "unknown region ''"),
+        ("--type inspection", "unknown activity type 'inspection'"),
+    ],
+)
+def test_a_misspelt_filter_is_refused_in_one_line_not_answered_with_an_empty_report(
+    year, capsys, tmp_path, option, said
+):
+    written = tmp_path / "report.json"
+    status, out, err = run(capsys, f"{REPORT} {option} --format json --output {written}")
+    assert (status, out, err.count("\n")) == (2, "", 1)
+    assert said in err and "Traceback" not in err
+    assert not written.exists()

@@ -7,11 +7,12 @@ never as one object a row: a national report covers 100,000s of milestones."""
 from __future__ import annotations
 
 import gc
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, String, case, type_coerce
+from sqlalchemy import String, case, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
@@ -42,6 +43,24 @@ def _epoch_sqlite(element, compiler, **kw):  # already the text numpy parses
 @compiles(epoch_microseconds, "postgresql")
 def _epoch_postgresql(element, compiler, **kw):
     return f"CAST(round(date_part('epoch', {compiler.process(element.clauses, **kw)}) * 1000000) AS BIGINT)"
+
+
+class described(FunctionElement):  # noqa: N801
+    """Several short columns as one JSON array text a row. A report's milestones repeat a few hundred
+    combinations of key, title, owner, state and flags, so one text a row, each distinct one decoded
+    once, costs less to read and to code than a value a column a row."""
+
+    inherit_cache = True
+
+
+@compiles(described, "sqlite")
+def _described_sqlite(element, compiler, **kw):
+    return f"json_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(described, "postgresql")
+def _described_postgresql(element, compiler, **kw):
+    return f"CAST(json_build_array({compiler.process(element.clauses, **kw)}) AS TEXT)"
 
 
 class scanned(FunctionElement):  # noqa: N801
@@ -199,11 +218,6 @@ def _coded(values) -> tuple[list, object]:
     return labels, np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
 
 
-def _flag(condition):
-    """A condition read as the database gives it (0/1 or a boolean), without converting each row."""
-    return type_coerce(condition, Integer())
-
-
 def _milestone_filters(*, start: date, end: date, owner) -> list:
     """Milestones whose target falls in the period (London days), of the owner asked for."""
     first = datetime.combine(start, time(0, 0), tzinfo=LONDON)
@@ -278,21 +292,8 @@ def build_report(
     columns = _milestone_columns(connection, in_period, of_activities)
     if not columns:
         return report
-    (
-        ids,
-        key,
-        titles,
-        owners,
-        activity_id,
-        target,
-        actual,
-        status,
-        by_day,
-        waived,
-        justified,
-        rule,
-        *waiver,
-    ) = columns
+    ids, description, activity_id, target, actual, rule, *waiver = columns
+    field = _fields(description)
     ids, activity_id = np.array(ids, dtype=np.int64), np.array(activity_id, dtype=np.int64)
     activities = connection.execute(
         select(
@@ -310,20 +311,20 @@ def build_report(
     at = np.searchsorted(np.array(numbers, dtype=np.int64), activity_id)  # each milestone's activity
     target, actual = _instants(target), _instants(actual)
     target_day, actual_day = london_days(target), london_days(actual)
-    status_labels, status_codes = _coded(status)
+    status_labels, status_codes = field("status")
     category, days = judge_many(
         target=_seconds(target),
         actual=_seconds(actual),
         target_day=target_day,
         actual_day=actual_day,
         status=np.array(status_labels, dtype=str)[status_codes],
-        by_day=np.array(by_day, dtype=bool),
-        waived=np.array(waived, dtype=bool),
+        by_day=_flags(*field("by_day")),
+        waived=_flags(*field("waived")),
         as_of=as_of.timestamp(),
         calendar=calendar,
     )
-    keys, key_codes = _coded(key)
-    owner_labels, owner_codes = _coded(owners)
+    keys, key_codes = field("key")
+    owner_labels, owner_codes = field("owner")
     region_labels, region_codes = _coded(regions)
     months, month_codes = np.unique(target_day.astype("datetime64[M]"), return_inverse=True)
     classes = sorted({owner_class(o) for o in owner_labels})
@@ -334,9 +335,9 @@ def build_report(
         "month": (months.astype(str).tolist(), month_codes),
         "category": category,
         "days_late": days,
-        "justified": np.array(justified, dtype=bool),
+        "justified": _flags(*field("justified")),
     }
-    report.titles = _usual_titles(keys, key_codes, titles)
+    report.titles = _usual_titles(keys, key_codes, *field("title"))
     _notes(report, category, keys, key_codes, activity_id, ids, target, rule, waiver)
     done = np.isin(category, [CATEGORIES.index("met"), CATEGORIES.index("late")])
     type_labels, type_codes = _coded(types)
@@ -357,25 +358,32 @@ def build_report(
     return report
 
 
-def _milestone_columns(connection, in_period: list, of_activities: list) -> list[tuple]:
-    """The judged milestones' columns, one tuple a column (none when none is in the period): as
-    few values a row as judging and grouping need, and the rare details (a not-applicable rule, a
-    waiver) as NULL everywhere else."""
+def _described_columns() -> dict:
+    """The short columns read as one text a row (`described`), by name."""
     justified = [code for code, reason in variance_reasons().items() if reason.justified]
+    return {
+        "key": Milestone.key,
+        "title": Milestone.title,
+        "owner": Milestone.owner,
+        "status": Milestone.status,
+        "by_day": Milestone.actual_precision == "day",
+        "waived": Milestone.waived_reason != "",
+        "justified": Milestone.variance_reason.in_(justified),
+    }
+
+
+def _milestone_columns(connection, in_period: list, of_activities: list) -> list[tuple]:
+    """The judged milestones' columns, one tuple a column (none when none is in the period): the id,
+    the short columns described as one text, the activity, target and actual, and the rare details
+    (a not-applicable rule, a waiver) as NULL everywhere else."""
     is_waived = Milestone.waived_reason != ""
     query = (
         select(
             Milestone.id,
-            Milestone.key,
-            Milestone.title,
-            Milestone.owner,
+            described(*_described_columns().values()),
             Milestone.activity_id,
             epoch_microseconds(Milestone.target),
             epoch_microseconds(Milestone.actual),
-            type_coerce(Milestone.status, String()),
-            _flag(Milestone.actual_precision == "day"),
-            _flag(is_waived),
-            _flag(Milestone.variance_reason.in_(justified)),
             case((Milestone.status == MilestoneStatus.NOT_APPLICABLE, Milestone.rule)),
             case((is_waived, Milestone.waived_by)),
             case((is_waived, Milestone.waived_reason)),
@@ -386,12 +394,31 @@ def _milestone_columns(connection, in_period: list, of_activities: list) -> list
     return list(zip(*connection.execute(query).all(), strict=True))
 
 
-def _usual_titles(keys: list[str], key_codes, titles) -> dict[str, str]:
+def _fields(descriptions):
+    """The short columns of `described` texts, by name: each field's distinct values and each row's
+    index among them. Each distinct text is decoded once."""
+    texts, text_codes = _coded(descriptions)
+    values = dict(zip(_described_columns(), zip(*map(json.loads, texts), strict=True), strict=True))
+
+    def field(name: str) -> tuple[list, object]:
+        labels, codes = _coded(values[name])
+        return labels, codes[text_codes]
+
+    return field
+
+
+def _flags(labels: list, codes):
+    """A field of conditions (0/1 from SQLite, booleans from PostgreSQL) as a boolean array."""
+    import numpy as np
+
+    return np.array(labels, dtype=bool)[codes]
+
+
+def _usual_titles(keys: list[str], key_codes, names: list[str], name_codes) -> dict[str, str]:
     """Each key's most usual title (types word some differently); of equally usual ones, the first
     in alphabetical order."""
     import numpy as np
 
-    names, name_codes = _coded(titles)
     counts = np.bincount(key_codes * len(names) + name_codes, minlength=len(keys) * len(names))
     counts = counts.reshape(len(keys), len(names))
     usual = {}

@@ -247,12 +247,12 @@ def _uncollected():
     """Python's cycle collector paused while a report reads and counts 100,000s of rows: their tuples
     and arrays hold no cycles, but their number sets off full collections that walk them all again
     and again, which was half the report's time."""
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 

@@ -1,8 +1,9 @@
-"""The compliance report's arrays: instants as London days, across both clock changes and midnight."""
+"""The compliance report's arrays: instants as London days across both clock changes and midnight, and
+the cycle collector paused only while a report is built."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -33,3 +34,16 @@ def test_each_instant_falls_on_the_london_day_the_time_zone_database_gives(aroun
 def test_the_last_microsecond_of_a_summer_day_and_its_midnight_are_two_days():
     instants = np.array(["2025-07-15T22:59:59.999999", "2025-07-15T23:00:00"], dtype="datetime64[us]")
     assert london_days(instants).astype(str).tolist() == ["2025-07-15", "2025-07-16"]
+
+
+def test_the_cycle_collector_is_running_again_after_a_report_even_a_refused_one():
+    import gc
+
+    from services.reports.compliance import build_report
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="before --from"):
+        build_report(
+            None, start=date(2025, 2, 1), end=date(2025, 1, 1), as_of=datetime.now(UTC), calendar=None
+        )
+    assert gc.isenabled()

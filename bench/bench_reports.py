@@ -37,7 +37,7 @@ def main() -> None:
     from services.reports import queries
     from services.reports.compliance import build_report
     from services.settings import calendar_in_force
-    from services.store import open_store
+    from services.store import audit, open_store
     from services.store.database import transaction
 
     parser = argparse.ArgumentParser()
@@ -84,6 +84,10 @@ def main() -> None:
                 )
             ),
             raw(f"{open_rows} AND forecast >= :as_of", as_of=utc["as_of"]),
+        ),
+        "audit chain verified (in every report)": (
+            in_session(audit.verify),
+            raw("SELECT * FROM audit_entry ORDER BY id"),
         ),
         "compliance report, json": (compliance("json"), raw(period, first=utc["first"], after=utc["after"])),
         "compliance report, html": (compliance("html"), raw(period, first=utc["first"], after=utc["after"])),

@@ -345,8 +345,14 @@ def charts(report: Report) -> list[tuple[str, str]]:
 
 
 def _lateness_rows(report: Report) -> list[list]:
-    days = [int(d) for d in report.columns["days_late"] if d > 0] if report.columns else []
-    return [[n, days.count(n)] for n in sorted(set(days))]
+    """How many milestones were late by each number of working days, counted over the array."""
+    import numpy as np
+
+    if not report.columns:
+        return []
+    days = report.columns["days_late"]
+    late, counts = np.unique(days[days > 0], return_counts=True)
+    return [[n, count] for n, count in zip(late.tolist(), counts.tolist(), strict=True)]
 
 
 STYLE = """

@@ -55,7 +55,6 @@ def register(sub) -> None:
 
 def cmd_compliance(args: argparse.Namespace) -> int:
     from interfaces.compliance_report import render
-    from services.reports import queries
     from services.reports.compliance import build_report
     from services.store import open_store
     from services.store.database import transaction
@@ -63,7 +62,10 @@ def cmd_compliance(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE.xlsx")
     with transaction(open_store()) as session:
-        queries.Filters(region=args.region, activity_type=args.type).check(session)
+        if args.region is not None or args.type is not None:  # a misspelt one is refused, not an empty report
+            from services.reports import queries  # imported only when needed
+
+            queries.Filters(region=args.region, activity_type=args.type).check(session)
         report = build_report(
             session,
             start=parse_day(args.start, "--from"),

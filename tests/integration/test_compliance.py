@@ -314,3 +314,50 @@ def test_a_period_with_no_milestone_says_so_in_every_readable_format(store, caps
     assert table[3:] == ["No milestone has a target in the period."]
     page = run(capsys, f"{REPORT} --format html")[1]
     assert "No milestone has a target in the period." in page and "<table" not in page and "<svg" not in page
+
+
+@pytest.mark.parametrize(
+    ("onsite", "notification", "confirmation"),
+    [
+        ("2025-07-08", "2025-07-01T09:30:00.000001+01:00", "2025-07-01T12:00:00+01:00"),  # summer (BST)
+        ("2025-11-11", "2025-11-04T09:30:00.000001+00:00", "2025-11-04T12:00:00+00:00"),  # winter
+    ],
+)
+def test_an_actual_a_microsecond_after_its_target_is_late_on_either_store(
+    store, capsys, onsite, notification, confirmation
+):
+    """Times are compared as stored, to the microsecond, on SQLite as on PostgreSQL: notification is due
+    D-5 at 09:30 and confirmation at 12:00 the same day (London time)."""
+    status, out, err = run(
+        capsys, f"schedule focused-visit --la E09000020 --onsite {onsite} --lead Ann --as-of 2025-06-02"
+    )
+    assert status == 0, err
+    activity = out.strip().splitlines()[-1]
+    day = notification[:10]
+    for key, moment in (("notification", notification), ("confirmation_email", confirmation)):
+        assert run(capsys, f"done {activity} {key} --at {moment} --by Ann --as-of {day}T18:00")[0] == 0
+    data = json.loads(
+        run(capsys, f"compliance report --from {day} --to {day} --as-of {day}T18:00 --format json")[1]
+    )
+    got = by_key(data)
+    assert (got["notification"]["late"], got["notification"]["met"]) == (1, 0)
+    assert got["notification"]["median_working_days_late"] == 1
+    assert (got["confirmation_email"]["met"], got["confirmation_email"]["late"]) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("--region Nowhere", "unknown region 'Nowhere'"),
+        ("--region ''", "unknown region ''"),
+        ("--type inspection", "unknown activity type 'inspection'"),
+    ],
+)
+def test_a_misspelt_filter_is_refused_in_one_line_not_answered_with_an_empty_report(
+    year, capsys, tmp_path, option, said
+):
+    written = tmp_path / "report.json"
+    status, out, err = run(capsys, f"{REPORT} {option} --format json --output {written}")
+    assert (status, out, err.count("\n")) == (2, "", 1)
+    assert said in err and "Traceback" not in err
+    assert not written.exists()

@@ -321,6 +321,22 @@ def demands(state: LocalAuthorityState, rules: Rules, calendar: WorkingDayCalend
     return result, notes
 
 
+@lru_cache(maxsize=16384)
+def _season(kind: str, onsite: date, flags: frozenset[str], calendar: WorkingDayCalendar) -> str | None:
+    """`_Book.season`, computed once per type, day and flags: the target days of only the milestones the
+    seasons are bounded by (and what they count from); every day only when one falls in a season, so
+    that the refusal names the milestone on that day."""
+    template = template_in_force(kind, onsite, calendar=calendar)
+    bounds = {key for s in template.avoid_periods if not flags & s.unless for key in (s.first, s.last)}
+    if not bounds:
+        return None
+    days = target_days(template, onsite, calendar=calendar, keys=bounds, flags=flags)
+    if not period_conflicts(template, days, flags):
+        return None
+    days = target_days(template, onsite, calendar=calendar, flags=flags)
+    return period_conflicts(template, days, flags)[0]
+
+
 class _Book:
     """Capacity per region and week, and the on-site weeks of each LA."""
 
@@ -329,19 +345,12 @@ class _Book:
         self.used: dict[tuple[str, date], int] = defaultdict(int)
         self.by_la: dict[str, list[date]] = defaultdict(list)
         self.jtais: dict[int, int] = defaultdict(int)
-        self.seasons: dict[tuple[str, date, tuple[str, ...]], str | None] = {}
 
     def season(self, demand: Demand, onsite: date, calendar: WorkingDayCalendar) -> str | None:
         """The first season [003 ¶14] the activity would begin or take place in, by the edition in force
         (a JTAI by a focused visit's rules, whose place it takes [003 ¶21]); the same for every LA."""
         kind = "focused-visit" if demand.activity_type == JTAI else demand.activity_type
-        key = (kind, onsite, demand.flags)
-        if key not in self.seasons:
-            template = template_in_force(kind, onsite, calendar=calendar)
-            flags = frozenset(demand.flags)
-            days = target_days(template, onsite, calendar=calendar, flags=flags)
-            self.seasons[key] = next(iter(period_conflicts(template, days, flags)), None)
-        return self.seasons[key]
+        return _season(kind, onsite, frozenset(demand.flags), calendar)
 
     def weeks(self, activity_type: str, monday: date) -> list[date]:
         return [monday + timedelta(weeks=i) for i in range(self.rules.weeks_on_site[activity_type])]

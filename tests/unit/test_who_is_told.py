@@ -72,13 +72,14 @@ def test_letters_to_partner_chief_inspectors_go_with_the_draft_report_only_on_co
 )
 def test_after_a_focused_visit_the_updated_action_plan_comes_with_the_self_evaluation(meeting, shared):
     """003 ¶228: the updated action plan is sent when the LA shares its self-evaluation for the next
-    annual engagement meeting; only a courtesy reminder, as for the voluntary self-evaluation [¶27]."""
+    annual engagement meeting ("should send"); one reminder before the day and no chaser, since the
+    self-evaluation it travels with is voluntary [¶27]."""
     dated = targets(timeline("annual-engagement", day(meeting), flags=frozenset({"after_focused_visit"})))
     assert dated["updated_action_plan_shared"] == shared == dated["self_evaluation_shared"]
     assert "updated_action_plan_shared" not in targets(timeline("annual-engagement", day(meeting)))
     policy = shipped_policy()
     steps = policy.steps_for("updated_action_plan_shared", "LA")
-    assert [(s.offset, s.courtesy) for s in steps] == [(-5, True)]
+    assert [(s.offset, s.to, s.courtesy) for s in steps] == [(-5, ("dcs",), False)]
 
 
 def test_the_dfe_letter_goes_to_the_dfe_and_the_action_plan_review_is_shared_with_it():

@@ -141,6 +141,7 @@ class Programme:
     notes: list[str]
 
 
+@lru_cache(maxsize=8192)
 def _months(day: date, months: int) -> date:
     moved = pendulum.Date(day.year, day.month, day.day).add(months=months)
     return date(moved.year, moved.month, moved.day)
@@ -183,17 +184,25 @@ def labelled(edition: Edition, judgements: dict[str, str]) -> tuple[tuple[str, s
     )
 
 
-def _after_inadequate_dates(state: LocalAuthorityState, calendar: WorkingDayCalendar) -> dict[str, date]:
+@lru_cache(maxsize=4096)
+def _after_inadequate_dates(kind: str, last_end: date, calendar: WorkingDayCalendar) -> dict[str, date | str]:
     """The section 2.5 dates of the last inspection's timeline under its edition (flag `inadequate`):
-    final report, action planning visit, action plan deadline, first monitoring visit by."""
-    kind = state.last_type
-    template = template_in_force(kind, calendar.roll_back(state.last_end), calendar=calendar)
-    onsite = calendar.add_working_days(calendar.roll_back(state.last_end), 1 - template.fieldwork_days)
+    final report, action planning visit, action plan deadline, first monitoring visit by; and `moved`,
+    what the edition's seasons did to the visit's day (the same for every LA whose inspection ended on
+    `last_end`, so computed once)."""
+    template = template_in_force(kind, calendar.roll_back(last_end), calendar=calendar)
+    onsite = calendar.add_working_days(calendar.roll_back(last_end), 1 - template.fieldwork_days)
     template = template_in_force(kind, onsite, calendar=calendar)
     keys = ("final_report_sent", "action_planning_visit", "action_plan_due", "first_monitoring_visit_by")
     inadequate = frozenset({"inadequate"})
-    days = target_days(template, onsite, calendar=calendar, keys=keys, flags=inadequate, end=state.last_end)
-    return {key: days[key] for key in keys}
+    days = target_days(template, onsite, calendar=calendar, keys=keys, flags=inadequate, end=last_end)
+    visit = template.rule("action_planning_visit")
+    about = calendar.add_working_days(days["final_report_sent"], visit.offset)
+    moved = ""
+    if about != days["action_planning_visit"]:
+        seasons = " and ".join(p.name for p in visit.outside if p.contains(about))
+        moved = f"moved out of {seasons} from {about} (framework paragraph 14)"
+    return {**{key: days[key] for key in keys}, "moved": moved}
 
 
 def _spread(first: date, last: date, fewest: int, most: int, max_gap_months: int) -> list[date]:
@@ -210,7 +219,7 @@ def _after_inadequate(
     """Section 2.5: the action planning visit [003 ¶116-118], monitoring visits from the action plan
     deadline until re-inspection [003 ¶128; 002]. The action plan deadline and the first visit's are
     the store's re-based ones when it has them, else those of the last inspection's edition."""
-    dates = _after_inadequate_dates(state, calendar)
+    dates = _after_inadequate_dates(state.last_type, state.last_end, calendar)
     action_plan = state.action_plan_due or dates["action_plan_due"]
     deadline = state.first_visit_by or dates["first_monitoring_visit_by"]
     m = rules.monitoring
@@ -224,6 +233,8 @@ def _after_inadequate(
             f"{label}: action planning visit on {visit}, about 30 working days after the final report "
             f"received on {received} (framework paragraphs 116 to 118)"
         )
+        if dates["moved"]:
+            why += f"; {dates['moved']}"
         out.append((APV, received, (visit, visit), why, 0, ()))
     for number, ideal in enumerate(days, 1):
         why = f"{label}: monitoring visit {number} of {len(days)}; action plan due {action_plan}"
@@ -310,6 +321,22 @@ def demands(state: LocalAuthorityState, rules: Rules, calendar: WorkingDayCalend
     return result, notes
 
 
+@lru_cache(maxsize=16384)
+def _season(kind: str, onsite: date, flags: frozenset[str], calendar: WorkingDayCalendar) -> str | None:
+    """`_Book.season`, computed once per type, day and flags: the target days of only the milestones the
+    seasons are bounded by (and what they count from); every day only when one falls in a season, so
+    that the refusal names the milestone on that day."""
+    template = template_in_force(kind, onsite, calendar=calendar)
+    bounds = {key for s in template.avoid_periods if not flags & s.unless for key in (s.first, s.last)}
+    if not bounds:
+        return None
+    days = target_days(template, onsite, calendar=calendar, keys=bounds, flags=flags)
+    if not period_conflicts(template, days, flags):
+        return None
+    days = target_days(template, onsite, calendar=calendar, flags=flags)
+    return period_conflicts(template, days, flags)[0]
+
+
 class _Book:
     """Capacity per region and week, and the on-site weeks of each LA."""
 
@@ -318,19 +345,12 @@ class _Book:
         self.used: dict[tuple[str, date], int] = defaultdict(int)
         self.by_la: dict[str, list[date]] = defaultdict(list)
         self.jtais: dict[int, int] = defaultdict(int)
-        self.seasons: dict[tuple[str, date, tuple[str, ...]], str | None] = {}
 
     def season(self, demand: Demand, onsite: date, calendar: WorkingDayCalendar) -> str | None:
         """The first season [003 ¶14] the activity would begin or take place in, by the edition in force
         (a JTAI by a focused visit's rules, whose place it takes [003 ¶21]); the same for every LA."""
         kind = "focused-visit" if demand.activity_type == JTAI else demand.activity_type
-        key = (kind, onsite, demand.flags)
-        if key not in self.seasons:
-            template = template_in_force(kind, onsite, calendar=calendar)
-            flags = frozenset(demand.flags)
-            days = target_days(template, onsite, calendar=calendar, flags=flags)
-            self.seasons[key] = next(iter(period_conflicts(template, days, flags)), None)
-        return self.seasons[key]
+        return _season(kind, onsite, frozenset(demand.flags), calendar)
 
     def weeks(self, activity_type: str, monday: date) -> list[date]:
         return [monday + timedelta(weeks=i) for i in range(self.rules.weeks_on_site[activity_type])]

@@ -42,6 +42,7 @@ class Letter:
     template: str
     embargoed: bool = False
     cc: tuple[str, ...] = ("link_person",)  # roles copied, each only if someone holds it that day
+    to: str = "dcs"  # the role it is addressed to: the DCS, or a national one (the DfE [003 ¶204])
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def _policy(raw: dict, where: str) -> Policy:
                     template=letter["template"],
                     embargoed=bool(letter.get("embargoed")),
                     cc=tuple(letter.get("cc", ("link_person",))),
+                    to=letter.get("to", "dcs"),
                 )
                 for key, letter in raw.get("letters", {}).items()
             },

@@ -52,6 +52,7 @@ class MilestoneRule:
     not_applicable_rule: str = ""
     event: str = ""
     gaps: tuple[tuple[str, int], ...] = ()  # working days normally between each `after` milestone and this
+    outside: tuple[SeasonalPeriod, ...] = ()  # seasons its day is moved out of, to the nearest working day
 
     @property
     def depends_on(self) -> tuple[str, ...]:
@@ -185,7 +186,7 @@ def _parse_time(text: str) -> time:
 
 
 def _rule(key: str, raw: dict) -> MilestoneRule:
-    known = set(MilestoneRule.__slots__) - {"gaps"}
+    known = set(MilestoneRule.__slots__) - {"gaps", "outside"}
     unknown = set(raw) - known
     if unknown:
         raise TemplateError(f"milestone {key}: unknown fields {sorted(unknown)}")
@@ -197,6 +198,21 @@ def _rule(key: str, raw: dict) -> MilestoneRule:
         fields[name] = tuple(raw.get(name, ()))
     fields.setdefault("anchor", None)
     return MilestoneRule(key=key, **fields)
+
+
+def _outside(
+    activity_type: str, rule: MilestoneRule, raw: dict, periods: dict[str, tuple[SeasonalPeriod, str]]
+) -> MilestoneRule:
+    """The milestone with the seasons its `outside` names (a day the framework keeps out of them, such as
+    the action planning visit out of August [003 ¶14]), each checked against the edition's periods."""
+    names = raw.get("outside", ())
+    if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+        raise TemplateError(f"{activity_type}.{rule.key}: outside is a list of period names")
+    if unknown := [name for name in names if name not in periods]:
+        known = ", ".join(sorted(periods)) or "none"
+        where = f"{activity_type}.{rule.key}"
+        raise TemplateError(f"{where}: outside names unknown period {unknown[0]!r} (the edition has {known})")
+    return replace(rule, outside=tuple(periods[name][0] for name in names))
 
 
 def _with_gaps(activity_type: str, rules: list[MilestoneRule]) -> list[MilestoneRule]:
@@ -212,7 +228,7 @@ def _with_gaps(activity_type: str, rules: list[MilestoneRule]) -> list[Milestone
                 raise TemplateError(f"{where}: depends on {dep!r}, not declared before it")
             if seen[dep].event or seen[dep].not_applicable_if:
                 raise TemplateError(f"{where}: cannot depend on optional milestone {dep!r}")
-        if r.event or r.months:
+        if r.event or r.months or r.outside:
             reach[r.key] = None
         elif r.anchor in FIXED_ANCHORS:
             reach[r.key] = (r.anchor, r.offset)
@@ -342,7 +358,11 @@ def _template(
     periods: dict[str, tuple[SeasonalPeriod, str]],
 ) -> ActivityTemplate:
     milestones = _included(raw, groups, activity_type)
-    rules = [_rule(k, v) for k, v in milestones.items() if k not in raw.get("omit", ())]
+    rules = [
+        _outside(activity_type, _rule(k, {f: v for f, v in rule.items() if f != "outside"}), rule, periods)
+        for k, rule in milestones.items()
+        if k not in raw.get("omit", ())
+    ]
     rules = _with_gaps(activity_type, rules)
     try:
         weekdays = tuple(WEEKDAYS.index(w) for w in raw.get("weekdays", ()))

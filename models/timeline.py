@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from calendars import LONDON, NonWorkingDayError, WorkingDayCalendar
@@ -143,9 +143,26 @@ def _anchor_day(
 
 
 def _move(rule: MilestoneRule, day: date, calendar: WorkingDayCalendar) -> date:
-    return (
+    moved = (
         calendar.add_months(day, rule.months) if rule.months else calendar.add_working_days(day, rule.offset)
     )
+    return out_of_seasons(rule, moved, calendar)
+
+
+def out_of_seasons(rule: MilestoneRule, day: date, calendar: WorkingDayCalendar) -> date:
+    """`day`, or the nearest working day outside each season the rule keeps it out of (the earlier on a
+    tie, counted in working days): the day the framework gives, moved only as far as a season needs."""
+    for period in rule.outside:
+        if period.contains(day):
+            before, after = day, day
+            while period.contains(before) or not calendar.is_working_day(before):
+                before -= timedelta(days=1)
+            while period.contains(after) or not calendar.is_working_day(after):
+                after += timedelta(days=1)
+            early = calendar.working_days_between(before, calendar.roll_forward(day))
+            late = calendar.working_days_between(calendar.roll_back(day), after)
+            day = before if early <= late else after
+    return day
 
 
 def _forecast_day(

@@ -99,6 +99,11 @@ def register(sub) -> None:
     outcome.add_argument(
         "--priority-action", action="store_true", help="a focused visit's area for priority action"
     )
+    outcome.add_argument(
+        "--partner-concerns",
+        action="store_true",
+        help="concerns about other agencies' practice: letters to partner chief inspectors (paragraph 234)",
+    )
     outcome.add_argument("--note", type=free_text)
     add_as_of(outcome)
     outcome.set_defaults(handler=cmd_outcome)
@@ -281,14 +286,17 @@ def cmd_outcome(args: argparse.Namespace) -> int:
         )
         if grade
     }
-    if not grades and not args.priority_action:
-        raise UsageError("give at least one judgement (--overall ...) or --priority-action")
+    if not grades and not args.priority_action and not args.partner_concerns:
+        raise UsageError(
+            "give at least one judgement (--overall ...), --priority-action or --partner-concerns"
+        )
     with UnitOfWork(open_store()) as uow:
         moved = outcomes.record_outcome(
             uow,
             activity_id=args.activity,
             grades=grades,
             priority_action=args.priority_action,
+            partner_concerns=args.partner_concerns,
             by=args.by,
             note=args.note or "",
             now=now_or_as_of(args),

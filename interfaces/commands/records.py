@@ -257,7 +257,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     }[args.what]
     text = read_csv_file(Path(args.file))
     with UnitOfWork(open_store()) as uow:
-        count = importer(uow.session, text, source=Path(args.file).name)
+        if args.what == "national":  # audited with who imported it, like the dashboard's changes
+            count = importer(
+                uow.session, text, source=Path(args.file).name, by=args.by, now=now_or_as_of(args)
+            )
+        else:
+            count = importer(uow.session, text, source=Path(args.file).name)
     print(f"imported {count} rows from {args.file}")
     return 0
 

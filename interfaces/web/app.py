@@ -136,9 +136,21 @@ def create_app(*, database_url: str | None = None, loopback: bool = False) -> Fa
         app.mount("/assets", StaticFiles(directory=frontend / "assets"), name="assets")
     app.mount("/static", StaticFiles(packages=[("interfaces.web", "static")]), name="static")
 
-    from interfaces.web import actions, activity, assign, feeds, find, lockouts, overview, session, today
+    from interfaces.web import (
+        actions,
+        activity,
+        assign,
+        feeds,
+        find,
+        lockouts,
+        national_contacts,
+        overview,
+        session,
+        today,
+    )
 
-    for module in (session, today, actions, find, activity, assign, overview, feeds, lockouts):
+    modules = (session, today, actions, find, activity, assign, overview, feeds, lockouts, national_contacts)
+    for module in modules:
         app.include_router(module.router)
 
     _error_pages(app, session, hsts=not loopback)

@@ -1,7 +1,8 @@
 """Letters to the DCS (the link person copied): one when staff record a milestone the policy writes
 about (confirmation, draft, final report, publication ...), and one when the lead inspector logs an
-Annex B request for further information. Each carries the dates that matter to it; none is sent in
-quiet hours."""
+Annex B request for further information. A letter the policy addresses to a national role (`to`: the
+DfE told an inspection has started [003 ¶204]) goes to it instead of the DCS. Each carries the dates
+that matter to it; none is sent in quiet hours."""
 
 from __future__ import annotations
 
@@ -56,9 +57,12 @@ def queue_letters(
     for activity_id, key, actual in recorded:
         activity = by_id[activity_id]
         on = actual.astimezone(LONDON).date()
-        dcs = known.directory.resolve(activity, "dcs", on=on)
+        to = policy.letters[key].to
+        dcs = known.directory.resolve(activity, to, on=on)
         if dcs is None:
-            report.dropped.append(f"{activity.id}:{key}:letter ({NO_DCS})")
+            report.dropped.append(
+                f"{activity.id}:{key}:letter ({NO_DCS if to == 'dcs' else f'no {to} on record'})"
+            )
             continue
         addressed.append((activity, key, actual, dcs, on))
     keys = {idempotency_key(a.id, key, "letter", dcs.email) for a, key, _, dcs, _ in addressed}
@@ -160,6 +164,8 @@ def render_letter(
             False,
         ),
         "engagement_letter": (f"Annual engagement meeting: {la}", [], [], False),
+        "action_plan_review": (f"Action plan review: {la}", [], [], False),
+        "dfe_informed": (f"Started: {what} of {la}'s children's services", [], [], False),
     }[template]
     embargoed = publication if template == "final_under_embargo" else None
     if embargoed:

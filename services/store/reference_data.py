@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Hashable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from models.records import (
     NationalContact,
     StaffMember,
 )
+from services.store import audit
 from services.store.database import transaction
 from services.validation import one_of
 
@@ -188,33 +189,99 @@ def _national_key(contact: NationalContact) -> tuple:
     return contact.role, contact.email.lower(), contact.valid_from
 
 
-def import_national_contacts(session: Session, text: str, *, source: str) -> int:
-    """Add or update the national recipients (DfE, partner inspectorates), like the LA contacts."""
+def _national_contact(row: dict[str, str]) -> NationalContact:
+    """One national recipient from a CSV row or the dashboard's form (the same fields, the same checks)."""
+    role = one_of(row["role"], NATIONAL_ROLES, "role")
+    valid_from = _day(row, "valid_from")
+    valid_to = _day(row, "valid_to") if row.get("valid_to") else None
+    if valid_to and valid_to < valid_from:
+        raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
+    return NationalContact(
+        role=role,
+        organisation=_name(row, "organisation"),
+        name=_name(row, "name"),
+        email=_email(row["email"]),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
 
-    def contact(row: dict[str, str]) -> NationalContact:
-        role = one_of(row["role"], NATIONAL_ROLES, "role")
-        valid_from = _day(row, "valid_from")
-        valid_to = _day(row, "valid_to") if row.get("valid_to") else None
-        if valid_to and valid_to < valid_from:
-            raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
-        return NationalContact(
-            role=role,
-            organisation=_name(row, "organisation"),
-            name=_name(row, "name"),
-            email=_email(row["email"]),
-            valid_from=valid_from,
-            valid_to=valid_to,
-        )
 
+def _national_row(contact: NationalContact) -> dict[str, str]:
+    return {
+        "role": contact.role,
+        "organisation": contact.organisation,
+        "name": contact.name,
+        "email": contact.email,
+        "valid_from": contact.valid_from.isoformat(),
+        "valid_to": contact.valid_to.isoformat() if contact.valid_to else "",
+    }
+
+
+def import_national_contacts(
+    session: Session, text: str, *, source: str, by: str = "import", now: datetime | None = None
+) -> int:
+    """Add or update the national recipients (DfE, partner inspectorates), like the LA contacts; the
+    import is one audit entry naming who imported what."""
     contacts = _parse_all(
         csv_rows(text, NATIONAL_COLUMNS, source),
-        contact,
+        _national_contact,
         source,
         key=_national_key,
         what=lambda row: f"the {row['role']} {row['email']} from {row['valid_from']}",
     )
-    fields = ("organisation", "name", "valid_to")
-    return _upsert(session, NationalContact, contacts, key=_national_key, fields=fields)
+    return _save_national(session, contacts, by=by, now=now, reason=f"import {source}")
+
+
+def add_national_contact(session: Session, row: dict[str, str], *, by: str, now: datetime) -> NationalContact:
+    """One national recipient, as business support adds it on the dashboard: the import's checks and
+    upsert (the same role, email and first day updates the stored one), and its audit entry."""
+    contact = _national_contact(row)
+    _save_national(session, [contact], by=by, now=now, reason="added on the dashboard")
+    return next(
+        c for c in session.exec(select(NationalContact)) if _national_key(c) == _national_key(contact)
+    )
+
+
+def end_national_contact(
+    session: Session, contact_id: int, valid_to: date, *, by: str, now: datetime
+) -> NationalContact:
+    """A national recipient's last day: from the next day nobody in that role is copied through it."""
+    contact = session.get(NationalContact, contact_id)
+    if contact is None:
+        raise ValueError(f"no national contact {contact_id}")
+    if valid_to < contact.valid_from:
+        raise ValueError(f"the last day {valid_to} is before its first day {contact.valid_from}")
+    before = _national_row(contact)
+    contact.valid_to = valid_to
+    session.add(contact)
+    audit.append(
+        session,
+        at=now or datetime.now(UTC),
+        actor=by,
+        action="national_contact_end",
+        subject=f"national contact {contact.id}",
+        before=before,
+        after=_national_row(contact),
+    )
+    return contact
+
+
+def _save_national(
+    session: Session, contacts: list[NationalContact], *, by: str, now: datetime | None, reason: str
+) -> int:
+    count = _upsert(
+        session, NationalContact, contacts, key=_national_key, fields=("organisation", "name", "valid_to")
+    )
+    audit.append(
+        session,
+        at=now or datetime.now(UTC),
+        actor=by,
+        action="national_contacts",
+        subject="national contacts",
+        after={"contacts": [_national_row(c) for c in contacts]},
+        reason=reason,
+    )
+    return count
 
 
 def import_staff(session: Session, text: str, *, source: str) -> int:

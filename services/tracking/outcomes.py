@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 FLAG_FOR_INADEQUATE = "inadequate"
 FLAG_FOR_PRIORITY_ACTION = "priority_action"
+FLAG_FOR_PARTNER_CONCERNS = "partner_concerns"
 
 
 def record_outcome(
@@ -39,8 +40,10 @@ def record_outcome(
     by: str,
     note: str,
     now: datetime,
+    partner_concerns: bool = False,
 ) -> list[tuple[Milestone, dict]]:
-    """Judgements and/or a focused visit's area for priority action, and the milestones they add."""
+    """Judgements and/or a focused visit's area for priority action, and the milestones they add; and
+    concerns about other agencies' practice, which bring the letters to partner chief inspectors."""
     moved = []
     if grades:
         moved += record_judgements(
@@ -48,6 +51,10 @@ def record_outcome(
         )
     if priority_action:
         moved += record_priority_action(
+            uow.session, activity_id=activity_id, by=by, note=note, now=now, calendar=uow.calendar
+        )
+    if partner_concerns:
+        moved += record_partner_concerns(
             uow.session, activity_id=activity_id, by=by, note=note, now=now, calendar=uow.calendar
         )
     uow.collect(ActivityChanged(activity_id, "outcome recorded", now, moved))
@@ -119,6 +126,36 @@ def record_priority_action(
     audit_moves(
         session, found, moved, actor=by, action="priority_action", subject="outcome", reason=note, now=now
     )
+    return moved
+
+
+def record_partner_concerns(
+    session: Session, *, activity_id: int, by: str, note: str, now: datetime, calendar: WorkingDayCalendar
+) -> list[tuple[Milestone, dict]]:
+    """The inspection found significant concerns about the practice of other agencies [003 ¶233]: the
+    lead inspector's letters to partner chief inspectors go with the draft report to quality assurance
+    [003 ¶234] (the milestone the flag brings, where the activity's template has it)."""
+    found = open_activity(session, activity_id)
+    template = template_for_edition(found.activity_type, found.edition)
+    if FLAG_FOR_PARTNER_CONCERNS not in {f for r in template.milestones for f in r.requires}:
+        raise TrackingError(
+            f"activity {activity_id} is a {found.activity_type}: letters to partner chief inspectors go "
+            "with an inspection's draft report (framework paragraph 234)"
+        )
+    _after_fieldwork(session, found, now, "concerns about other agencies")
+    moved = _set_flag(session, found, FLAG_FOR_PARTNER_CONCERNS, on=True, calendar=calendar)
+    audit.append(
+        session,
+        at=now,
+        actor=by,
+        action="partner_concerns",
+        activity_id=activity_id,
+        subject="outcome",
+        after={"flag": FLAG_FOR_PARTNER_CONCERNS},
+        reason=note,
+    )
+    if moved:
+        audit_moves(session, found, moved, actor=by, action="replan", subject="outcome", reason=note, now=now)
     return moved
 
 

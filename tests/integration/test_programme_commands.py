@@ -179,3 +179,33 @@ def test_an_outcome_under_the_april_2026_edition_records_its_four_judgements_and
     assert "action_plan_due" in {m["key"] for m in shown["milestones"] if m["status"] != "withdrawn"}
     after = planned_for(json.loads(run(capsys, f"{PLAN} --json")[1]), "E09000003")
     assert [kind for kind, _ in after] == ["monitoring-visit"] * 5 + ["standard-inspection"]
+
+
+def test_accepting_an_action_planning_visit_that_would_fall_in_august_registers_it_moved(store, capsys):
+    """Report received Monday 7 July 2025: 30 working days on is Monday 18 August; the visit is moved to
+    Monday 1 September (9 working days later, against 12 back to Thursday 31 July), 10:00 BST, so
+    `programme accept` registers it instead of refusing a visit in August [003 ¶14, ¶116]."""
+    from datetime import date, datetime
+
+    from calendars import LONDON, england_calendar
+    from models.programme import Planned, Programme
+    from services.reports import programme
+    from services.store.database import transaction
+    from services.tracking.lifecycle import milestones
+
+    apv = Planned(
+        "E09000003",
+        "Barnet",
+        "London",
+        "action-planning-visit",
+        date(2025, 7, 7),
+        (date(2025, 7, 7), date(2025, 7, 7)),
+        ["pathway 3"],
+    )
+    with transaction(store) as session:
+        now = datetime(2025, 6, 30, tzinfo=LONDON)
+        (activity_id,) = programme.accept(
+            session, Programme([apv], [], []), actor="Bea", now=now, calendar=england_calendar()
+        )
+        visit = next(m for m in milestones(session, activity_id) if m.key == "action_planning_visit")
+        assert visit.target.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") == "2025-09-01 10:00 BST"

@@ -105,6 +105,10 @@ def test_every_shipped_milestone_cites_its_source():
             "focused-visit: avoid_periods: 'D' is not a dated milestone every focused-visit has",
         ),
         (
+            '[groups.after_inadequate.action_planning_visit]\noutside = ["augst"]',
+            r"action_planning_visit: outside names unknown period 'augst' \(the edition has august",
+        ),
+        (
             '[periods.august]\nend = "08-32"',
             r"edition 2020-04: period august: '08-32' is not a month and day",
         ),

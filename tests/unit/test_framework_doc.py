@@ -22,7 +22,8 @@ def _target(rule) -> str:
     else:
         days = abs(rule.offset)
         step = f"{rule.anchor} {'+' if rule.offset > 0 else '−'} {days} working day{'s' if days != 1 else ''}"
-    return f"{step}{' (from the actual, once recorded)' if rule.receipt else ''}, {rule.time:%H:%M}"
+    outside = "".join(f", outside {period.name}" for period in rule.outside)
+    return f"{step}{' (from the actual, once recorded)' if rule.receipt else ''}{outside}, {rule.time:%H:%M}"
 
 
 @pytest.mark.parametrize("template", EDITION.templates.values(), ids=lambda t: t.activity_type)

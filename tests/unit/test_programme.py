@@ -129,6 +129,21 @@ def test_pathway_3_plans_the_action_planning_visit_of_a_recent_inadequate_inspec
     assert "action planning visit on 2025-04-02" in apv.reasons[0]
 
 
+def test_an_action_planning_visit_that_would_fall_in_august_is_moved_out_of_it_and_the_plan_says_so():
+    """003 ¶116 and ¶14. E = Friday 13 June 2025; the final report 18 working days later, Wednesday
+    9 July; 30 working days after that is Wednesday 20 August (2 in July's second week, then 5, 5, 4,
+    1 to 1 August, 5, 5 and 3). Thursday 31 July is 14 working days earlier, Monday 1 September (25
+    August is the summer bank holiday) 7 later: the visit is on 1 September."""
+    result = plan(
+        [la(grade="inadequate", last="Friday 2025-06-13", kind="standard-inspection")],
+        start="Monday 2025-06-16",
+    )
+    (apv,) = [p for p in result.planned if p.activity_type == "action-planning-visit"]
+    assert apv.onsite == day("Wednesday 2025-07-09")
+    assert "action planning visit on 2025-09-01" in apv.reasons[0]
+    assert "moved out of August from 2025-08-20 (framework paragraph 14)" in apv.reasons[0]
+
+
 @pytest.mark.parametrize(
     ("last", "onsite"),
     [

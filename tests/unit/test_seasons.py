@@ -11,7 +11,7 @@ import pytest
 
 from models.checks import onsite_warnings
 from models.templates import shipped_editions
-from models.timeline import template_in_force
+from models.timeline import plan, template_in_force
 from tests.helpers import day
 
 PERIODS = {name: period for name, (period, _) in shipped_editions()[0].periods.items()}
@@ -51,13 +51,6 @@ def season_warnings(
             "focused-visit",
             "Tuesday 2025-09-02",
             "2025-08-26 (Notification call to the DCS) falls in the August",
-        ),
-        # The action planning visit: report received Monday 7 July 2025, the visit 30 working days
-        # later on Monday 18 August (18 working days left in July, then 1, 5, 5 and 1 in August).
-        (
-            "action-planning-visit",
-            "Monday 2025-07-07",
-            "2025-08-18 (Action planning visit) falls in the August",
         ),
         # The annual engagement meeting on Tuesday 12 August 2025.
         (
@@ -115,3 +108,45 @@ def test_august_period_is_the_whole_month():
     august = PERIODS["august"]
     assert august.contains(day("Friday 2025-08-01")) and august.contains(day("Sunday 2025-08-31"))
     assert not august.contains(day("Thursday 2025-07-31")) and not august.contains(day("Monday 2025-09-01"))
+
+
+@pytest.mark.parametrize(
+    ("received", "visit", "agenda"),
+    [
+        # Report received Monday 7 July 2025: 30 working days later is Monday 18 August (18 working
+        # days left in July, then 1, 5, 5 and 1 in August). The last working day before August,
+        # Thursday 31 July, is 12 working days earlier; the first after it, Monday 1 September (25 August
+        # is the summer bank holiday), 9 later (19-22, 26-29 August, 1 September): 1 September. The
+        # agenda goes out 5 working days before, Friday 22 August.
+        ("Monday 2025-07-07", "Monday 2025-09-01", "Friday 2025-08-22"),
+        # Report received Monday 23 June 2025: 30 working days later is Monday 4 August (5 in June,
+        # 23 in July, 1 and 4 August). Thursday 31 July is 2 working days earlier, Monday 1 September 19
+        # later: 31 July, its agenda Thursday 24 July.
+        ("Monday 2025-06-23", "Thursday 2025-07-31", "Thursday 2025-07-24"),
+        # Winter: ¶14's Christmas rule binds inspections only, so a visit on Monday 22 December 2025
+        # (report received Monday 10 November) stays, its agenda Monday 15 December.
+        ("Monday 2025-11-10", "Monday 2025-12-22", "Monday 2025-12-15"),
+    ],
+)
+def test_the_action_planning_visit_is_moved_out_of_august_to_the_nearest_working_day(
+    calendar, received, visit, agenda
+):
+    """003 ¶116: about 30 working days after the report; ¶14: not in August. The visit's day follows
+    from the report, so it is moved rather than refused, and the activity draws no season warning."""
+    template = template_in_force("action-planning-visit", day(received), calendar=calendar)
+    timeline = plan(template, day(received), calendar=calendar)
+    assert timeline["action_planning_visit"].target.date() == day(visit)
+    assert timeline["action_planning_visit"].target.strftime("%H:%M %Z") == (
+        "10:00 GMT" if day(visit).month == 12 else "10:00 BST"
+    )
+    assert timeline["apv_agenda_circulated"].target.date() == day(agenda)
+    assert season_warnings(calendar, "action-planning-visit", received) == []
+
+
+def test_the_action_plan_deadline_still_counts_from_the_report_not_the_moved_visit(calendar):
+    """Report received Monday 7 July 2025: the action plan is due 70 working days later, Tuesday
+    14 October 2025 (18 in July, 20 in August less the bank holiday, 22 in September, then 1-3, 6-10
+    and 13-14 October)."""
+    template = template_in_force("action-planning-visit", day("Monday 2025-07-07"), calendar=calendar)
+    timeline = plan(template, day("Monday 2025-07-07"), calendar=calendar)
+    assert timeline["action_plan_due"].target.date() == day("Tuesday 2025-10-14")

@@ -15,12 +15,13 @@ def template(activity_type: str):
 @pytest.mark.parametrize(
     ("activity_type", "flags"),
     [
-        ("standard-inspection", {"commissioner", "inadequate"}),  # ¶14 lifts August for focused visits only
-        ("short-inspection", {"commissioner", "inadequate"}),
+        # ¶14 lifts August for focused visits only; partner_concerns: letters to partner chief inspectors
+        ("standard-inspection", {"commissioner", "inadequate", "partner_concerns"}),
+        ("short-inspection", {"commissioner", "inadequate", "partner_concerns"}),
         ("focused-visit", {"by_agreement", "commissioner", "concerns", "priority_action"}),
         ("monitoring-visit", {"commissioner", "first_of_series", "second_set"}),
         ("action-planning-visit", set()),
-        ("annual-engagement", {"inadequate_first_year"}),
+        ("annual-engagement", {"after_focused_visit", "inadequate_first_year"}),
     ],
 )
 def test_each_type_knows_the_flags_its_template_uses(activity_type, flags):

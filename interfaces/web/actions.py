@@ -538,6 +538,7 @@ def _outcome_page(request, found, la, *, status=200, problems=None, values=None)
         label=activity_name(found, la),
         areas=areas if template.graded else [],
         priority_action=template.priority_action,
+        partner_concerns=outcomes.takes_partner_concerns(template),
     )
 
 
@@ -553,8 +554,9 @@ async def outcome(request: Request, activity_id: RecordId):
     user, found, la = editable(request, activity_id)
     grades = {area: text(form, area) for area, _ in _judgements(found) if text(form, area)}
     priority = text(form, "priority_action") == "yes"
+    concerns = text(form, "partner_concerns") == "yes"
     note, problems = text(form, "note"), Problems()
-    if not grades and not priority:
+    if not grades and not priority and not concerns:
         first = (
             _judgements(found)[0][0]
             if template_for_edition(found.activity_type, found.edition).graded
@@ -569,6 +571,7 @@ async def outcome(request: Request, activity_id: RecordId):
                     activity_id=activity_id,
                     grades=grades,
                     priority_action=priority,
+                    partner_concerns=concerns,
                     by=user.name,
                     note=note.strip(),
                     now=now_in_london(),
@@ -577,7 +580,7 @@ async def outcome(request: Request, activity_id: RecordId):
             field = next((a for a in grades if a in str(exc)), next(iter(grades), "priority_action"))
             problems.add(field, str(exc))
     if problems:
-        values = {**grades, "note": note, "priority_action": priority}
+        values = {**grades, "note": note, "priority_action": priority, "partner_concerns": concerns}
         return _outcome_page(request, found, la, status=400, problems=problems, values=values)
     return _done(
         request, f"Outcome recorded. {len(moved)} dates added or moved.", f"/activities/{activity_id}"

@@ -129,6 +129,11 @@ def record_priority_action(
     return moved
 
 
+def takes_partner_concerns(template) -> bool:
+    """Whether the activity's template has the letters to partner chief inspectors [003 ¶234]."""
+    return FLAG_FOR_PARTNER_CONCERNS in {flag for rule in template.milestones for flag in rule.requires}
+
+
 def record_partner_concerns(
     session: Session, *, activity_id: int, by: str, note: str, now: datetime, calendar: WorkingDayCalendar
 ) -> list[tuple[Milestone, dict]]:
@@ -136,8 +141,7 @@ def record_partner_concerns(
     lead inspector's letters to partner chief inspectors go with the draft report to quality assurance
     [003 ¶234] (the milestone the flag brings, where the activity's template has it)."""
     found = open_activity(session, activity_id)
-    template = template_for_edition(found.activity_type, found.edition)
-    if FLAG_FOR_PARTNER_CONCERNS not in {f for r in template.milestones for f in r.requires}:
+    if not takes_partner_concerns(template_for_edition(found.activity_type, found.edition)):
         raise TrackingError(
             f"activity {activity_id} is a {found.activity_type}: letters to partner chief inspectors go "
             "with an inspection's draft report (framework paragraph 234)"

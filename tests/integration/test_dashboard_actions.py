@@ -8,11 +8,13 @@ Friday 20 June 2025 (tests/dashboard.py)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from calendars import LONDON, england_calendar
 from models.records import (
     Activity,
     ActivityNote,
@@ -23,7 +25,8 @@ from models.records import (
 )
 from models.states import ActivityStatus
 from services.store.database import transaction
-from tests.dashboard import sign_in
+from services.tracking import lifecycle
+from tests.dashboard import CREATED, sign_in
 
 pytestmark = pytest.mark.slow  # argon2 sign-ins, a real store on SQLite and PostgreSQL
 
@@ -315,3 +318,40 @@ def test_outcome_request_answer_waiver_calendar_and_programme(site, store):
     count = int(re.search(r"(\d+) planned for London", plan.text).group(1))
     accepted = post(site, token, "programme", follow_redirects=True)
     assert f"Registered {count} activities for London" in accepted.text
+
+
+def test_concerns_about_other_agencies_bring_the_partner_letters_as_on_the_command_line(site, store):
+    """¶233-234 from the outcome form: the same service as `ilacs outcome --partner-concerns`, so the
+    flag, the milestone and the audit entry under the signed-in user. Activity 1's fieldwork ends Friday
+    20 June 2025; the draft report goes ten working days later, Friday 4 July 2025 (BST), and the
+    letters are due that day."""
+    token = sign_in(site, "bea")
+    form = site.get("/activities/1/outcome").text
+    assert "concerns about the practice of other agencies" in form
+    assert post(site, token, "outcome", overall_effectiveness="", partner_concerns="yes").status_code == 303
+    with transaction(store) as session:
+        entries = session.exec(select(AuditEntry.action, AuditEntry.actor).where(AuditEntry.activity_id == 1))
+        assert ("partner_concerns", "Bea Support") in entries.all()
+        assert "partner_concerns" in session.get(Activity, 1).flags
+        letters = session.exec(select(Milestone).where(Milestone.key == "partner_inspectorate_letters")).one()
+    assert letters.target.astimezone(LONDON).date().isoformat() == "2025-07-04"
+
+
+def test_a_visit_has_no_concerns_about_other_agencies_to_record(site, store):
+    """Letters to partner chief inspectors go with an inspection's draft report (¶234): a focused
+    visit's outcome form does not offer them."""
+    sign_in(site, "bea")
+    with transaction(store) as session:
+        visit = lifecycle.schedule(
+            session,
+            activity_type="focused-visit",
+            la_code="E09000003",
+            onsite=date(2025, 10, 7),
+            lead="Ann Lead",
+            actor="Bea",
+            now=CREATED,
+            calendar=england_calendar(),
+        ).id
+    form = site.get(f"/activities/{visit}/outcome").text
+    assert "The visit found an area for priority action" in form
+    assert "concerns about the practice of other agencies" not in form

@@ -187,3 +187,42 @@ def test_the_daily_sweep_queues_and_wakes_the_sender_whose_runs_alone_send_each_
     assert send_outbox(as_of=eight)["sent"] == 0  # a second sender run: no duplicate
     assert [status for _, status in outbox()] == ["sent"] * 3
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 3
+
+
+def schedule_flow_runs() -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["schedule-activity"])))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_schedule_with_a_server_up_is_a_flow_run_of_dated_milestones_and_a_refusal_starts_none(
+    store, monkeypatch, capsys
+):
+    from prefect.settings import PREFECT_API_URL
+
+    from interfaces.cli import main
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # as `ilacs serve` gives commands
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "WARNING")  # the command sets it if absent
+    argv = "schedule monitoring-visit --la E09000002 --onsite 2025-03-11 --lead Ann --as-of 2025-01-02"
+    before = {run.id for run in schedule_flow_runs()}
+    assert main([*argv.split(), "--flag", "first_of_series"]) == 0
+    activity_id = int(capsys.readouterr().out)
+    (new,) = [run for run in schedule_flow_runs() if run.id not in before]
+    assert new.parameters["la_code"] == "E09000002" and new.parameters["onsite"] == "2025-03-11"
+    expected = timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=frozenset({"first_of_series"}))
+    runs = recorded_task_runs(new.id, len(expected.milestones) + 1)
+    saves = [r.name for r in runs if r.name.startswith("save-new-activity")]  # then Prefect's suffix
+    assert len(saves) == 1 and all(r.state.is_completed() for r in runs)
+    assert sorted(r.name for r in runs if r.name not in saves) == sorted(m.key for m in expected.milestones)
+    with transaction(store) as session:
+        assert session.get(Activity, activity_id).flags == ["first_of_series"]
+
+    # the same LA, the same week: the clash is one line, exit 2, before any flow run
+    assert main(argv.replace("2025-03-11", "2025-03-12").split()) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"ilacs: error: clashes with activity {activity_id} ") and error.count("\n") == 1
+    assert {run.id for run in schedule_flow_runs()} == before | {new.id}

@@ -1,6 +1,7 @@
 """The deployments `make run` serves: the 07:00 sweep (every day, so the audit chain is anchored daily),
-the outbox sender (every minute, and at once when a change queues mail), and the 07:30 digest. Times
-are Europe/London; the flows themselves send nothing at weekends and on bank holidays, which cron does
+the outbox sender (every minute, and at once when a change or the sweep queues mail), and the 07:30
+digest. The sweep's run queues and the sender's runs send, so that neither waits on the other. Times
+are Europe/London; the flows themselves queue nothing at weekends and on bank holidays, which cron does
 not know."""
 
 from __future__ import annotations

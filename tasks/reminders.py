@@ -15,15 +15,20 @@ from services.mail.transports import transport_from_settings
 from services.settings import calendar_in_force
 from services.store import open_store
 from services.store.database import transaction
+from services.tracking.events import MailQueued
+from services.tracking.unit_of_work import wake_sender
 
 
 @task(name="queue-due-messages", cache_policy=NO_CACHE)
 def queue_due_messages(as_of: datetime) -> dict:
     """The sweep: every reminder and letter due by `as_of`, queued once, committed a batch of
-    activities at a time (a run killed part-way resumes where it stopped)."""
+    activities at a time (a run killed part-way resumes where it stopped). What it queued wakes the
+    sender, as a change that queues mail does; it sends nothing itself."""
     report = sweep_in_batches(
         open_store(), as_of=as_of, calendar=calendar_in_force(), policy=shipped_policy()
     )
+    if report.queued:
+        wake_sender((MailQueued(tuple(report.queued)),))
     return {"queued": len(report.queued), "cancelled": len(report.cancelled), "dropped": len(report.dropped)}
 
 

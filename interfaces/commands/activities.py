@@ -4,6 +4,7 @@ changes."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from calendars import LONDON
@@ -160,6 +161,16 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     now = now_or_as_of(args)
     engine = open_store()
     if get_settings().prefect_api_url:  # the local service is up: run the registration as a flow run
+        with transaction(engine) as session:  # what the rules refuse is one line, and starts no flow run
+            lifecycle.check_registration(
+                session,
+                timeline=timeline,
+                template=template,
+                la_code=args.la,
+                flags=flags,
+                override=args.override or "",
+            )
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the id, not a log line per task
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
         from flows.schedule_activity import schedule_activity

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 import pytest
+from sqlmodel import select
 
 from calendars import LONDON, england_calendar
 from flows.activity_timeline import flow_for
@@ -110,7 +111,7 @@ def test_the_daily_sweep_flow_sends_nothing_on_a_bank_holiday_but_anchors_the_au
     assert easter_monday == {"skipped": "not a working day", "audit_entries": 0}
     schedule_activity_in_process(store)
     result = daily_sweep(as_of=datetime(2025, 4, 22, 7, 0, tzinfo=LONDON))
-    assert set(result) == {"audit_entries", "queued", "cancelled", "dropped", "sent", "failed"}
+    assert set(result) == {"audit_entries", "queued", "cancelled", "dropped"}  # sending is the sender's
     with transaction(store) as session:
         check = audit.verify(session)
     assert result["audit_entries"] == 1 and check.checkpoint.entries == 1
@@ -136,3 +137,92 @@ def schedule_activity_in_process(engine) -> None:
             now=datetime(2025, 4, 21, 12, tzinfo=LONDON),
             calendar=england_calendar(),
         )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_daily_sweep_queues_and_wakes_the_sender_whose_runs_alone_send_each_message_once(
+    store, monkeypatch, tmp_path
+):
+    """Thursday 2 January 2025, 08:00: the lead inspector's three reminders for an inspection on site
+    Monday 13 January (worked out in test_reminders_and_emails). Two sweeps and two sender runs that
+    day: three messages queued, the sender woken once, three sent."""
+    import tasks.reminders
+    from flows.reminders import daily_sweep, send_outbox
+    from models.records import OutboxMessage
+    from services.store.reference_data import import_contacts, import_staff
+    from services.tracking import lifecycle
+    from tests.integration.test_reminders_and_emails import CONTACTS, STAFF
+
+    woken = []
+    monkeypatch.setattr(tasks.reminders, "wake_sender", woken.append)
+    monkeypatch.setenv("ILACS_MAIL_TRANSPORT", "directory")
+    monkeypatch.setenv("ILACS_MAIL_DIR", str(tmp_path / "mail"))
+    with transaction(store) as session:
+        import_contacts(session, CONTACTS, source="contacts.csv")
+        import_staff(session, STAFF, source="staff.csv")
+    with transaction(store) as session:
+        lifecycle.schedule(
+            session,
+            activity_type="standard-inspection",
+            la_code="E09000002",
+            onsite=day("Monday 2025-01-13"),
+            lead="Ann Lead",
+            actor="Bea Support",
+            now=datetime(2025, 1, 2, 6, 0, tzinfo=LONDON),
+            calendar=england_calendar(),
+        )
+    eight = datetime(2025, 1, 2, 8, 0, tzinfo=LONDON)
+
+    def outbox() -> list[tuple[str, str]]:
+        with transaction(store) as session:
+            rows = session.exec(select(OutboxMessage.idempotency_key, OutboxMessage.status)).all()
+        return sorted(rows)
+
+    assert daily_sweep(as_of=eight)["queued"] == 3
+    queued = outbox()
+    assert [status for _, status in queued] == ["queued"] * 3  # the sweep's run sent nothing
+    assert [sorted(event.keys) for (event,) in woken] == [[key for key, _ in queued]]
+    assert daily_sweep(as_of=eight)["queued"] == 0 and len(woken) == 1  # a second trigger: nothing new
+    assert send_outbox(as_of=eight)["sent"] == 3
+    assert send_outbox(as_of=eight)["sent"] == 0  # a second sender run: no duplicate
+    assert [status for _, status in outbox()] == ["sent"] * 3
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 3
+
+
+def schedule_flow_runs() -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["schedule-activity"])))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_schedule_with_a_server_up_is_a_flow_run_of_dated_milestones_and_a_refusal_starts_none(
+    store, monkeypatch, capsys
+):
+    from prefect.settings import PREFECT_API_URL
+
+    from interfaces.cli import main
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # as `ilacs serve` gives commands
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "WARNING")  # the command sets it if absent
+    argv = "schedule monitoring-visit --la E09000002 --onsite 2025-03-11 --lead Ann --as-of 2025-01-02"
+    before = {run.id for run in schedule_flow_runs()}
+    assert main([*argv.split(), "--flag", "first_of_series"]) == 0
+    activity_id = int(capsys.readouterr().out)
+    (new,) = [run for run in schedule_flow_runs() if run.id not in before]
+    assert new.parameters["la_code"] == "E09000002" and new.parameters["onsite"] == "2025-03-11"
+    expected = timeline("monitoring-visit", day("Tuesday 2025-03-11"), flags=frozenset({"first_of_series"}))
+    runs = recorded_task_runs(new.id, len(expected.milestones) + 1)
+    saves = [r.name for r in runs if r.name.startswith("save-new-activity")]  # then Prefect's suffix
+    assert len(saves) == 1 and all(r.state.is_completed() for r in runs)
+    assert sorted(r.name for r in runs if r.name not in saves) == sorted(m.key for m in expected.milestones)
+    with transaction(store) as session:
+        assert session.get(Activity, activity_id).flags == ["first_of_series"]
+
+    # the same LA, the same week: the clash is one line, exit 2, before any flow run
+    assert main(argv.replace("2025-03-11", "2025-03-12").split()) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"ilacs: error: clashes with activity {activity_id} ") and error.count("\n") == 1
+    assert {run.id for run in schedule_flow_runs()} == before | {new.id}

@@ -1,5 +1,6 @@
 """The same deployments on a self-hosted Prefect server backed by PostgreSQL, run by a worker of a
-`process` work pool: the steps the README gives, as commands, ending in one sweep run by the worker."""
+`process` work pool: the steps the README gives, as commands, ending in one sweep run by the worker
+and the sender's run it wakes."""
 
 from __future__ import annotations
 
@@ -102,20 +103,24 @@ def test_a_worker_of_a_process_pool_runs_the_sweep_from_a_server_on_postgresql(
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        store = create_engine(store_url)
         try:
             deadline, state = time.monotonic() + 180, None
             while time.monotonic() < deadline and state not in ("COMPLETED", "FAILED", "CRASHED"):
                 time.sleep(1)
                 state = httpx.get(f"{env['PREFECT_API_URL']}/flow_runs/{flow_run_id}").json()["state_type"]
             assert state == "COMPLETED"
+            # the sweep only queues; the sender's deployment, woken by the sweep's event, sends
+            sent = []
+            while time.monotonic() < deadline and not (sent and {status for _, status in sent} == {"sent"}):
+                time.sleep(1)
+                with Session(store) as session:
+                    sent = session.exec(select(OutboxMessage.subject, OutboxMessage.status)).all()
         finally:
             stop_process_group(worker)
+            store.dispose()
     finally:
         stop_process_group(server)
-    store = create_engine(store_url)
-    with Session(store) as session:
-        sent = session.exec(select(OutboxMessage.subject, OutboxMessage.status)).all()
-    store.dispose()
     assert {status for _, status in sent} == {"sent"}
     assert len(sent) == 3  # the lead inspector's reminders for Thursday 2 January (test_reminders_and_emails)
     assert all(subject.startswith("Reminder: ") for subject, _ in sent)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import String, type_coerce, update
+from sqlalchemy import String, bindparam, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 SENT_OR_SENDING = (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.FAILED)
 RESENDABLE = (OutboxStatus.FAILED, OutboxStatus.CANCELLED)
+OUTBOX = OutboxMessage.__table__
 KEYS_PER_QUERY = 2000  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
 
 
@@ -166,6 +168,34 @@ def _chunks(items: list, size: int = KEYS_PER_QUERY) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+class _Admitted:
+    """The gate's verdicts for one pass. Drafts share their activity, people and list of copies (the
+    sweep's thousands): each verdict and list of copies is worked out once, by the objects' ids (all
+    alive while the drafts are)."""
+
+    def __init__(self, known: Known, policy: Policy) -> None:
+        self.known, self.policy = known, policy
+        self._verdicts: dict[tuple[int, int], gate.Verdict] = {}
+        self._copies: dict[tuple[int, int, int], list[str]] = {}
+
+    def verdict(self, activity: Activity | None, person: Person) -> gate.Verdict:
+        asked = (id(activity), id(person))
+        if asked not in self._verdicts:
+            self._verdicts[asked] = self.known.verdict(activity, person, self.policy)
+        return self._verdicts[asked]
+
+    def copies(self, draft: Draft) -> list[str]:
+        """The emails copied: each admitted person copied but the recipient."""
+        asked = (id(draft.activity), id(draft.person), id(draft.cc))
+        if asked not in self._copies:
+            self._copies[asked] = [
+                p.email
+                for p in draft.cc
+                if p.email != draft.person.email and self.verdict(draft.activity, p).admitted
+            ]
+        return list(self._copies[asked])
+
+
 def queue_drafts(
     session: Session,
     drafts: list[Draft],
@@ -181,11 +211,12 @@ def queue_drafts(
     concurrent pass inserted first."""
     inserts: list[dict] = []
     updates: list[dict] = []
+    admitted = _Admitted(known, policy)
     for draft in drafts:
         key = draft.key
-        verdict = known.verdict(draft.activity, draft.person, policy)
-        if not verdict.admitted:
-            report.dropped.append(f"{key} ({verdict.reason})")
+        found = admitted.verdict(draft.activity, draft.person)
+        if not found.admitted:
+            report.dropped.append(f"{key} ({found.reason})")
             continue
         row = existing.get(key)
         if row is not None and row.status in SENT_OR_SENDING:
@@ -195,11 +226,7 @@ def queue_drafts(
             "recipient_name": person.name,
             "recipient_role": person.role,
             "recipient_la_facing": person.la_facing,
-            "cc": [
-                p.email
-                for p in draft.cc
-                if p.email != person.email and known.verdict(draft.activity, p, policy).admitted
-            ],
+            "cc": admitted.copies(draft),
             "subject": draft.subject,
             "embargoed": draft.embargoed,
             "not_before": draft.not_before,
@@ -235,12 +262,39 @@ def queue_drafts(
         if rendered is not None or row[2:] != tuple(values.values()):
             updates.append(values | _bodies(rendered) | {"id": row.id})
     if inserts:
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-        statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        for chunk in _chunks(inserts):
-            session.execute(statement, chunk)
+        _insert_new(session, inserts)
     if updates:
         session.execute(update(OutboxMessage), updates)
+
+
+def _insert_new(session: Session, rows: list[dict]) -> None:
+    """Insert rows, skipping any key a concurrent pass inserted first: the statement compiled once and
+    each column's value encoded once per distinct value (thousands of rows share a send time, a status,
+    a list of copies), then handed to the driver's executemany; no ORM objects, no per-row binding."""
+    connection = session.connection()
+    dialect = connection.dialect
+    insert = sqlite_insert if dialect.name == "sqlite" else postgresql_insert
+    statement = insert(OUTBOX).values({name: bindparam(name) for name in rows[0]})
+    compiled = statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).compile(dialect=dialect)
+    names = list(compiled.positiontup) if compiled.positional else list(rows[0])
+    processed = [
+        (at, process, {})
+        for at, name in enumerate(names)
+        if (process := OUTBOX.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    values_of = itemgetter(*names)
+    encoded = []
+    for row in rows:
+        values = list(values_of(row))
+        for at, process, seen in processed:
+            value = values[at]
+            once = tuple(value) if isinstance(value, list) else value
+            if once not in seen:
+                seen[once] = process(value)
+            values[at] = seen[once]
+        encoded.append(tuple(values) if compiled.positional else dict(zip(names, values, strict=True)))
+    for chunk in _chunks(encoded):
+        connection.exec_driver_sql(compiled.string, chunk)
 
 
 def _bodies(rendered: emails.Rendered | None) -> dict:

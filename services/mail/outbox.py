@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from json import dumps
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import String, bindparam, type_coerce, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import JSON, String, any_, bindparam, type_coerce, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
@@ -34,6 +35,7 @@ SENT_OR_SENDING = (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.FAILED)
 RESENDABLE = (OutboxStatus.FAILED, OutboxStatus.CANCELLED)
 OUTBOX = OutboxMessage.__table__
 KEYS_PER_QUERY = 2000  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
+ROWS_PER_ARRAY = 20000  # rows per PostgreSQL insert, each column one array parameter
 
 
 class NotResendable(ValueError):
@@ -159,7 +161,16 @@ def existing_rows(session: Session, activity_ids: list[int], keys: set[str]) -> 
                 OutboxMessage.activity_id.in_(activity_ids), OutboxMessage.status == OutboxStatus.QUEUED
             )
         )
-    for chunk in _chunks(sorted(keys - found.keys())):
+    missing = sorted(keys - found.keys())
+    if missing and connection.dialect.name == "postgresql":  # one array, not thousands of parameters
+        wanted = bindparam("keys", missing, type_=postgresql.ARRAY(String))
+        read(
+            select(OutboxMessage.idempotency_key, *columns).where(
+                OutboxMessage.idempotency_key == any_(wanted)
+            )
+        )
+        return found
+    for chunk in _chunks(missing):
         read(select(OutboxMessage.idempotency_key, *columns).where(OutboxMessage.idempotency_key.in_(chunk)))
     return found
 
@@ -268,22 +279,60 @@ def queue_drafts(
 
 
 def _insert_new(session: Session, rows: list[dict]) -> None:
-    """Insert rows, skipping any key a concurrent pass inserted first: the statement compiled once and
-    each column's value encoded once per distinct value (thousands of rows share a send time, a status,
-    a list of copies), then handed to the driver's executemany; no ORM objects, no per-row binding."""
+    """Insert rows, skipping any key a concurrent pass inserted first (`ON CONFLICT (idempotency_key) DO
+    NOTHING`), with no ORM objects and no per-row binding: each column's value encoded once per
+    distinct value (thousands of rows share a send time, a status, a list of copies) by the column's
+    own type. SQLite takes them through its executemany; PostgreSQL as one array a column."""
     connection = session.connection()
-    dialect = connection.dialect
-    insert = sqlite_insert if dialect.name == "sqlite" else postgresql_insert
-    statement = insert(OUTBOX).values({name: bindparam(name) for name in rows[0]})
-    compiled = statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).compile(dialect=dialect)
-    names = list(compiled.positiontup) if compiled.positional else list(rows[0])
+    if connection.dialect.name == "postgresql":
+        _insert_by_columns(connection, rows)
+        return
+    statement = sqlite_insert(OUTBOX).values({name: bindparam(name) for name in rows[0]})
+    compiled = statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).compile(
+        dialect=connection.dialect
+    )
+    names = list(compiled.positiontup)
+    encoded = [tuple(values) for values in _encoded(connection.dialect, names, rows)]
+    for chunk in _chunks(encoded):
+        connection.exec_driver_sql(compiled.string, chunk)
+
+
+def _insert_by_columns(connection, rows: list[dict]) -> None:
+    """PostgreSQL: `INSERT … SELECT … FROM unnest(column arrays)`, a statement per 20,000 rows rather
+    than a statement a row; a column with one value in all of them (the send time of most, the
+    status, the empty bodies) goes as that one value. The copies (JSON) go as text, as the JSON type
+    would write them."""
+    dialect, names = connection.dialect, list(rows[0])
+    json = {n for n in names if isinstance(OUTBOX.c[n].type, JSON)}
+    types = {n: "TEXT" if n in json else OUTBOX.c[n].type.compile(dialect) for n in names}
+    text_rows = [row | {n: dumps(row[n]) for n in json} for row in rows]
+    for chunk in _chunks(text_rows, ROWS_PER_ARRAY):
+        columns = dict(
+            zip(names, map(list, zip(*_encoded(dialect, names, chunk, plain=json), strict=True)), strict=True)
+        )
+        single = {n for n, values in columns.items() if n != "idempotency_key" and len(set(values)) == 1}
+        varying = [n for n in names if n not in single]
+        picked = [f"%({n})s::{types[n]}" if n in single else f"given.{n}" for n in names]
+        picked = [f"{p}::json" if n in json else p for n, p in zip(names, picked, strict=True)]
+        arrays = ", ".join(f"%({n})s::{types[n]}[]" for n in varying)
+        sql = (
+            f"INSERT INTO {OUTBOX.name} ({', '.join(names)}) SELECT {', '.join(picked)} "
+            f"FROM unnest({arrays}) AS given({', '.join(varying)}) ON CONFLICT (idempotency_key) DO NOTHING"
+        )
+        params = {n: values[0] if n in single else values for n, values in columns.items()}
+        connection.exec_driver_sql(sql, params)
+
+
+def _encoded(dialect, names: list[str], rows: list[dict], *, plain: frozenset | set = frozenset()):
+    """Each row's values in the order of `names`, bound by their columns' types (but `plain`'s), each
+    distinct value once."""
     processed = [
         (at, process, {})
         for at, name in enumerate(names)
-        if (process := OUTBOX.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        if name not in plain
+        and (process := OUTBOX.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
     values_of = itemgetter(*names)
-    encoded = []
     for row in rows:
         values = list(values_of(row))
         for at, process, seen in processed:
@@ -292,9 +341,7 @@ def _insert_new(session: Session, rows: list[dict]) -> None:
             if once not in seen:
                 seen[once] = process(value)
             values[at] = seen[once]
-        encoded.append(tuple(values) if compiled.positional else dict(zip(names, values, strict=True)))
-    for chunk in _chunks(encoded):
-        connection.exec_driver_sql(compiled.string, chunk)
+        yield values
 
 
 def _bodies(rendered: emails.Rendered | None) -> dict:

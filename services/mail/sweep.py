@@ -98,13 +98,16 @@ def sweep(
     session: Session, *, as_of: datetime, calendar: WorkingDayCalendar, policy: Policy, batch: int = BATCH
 ) -> QueueReport:
     """The daily backstop, in the caller's transaction: on a working day, queue every due reminder and
-    any letter not yet queued. On a weekend or bank holiday it does nothing (cron does not know bank
-    holidays)."""
+    any letter not yet queued, for every planned activity. On a weekend or bank holiday it does
+    nothing (cron does not know bank holidays). Its run is recorded as a whole one."""
     report = QueueReport()
     if calendar.is_working_day(as_of.astimezone(LONDON).date()):
+        run, planned = _begin(session, as_of=as_of, calendar=calendar, policy=policy)
         ladders = Ladders(as_of=as_of, calendar=calendar, policy=policy)
-        for ids in _batches(_planned_ids(session), batch):
+        for ids in _batches(planned, batch):
             _merge(report, _sweep_batch(session, ids, ladders=ladders))
+        run.through, run.finished = max(planned, default=0), True
+        session.add(run)
     return report
 
 
@@ -115,17 +118,10 @@ def sweep_in_batches(
     activities a sweep earlier the same day answered, unchanged since, are left out. (Their drops were
     reported by that sweep: `dropped` lists those of the activities swept now.)"""
     report = QueueReport()
-    day = as_of.astimezone(LONDON).date()
-    if not calendar.is_working_day(day):
+    if not calendar.is_working_day(as_of.astimezone(LONDON).date()):
         return report
     with transaction(engine) as session:
-        planned = _planned_ids(session)
-        run = SweepRun(
-            day=day,
-            as_of=as_of,
-            audit_id=session.exec(select(func.coalesce(func.max(AuditEntry.id), 0))).one(),
-            inputs=inputs_digest(session, policy=policy, calendar=calendar),
-        )
+        run, planned = _begin(session, as_of=as_of, calendar=calendar, policy=policy)
         todo = _still_to_sweep(session, planned, run)
         session.add(run)
         session.flush()
@@ -141,17 +137,29 @@ def sweep_in_batches(
     return report
 
 
+def _begin(
+    session: Session, *, as_of: datetime, calendar: WorkingDayCalendar, policy: Policy
+) -> tuple[SweepRun, list[int]]:
+    """A new run (not yet added) and the planned activities. The newest audit entry is read first: a
+    change committed after it, even one the reads that follow see, counts as changed for the next."""
+    newest = session.exec(select(func.coalesce(func.max(AuditEntry.id), 0))).one()
+    planned = _planned_ids(session)
+    run = SweepRun(
+        day=as_of.astimezone(LONDON).date(),
+        as_of=as_of,
+        audit_id=newest,
+        inputs=inputs_digest(session, policy=policy, calendar=calendar),
+    )
+    return run, planned
+
+
 def _still_to_sweep(session: Session, planned: list[int], run: SweepRun) -> list[int]:
-    """The planned activities whose answer may differ from the one the newest sweep of the same day
-    (with the same inputs) committed: those it had not reached, and those with an audit entry since it
-    began. All of them when there is no such sweep, or when something not about one activity changed."""
-    previous = session.exec(
-        select(SweepRun)
-        .where(SweepRun.day == run.day, SweepRun.inputs == run.inputs)
-        .order_by(SweepRun.id.desc())
-        .limit(1)
-    ).first()
-    if previous is None:
+    """The planned activities whose answer may differ from the one the newest sweep committed, when it
+    swept the same day with the same inputs: those it had not reached, and those with an audit entry
+    since it began. All of them otherwise (a new day, or a sweep of another day or with other people
+    in between, whose rows would stand), or when something not about one activity changed."""
+    previous = session.exec(select(SweepRun).order_by(SweepRun.id.desc()).limit(1)).first()
+    if previous is None or (previous.day, previous.inputs) != (run.day, run.inputs):
         return planned
     since = select(AuditEntry.activity_id, AuditEntry.action).where(AuditEntry.id > previous.audit_id)
     changed: set[int] = set()

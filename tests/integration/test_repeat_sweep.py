@@ -169,3 +169,16 @@ def test_a_repeat_sweep_killed_part_way_resumes_where_it_stopped(store, first_da
     swept = swept_by(monkeypatch)
     assert_as_the_oracle(store, evening.replace(minute=5), swept)
     assert swept == [added[1]]  # only the activity the killed sweep had not committed
+
+
+def test_a_sweep_of_another_day_in_between_makes_the_next_a_whole_one(store, first_day, monkeypatch):
+    """Replaying days out of order: the rows stand as the other day's sweep left them."""
+    morning = datetime.combine(first_day, time(7), tzinfo=LONDON)
+    next_day = datetime.combine(CALENDAR.add_working_days(first_day, 3), time(7), tzinfo=LONDON)
+    swept = swept_by(monkeypatch)
+    assert_as_the_oracle(store, morning, swept)
+    assert_as_the_oracle(store, next_day, swept)
+    swept.clear()
+    queued, _, _ = assert_as_the_oracle(store, morning.replace(hour=16), swept)
+    assert swept == planned_ids(store)
+    assert queued  # the first day's steps, cancelled by the later day's sweep, queued again

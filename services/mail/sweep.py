@@ -8,9 +8,9 @@ again it queues only what is missing (the idempotency key makes every step happe
 
 It also keeps a `SweepRun`: the newest audit entry when it began, a digest of the people, policy and
 calendar every answer depends on, and how far its committed batches got. An activity's due steps
-depend only on the London day and on those, so a later sweep the same day (same digest) sweeps again
-only the activities with an audit entry since (every change to an activity is audited in the
-transaction that makes it), and those beyond where a killed sweep stopped.
+depend only on the London day and on those, so when the newest run swept the same day with the same
+digest, a sweep takes again only the activities with an audit entry since (every change to an
+activity is audited in the transaction that makes it), and those beyond where a killed run stopped.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def _still_to_sweep(session: Session, planned: list[int], run: SweepRun) -> list
 def inputs_digest(session: Session, *, policy: Policy, calendar: WorkingDayCalendar) -> str:
     """A digest of everything besides an activity's own rows and the day that its due emails depend
     on: the LAs, their contacts, Ofsted's staff and the national recipients (imported, not audited),
-    the policy and the calendar's days off. A few hundred rows: milliseconds."""
+    the policy and the calendar's days off. Reference rows, thousands at most: milliseconds."""
     digest = hashlib.sha256()
     for model in (LocalAuthority, Contact, StaffMember, NationalContact):
         table = model.__table__

@@ -375,3 +375,17 @@ class CalendarFeed(SQLModel, table=True):
     version: int = 0
     regenerated_by: str
     regenerated_at: datetime | None = utc_field(nullable=False)
+
+
+class SweepRun(SQLModel, table=True):
+    """A daily sweep and how far it got: what a later sweep the same day need not do again
+    (services/mail/sweep.py). Written in the transaction of each batch it commits."""
+
+    __tablename__ = "sweep_run"
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)  # the London day swept
+    as_of: datetime | None = utc_field(nullable=False)
+    audit_id: int  # the newest audit entry when it began: activities changed after it are swept again
+    inputs: str  # digest of what every activity's answer also depends on (people, policy, calendar)
+    through: int = 0  # every planned activity with an id up to this is swept, as of `audit_id`
+    finished: bool = False

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from json import dumps
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import String, type_coerce, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import JSON, String, any_, bindparam, type_coerce, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
 
 SENT_OR_SENDING = (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.FAILED)
 RESENDABLE = (OutboxStatus.FAILED, OutboxStatus.CANCELLED)
+OUTBOX = OutboxMessage.__table__
 KEYS_PER_QUERY = 2000  # bound parameters per statement, well under SQLite's and PostgreSQL's limits
+ROWS_PER_ARRAY = 20000  # rows per PostgreSQL insert, each column one array parameter
 
 
 class NotResendable(ValueError):
@@ -157,13 +161,50 @@ def existing_rows(session: Session, activity_ids: list[int], keys: set[str]) -> 
                 OutboxMessage.activity_id.in_(activity_ids), OutboxMessage.status == OutboxStatus.QUEUED
             )
         )
-    for chunk in _chunks(sorted(keys - found.keys())):
+    missing = sorted(keys - found.keys())
+    if missing and connection.dialect.name == "postgresql":  # one array, not thousands of parameters
+        wanted = bindparam("keys", missing, type_=postgresql.ARRAY(String))
+        read(
+            select(OutboxMessage.idempotency_key, *columns).where(
+                OutboxMessage.idempotency_key == any_(wanted)
+            )
+        )
+        return found
+    for chunk in _chunks(missing):
         read(select(OutboxMessage.idempotency_key, *columns).where(OutboxMessage.idempotency_key.in_(chunk)))
     return found
 
 
 def _chunks(items: list, size: int = KEYS_PER_QUERY) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+class _Admitted:
+    """The gate's verdicts for one pass. Drafts share their activity, people and list of copies (the
+    sweep's thousands): each verdict and list of copies is worked out once, by the objects' ids (all
+    alive while the drafts are)."""
+
+    def __init__(self, known: Known, policy: Policy) -> None:
+        self.known, self.policy = known, policy
+        self._verdicts: dict[tuple[int, int], gate.Verdict] = {}
+        self._copies: dict[tuple[int, int, int], list[str]] = {}
+
+    def verdict(self, activity: Activity | None, person: Person) -> gate.Verdict:
+        asked = (id(activity), id(person))
+        if asked not in self._verdicts:
+            self._verdicts[asked] = self.known.verdict(activity, person, self.policy)
+        return self._verdicts[asked]
+
+    def copies(self, draft: Draft) -> list[str]:
+        """The emails copied: each admitted person copied but the recipient."""
+        asked = (id(draft.activity), id(draft.person), id(draft.cc))
+        if asked not in self._copies:
+            self._copies[asked] = [
+                p.email
+                for p in draft.cc
+                if p.email != draft.person.email and self.verdict(draft.activity, p).admitted
+            ]
+        return list(self._copies[asked])
 
 
 def queue_drafts(
@@ -181,11 +222,12 @@ def queue_drafts(
     concurrent pass inserted first."""
     inserts: list[dict] = []
     updates: list[dict] = []
+    admitted = _Admitted(known, policy)
     for draft in drafts:
         key = draft.key
-        verdict = known.verdict(draft.activity, draft.person, policy)
-        if not verdict.admitted:
-            report.dropped.append(f"{key} ({verdict.reason})")
+        found = admitted.verdict(draft.activity, draft.person)
+        if not found.admitted:
+            report.dropped.append(f"{key} ({found.reason})")
             continue
         row = existing.get(key)
         if row is not None and row.status in SENT_OR_SENDING:
@@ -195,11 +237,7 @@ def queue_drafts(
             "recipient_name": person.name,
             "recipient_role": person.role,
             "recipient_la_facing": person.la_facing,
-            "cc": [
-                p.email
-                for p in draft.cc
-                if p.email != person.email and known.verdict(draft.activity, p, policy).admitted
-            ],
+            "cc": admitted.copies(draft),
             "subject": draft.subject,
             "embargoed": draft.embargoed,
             "not_before": draft.not_before,
@@ -235,12 +273,75 @@ def queue_drafts(
         if rendered is not None or row[2:] != tuple(values.values()):
             updates.append(values | _bodies(rendered) | {"id": row.id})
     if inserts:
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-        statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        for chunk in _chunks(inserts):
-            session.execute(statement, chunk)
+        _insert_new(session, inserts)
     if updates:
         session.execute(update(OutboxMessage), updates)
+
+
+def _insert_new(session: Session, rows: list[dict]) -> None:
+    """Insert rows, skipping any key a concurrent pass inserted first (`ON CONFLICT (idempotency_key) DO
+    NOTHING`), with no ORM objects and no per-row binding: each column's value encoded once per
+    distinct value (thousands of rows share a send time, a status, a list of copies) by the column's
+    own type. SQLite takes them through its executemany; PostgreSQL as one array a column."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _insert_by_columns(connection, rows)
+        return
+    statement = sqlite_insert(OUTBOX).values({name: bindparam(name) for name in rows[0]})
+    compiled = statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).compile(
+        dialect=connection.dialect
+    )
+    names = list(compiled.positiontup)
+    encoded = [tuple(values) for values in _encoded(connection.dialect, names, rows)]
+    for chunk in _chunks(encoded):
+        connection.exec_driver_sql(compiled.string, chunk)
+
+
+def _insert_by_columns(connection, rows: list[dict]) -> None:
+    """PostgreSQL: `INSERT … SELECT … FROM unnest(column arrays)`, a statement per 20,000 rows rather
+    than a statement a row; a column with one value in all of them (the send time of most, the
+    status, the empty bodies) goes as that one value. The copies (JSON) go as text, as the JSON type
+    would write them."""
+    dialect, names = connection.dialect, list(rows[0])
+    json = {n for n in names if isinstance(OUTBOX.c[n].type, JSON)}
+    types = {n: "TEXT" if n in json else OUTBOX.c[n].type.compile(dialect) for n in names}
+    text_rows = [row | {n: dumps(row[n]) for n in json} for row in rows]
+    for chunk in _chunks(text_rows, ROWS_PER_ARRAY):
+        columns = dict(
+            zip(names, map(list, zip(*_encoded(dialect, names, chunk, plain=json), strict=True)), strict=True)
+        )
+        single = {n for n, values in columns.items() if n != "idempotency_key" and len(set(values)) == 1}
+        varying = [n for n in names if n not in single]
+        picked = [f"%({n})s::{types[n]}" if n in single else f"given.{n}" for n in names]
+        picked = [f"{p}::json" if n in json else p for n, p in zip(names, picked, strict=True)]
+        arrays = ", ".join(f"%({n})s::{types[n]}[]" for n in varying)
+        sql = (
+            f"INSERT INTO {OUTBOX.name} ({', '.join(names)}) SELECT {', '.join(picked)} "
+            f"FROM unnest({arrays}) AS given({', '.join(varying)}) ON CONFLICT (idempotency_key) DO NOTHING"
+        )
+        params = {n: values[0] if n in single else values for n, values in columns.items()}
+        connection.exec_driver_sql(sql, params)
+
+
+def _encoded(dialect, names: list[str], rows: list[dict], *, plain: frozenset | set = frozenset()):
+    """Each row's values in the order of `names`, bound by their columns' types (but `plain`'s), each
+    distinct value once."""
+    processed = [
+        (at, process, {})
+        for at, name in enumerate(names)
+        if name not in plain
+        and (process := OUTBOX.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    values_of = itemgetter(*names)
+    for row in rows:
+        values = list(values_of(row))
+        for at, process, seen in processed:
+            value = values[at]
+            once = tuple(value) if isinstance(value, list) else value
+            if once not in seen:
+                seen[once] = process(value)
+            values[at] = seen[once]
+        yield values
 
 
 def _bodies(rendered: emails.Rendered | None) -> dict:

@@ -104,23 +104,34 @@ def reminder_drafts(
     directory: Directory,
     ladders: Ladders,
 ) -> tuple[list[Draft], set[str]]:
-    """The current step of every open milestone, as drafts (not rendered), and their keys."""
+    """The current step of every open milestone, as drafts (not rendered), and their keys. The
+    milestones come by activity: its recipients are resolved once per step and owner, and a subject
+    worked out once for all the milestones sharing a title, a day and an LA."""
     drafts: list[Draft] = []
-    subjects: dict[tuple, str] = {}  # many milestones share a title, a day and an LA
+    subjects: dict[tuple, str] = {}
     on = ladders.as_of.astimezone(LONDON).date()
+    activity_id = None
     for row in milestones:
-        activity = activities[row.activity_id]
-        due = ladders.due(row.key, row.owner, activity.edition, row.forecast)
+        if row.activity_id != activity_id:
+            activity_id, activity = row.activity_id, activities[row.activity_id]
+            edition, la_name = activity.edition, directory.las[activity.la_id].name
+            people: dict[tuple, tuple[list[Person], list[Person]]] = {}  # by step and owner
+        due = ladders.due(row.key, row.owner, edition, row.forecast)
         if due is None:
             continue
         step, not_before = due
-        la_name = directory.las[activity.la_id].name
-        cc = directory.resolve_all(activity, step.cc, on=on, milestone_owner=row.owner)
-        for person in directory.resolve_all(activity, step.to, on=on, milestone_owner=row.owner):
-            asked = (row.title, row.forecast, step, person.la_facing, la_name)
-            if asked not in subjects:
-                subjects[asked] = reminder_subject(row.title, row.forecast, step, person, la_name)
-            subject = subjects[asked]
+        addressed = (id(step), row.owner)  # the policy holds its steps: an id is theirs throughout
+        if addressed not in people:
+            people[addressed] = (
+                directory.resolve_all(activity, step.to, on=on, milestone_owner=row.owner),
+                directory.resolve_all(activity, step.cc, on=on, milestone_owner=row.owner),
+            )
+        to, cc = people[addressed]
+        for person in to:
+            asked = (row.title, row.forecast, step.offset, step.courtesy, person.la_facing, la_name)
+            subject = subjects.get(asked)
+            if subject is None:
+                subject = subjects[asked] = reminder_subject(row.title, row.forecast, step, person, la_name)
             drafts.append(Draft(activity, row.key, step.stage, person, cc, subject, not_before))
     return drafts, {d.key for d in drafts}
 

@@ -1,5 +1,6 @@
 """The set-based sweep queues exactly what the per-activity sweep it replaced queued, day by day over a
-replayed month (one in winter, one in British Summer Time), on SQLite and PostgreSQL.
+replayed month (one in winter, one in British Summer Time), on SQLite and PostgreSQL; and so does the
+repeat sweep each evening, after the day's records, which sweeps again only the activities changed.
 
 The old pass is kept here, and only here, as the oracle: for each activity, its letters then its
 reminders, one query and one `queue` call per message. Each morning both passes run on the same
@@ -28,7 +29,7 @@ from services.mail.letters import NO_DCS, render_letter
 from services.mail.outbox import SENT_OR_SENDING, QueueReport, idempotency_key
 from services.mail.recipients import resolve, resolve_all
 from services.mail.reminders import NOT_REMINDERS
-from services.mail.sweep import sweep
+from services.mail.sweep import sweep_in_batches
 from services.mail.transports import DirectoryTransport
 from services.store.database import transaction
 from services.store.reference_data import import_contacts, import_staff
@@ -249,15 +250,10 @@ def test_the_set_based_sweep_queues_what_the_per_activity_sweep_queued(store, tm
     today = first
     while today <= first + timedelta(days=31):
         morning = datetime.combine(today, time(7), tzinfo=LONDON)
-        oracle = Session(store, expire_on_commit=False)
-        try:
-            expected_report = as_sets(oracle_sweep(oracle, morning))
-            expected_rows = snapshot(oracle)
-        finally:
-            oracle.rollback()
-            oracle.close()
-        with transaction(store) as session:
-            got_report = as_sets(sweep(session, as_of=morning, calendar=CALENDAR, policy=POLICY, batch=2))
+        expected_report, expected_rows = oracle_pass(store, morning)
+        got_report = as_sets(
+            sweep_in_batches(store, as_of=morning, calendar=CALENDAR, policy=POLICY, batch=2)
+        )
         with transaction(store) as session:
             got_rows = snapshot(session)
         assert got_report == expected_report, today
@@ -278,5 +274,22 @@ def test_the_set_based_sweep_queues_what_the_per_activity_sweep_queued(store, tm
                 lifecycle.record_actual(  # one the rules refuse (before its notification) is not made
                     uow, activity_id=activity_id, key=key, at=target, by="Ann Lead", note="", now=target
                 )
+        evening = datetime.combine(today, time(18), tzinfo=LONDON)
+        expected_report, expected_rows = oracle_pass(store, evening)
+        got = as_sets(sweep_in_batches(store, as_of=evening, calendar=CALENDAR, policy=POLICY, batch=2))
+        with transaction(store) as session:
+            assert snapshot(session) == expected_rows, (today, "evening")
+        assert (got[0], got[2]) == (expected_report[0], expected_report[2]), (today, "evening")
+        assert set(got[1]) <= set(expected_report[1]), (today, "evening")  # only the activities changed
         today = CALENDAR.next_working_day(today)
     assert compared >= 20 and queued >= 30  # the month did exercise the sweep
+
+
+def oracle_pass(store, as_of: datetime) -> tuple[tuple, list]:
+    """The oracle over the whole store, rolled back: its report and the rows after it."""
+    oracle = Session(store, expire_on_commit=False)
+    try:
+        return as_sets(oracle_sweep(oracle, as_of)), snapshot(oracle)
+    finally:
+        oracle.rollback()
+        oracle.close()

@@ -85,14 +85,15 @@ def reader(source) -> Reader:
 
 
 def _connect(url: str):
-    """A driver connection to the store at `url` (a SQLAlchemy URL, as the settings give it)."""
+    """A driver connection to the store at `url` (a SQLAlchemy URL, as the settings give it); None for
+    what only SQLAlchemy reads as meant (a SQLite file with options, in memory; another driver)."""
     scheme, _, rest = url.partition("://")
     backend, _, driver = scheme.partition("+")
-    if backend == "sqlite" and driver in ("", "pysqlite"):
+    path = rest.removeprefix("/")
+    if backend == "sqlite" and driver in ("", "pysqlite") and path and "?" not in path and path != ":memory:":
         import sqlite3
 
-        path, _, _query = rest.removeprefix("/").partition("?")
-        connection = sqlite3.connect(path or ":memory:", timeout=30, isolation_level=None)
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
         connection.execute("PRAGMA busy_timeout=30000")
         connection.execute("BEGIN")  # the counts and the page read one snapshot
         return connection, "sqlite"

@@ -93,3 +93,18 @@ def test_today_pages_the_sections_as_the_commands_do_in_winter_and_summer(store,
         assert shown.total == total > 2 and shown.number == 2
         assert _listed(shown.rows) == _listed(page.items if section == "overdue" else page)
         assert past.number == shown.pages and past.rows  # a page past the end shows the last
+
+
+def test_a_url_only_sqlalchemy_reads_is_read_through_the_orm_with_the_same_answer(
+    tmp_path, monkeypatch, capsys
+):
+    url = f"sqlite:///{tmp_path / 'ilacs.db'}"
+    monkeypatch.setenv("ILACS_DATABASE_URL", url)
+    assert main(shlex.split(WINTER)) == 0
+    capsys.readouterr()
+    answers = []
+    for shown in (url, url + "?timeout=30"):  # options: SQLAlchemy's to read, so the ORM reads it
+        monkeypatch.setenv("ILACS_DATABASE_URL", shown)
+        assert main(["overdue", "--as-of", "2025-01-09T12:00", "--json"]) == 0
+        answers.append(capsys.readouterr().out)
+    assert answers[0] == answers[1] and '"total": 6' in answers[0]

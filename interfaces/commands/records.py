@@ -71,11 +71,11 @@ def register(sub) -> None:
     importer.set_defaults(handler=cmd_import)
 
 
-def _filters(session, args: argparse.Namespace) -> queries.Filters:
+def _filters(read, args: argparse.Namespace) -> queries.Filters:
     from services.reports import queries
 
     filters = queries.Filters(region=args.region, la_code=args.la, owner=args.owner, activity_type=args.type)
-    return filters.check(session)
+    return filters.check(read)
 
 
 def _page_json(page: queries.Page) -> dict:
@@ -130,16 +130,15 @@ def _print_page(args: argparse.Namespace, page: queries.Page, *, what: str, when
 
 def cmd_due(args: argparse.Namespace) -> int:
     from services.reports import queries
-    from services.store import open_store
-    from services.store.database import transaction
+    from services.store.reads import open_reader
 
-    with transaction(open_store()) as session:
+    with open_reader() as read:
         page = queries.due_page(
-            session,
+            read,
             as_of=now_or_as_of(args),
             within=args.within,
             calendar=calendar_in_force(),
-            filters=_filters(session, args),
+            filters=_filters(read, args),
             limit=args.limit,
             offset=(args.page - 1) * args.limit,
         )
@@ -152,14 +151,13 @@ def cmd_due(args: argparse.Namespace) -> int:
 
 def cmd_overdue(args: argparse.Namespace) -> int:
     from services.reports import queries
-    from services.store import open_store
-    from services.store.database import transaction
+    from services.store.reads import open_reader
 
-    with transaction(open_store()) as session:
+    with open_reader() as read:
         page = queries.overdue_page(
-            session,
+            read,
             as_of=now_or_as_of(args),
-            filters=_filters(session, args),
+            filters=_filters(read, args),
             limit=args.limit,
             offset=(args.page - 1) * args.limit,
         )
@@ -171,12 +169,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     from models.programme import in_words, labelled
     from models.templates import edition_named
     from services.reports import queries
-    from services.store import open_store
-    from services.store.database import transaction
+    from services.store.reads import open_reader
 
-    with transaction(open_store()) as session:
-        found, la, stored = queries.show(session, args.activity)
-        grades = queries.judgements(session, [found.id]).get(found.id, {})
+    with open_reader() as read:
+        found, la, stored = queries.activity_in_full(read, args.activity)
+        grades = queries.judgements(read, [found.id]).get(found.id, {})
     edition = edition_named(found.edition)
     graded = labelled(edition, grades)
     if args.json:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from math import ceil
 
-from sqlalchemy import exists, func, or_, text
+from sqlalchemy import exists, func, or_
 from sqlmodel import Session, select
 
 from calendars import LONDON, WorkingDayCalendar
@@ -42,8 +42,6 @@ def _paged(session: Session, query, order, number: int, per_page: int = PER_PAGE
 
 # Today ------------------------------------------------------------------------------------------------
 
-OPEN_MILESTONE = "milestone.status = 'planned' AND milestone.actual IS NULL"
-
 
 def _open_rows(filters: queries.Filters):
     """Open milestones of live activities with their activity and LA, filtered as the lists are."""
@@ -60,27 +58,24 @@ def today_section(
     number: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page:
-    """One of Today's sections, a page of it, as queries.DueMilestone rows: overdue (the target has
-    passed), due today (forecast from now to the end of the day), due soon (forecast in the next 5
-    working days after today), as `queries.overdue` and `queries.due` define them."""
-    end_of_today = datetime.combine(as_of.astimezone(LONDON).date(), time(23, 59, 59), tzinfo=LONDON)
-    # the partial indexes' own condition, written out: a bound 'planned' would not show the database
-    # that the query only wants what those indexes hold
-    base = _open_rows(filters).where(text(OPEN_MILESTONE))
+    """One of Today's sections, a page of it (a page past the end shows the last), as
+    queries.DueMilestone rows: overdue (the target has passed), due today (forecast from now to the end
+    of the day), due soon (forecast in the next 5 working days after today). Paged by `queries.due_page`
+    and `queries.overdue_page`, as `ilacs due` and `ilacs overdue` are."""
+    paging = {"limit": per_page, "offset": (max(1, number) - 1) * per_page, "last_if_past": True}
     if section == "overdue":
-        query, order = base.where(Milestone.target < as_of), (Milestone.target,)
-    elif section == "today":
-        query = base.where(Milestone.forecast >= as_of, Milestone.forecast <= end_of_today)
-        order = (Milestone.forecast,)
+        page = queries.overdue_page(session, as_of=as_of, filters=filters, **paging)
     else:
-        horizon = datetime.combine(
-            calendar.add_working_days(end_of_today.date(), 5), time(23, 59, 59), LONDON
+        page = queries.due_page(
+            session,
+            as_of=as_of,
+            within=5,
+            calendar=calendar,
+            filters=filters,
+            section="today" if section == "today" else "later",
+            **paging,
         )
-        query = base.where(Milestone.forecast > end_of_today, Milestone.forecast <= horizon)
-        order = (Milestone.forecast,)
-    page = _paged(session, query, (*order, Activity.id, Milestone.position), number, per_page)
-    rows = [queries.DueMilestone(a, la, queries.as_milestone_date(m)) for m, a, la in page.rows]
-    return Page(rows, page.number, page.total, per_page)
+    return Page(page.items, page.number, page.total, per_page)
 
 
 # Find: every activity ---------------------------------------------------------------------------------

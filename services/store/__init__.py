@@ -7,20 +7,24 @@ needed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from services.settings import get_settings
-from services.store.audit import anchor_once
-from services.store.database import make_engine, migrate
-from services.store.reference_data import ensure_reference_local_authorities
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 _opened: dict[str, Engine] = {}
 
 
 def open_store(url: str | None = None) -> Engine:
     """The migrated store at `url` (default: the settings), with reference data loaded if it was empty.
-    Opened once per process and URL: later calls return the same engine."""
+    Opened once per process and URL: later calls return the same engine. (What it needs is imported
+    here, so that `services.store.reads` is read without SQLAlchemy.)"""
+    from services.store.audit import anchor_once
+    from services.store.database import make_engine, migrate
+    from services.store.reference_data import ensure_reference_local_authorities
+
     url = url or get_settings().store_url
     if url not in _opened:
         engine = make_engine(url)

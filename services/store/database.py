@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, exc, make_url, text
-from sqlmodel import Session
+if TYPE_CHECKING:  # SQLAlchemy is imported where it is used: `services.store.reads` reads HEAD without it
+    from sqlalchemy import Engine
+    from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration's revision, known without loading Alembic (a test keeps it equal to Alembic's
@@ -23,6 +25,8 @@ HEAD = "0011"
 def make_engine(url: str) -> Engine:
     """An engine whose transactions lock properly: on SQLite, WAL mode and BEGIN IMMEDIATE, so two
     writers queue instead of failing half-way."""
+    from sqlalchemy import create_engine, event, make_url
+
     parsed = make_url(url)
     if parsed.drivername == "postgresql":  # plain postgresql:// means the driver we ship, psycopg 3
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -62,6 +66,8 @@ def _alembic_config():
 
 def revision(engine: Engine) -> str | None:
     """The store's schema revision (Alembic's `alembic_version` row); None for a new database."""
+    from sqlalchemy import exc, text
+
     with engine.connect() as connection:
         try:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -84,5 +90,7 @@ def migrate(engine: Engine) -> None:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: everything inside commits together or not at all."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session

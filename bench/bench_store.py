@@ -14,7 +14,7 @@ deployment from trigger to the end of its flow run. Medians of REPEATS runs wher
 
     python bench/bench_store.py                    # both sizes, both backends
     python bench/bench_store.py --size 1000 --backend sqlite --no-prefect   # a quick run
-    python bench/bench_store.py --size 10000 --backend sqlite --no-prefect --part mail   # sweeps and send only
+    python bench/bench_store.py --size 10000 --backend sqlite --no-prefect --part mail  # sweeps, send only
 
 The product is called in one place, `Product`: its command lines and the one in-process call (Today),
 so that a change of names in the code under test is one edit here.

@@ -27,9 +27,10 @@ def pytest_collection_modifyitems(config, items):
     out the modules marked `slow`: `postgresql` (a PostgreSQL server: the `postgres_url` fixture, or a
     fixture's postgresql backend), `prefect` (Prefect's test server), `e2e` (under tests/e2e).
 
-    Under pytest-xdist (`--dist loadgroup`), the `prefect` tests go to one worker, so only one starts
-    Prefect's test server, and the longest tests come first (see `_longest_first`), so that no worker
-    is left running one of them alone at the end."""
+    Under pytest-xdist (`--dist loadgroup`), the tests that start servers of their own are one group,
+    run one after another by one worker, the first-hour test first, while the others take the rest:
+    two of them at once (a clone's install beside the local service's start) outran their start-up
+    timeouts on the shared machine, and only that worker starts Prefect's test server."""
     for item in items:
         params = item.callspec.params.values() if hasattr(item, "callspec") else ()
         if "postgres_url" in item.fixturenames or any(
@@ -42,19 +43,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
     if config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no":
         for item in items:
-            if item.get_closest_marker("prefect"):
-                item.add_marker(pytest.mark.xdist_group("prefect"))
-        items.sort(key=_longest_first)
+            if _starts_servers(item):
+                item.add_marker(pytest.mark.xdist_group("servers"))
+        # the group first, the first-hour test (marked slow) at its head; then the slow modules
+        items.sort(key=lambda item: (not _starts_servers(item), not item.get_closest_marker("slow")))
 
 
-def _longest_first(item) -> int:
-    """The first-hour test (a clone's install and two `make run`s, minutes), then the other tests that
-    start services or a browser (tens of seconds each), then the rest in their usual order."""
-    if item.get_closest_marker("e2e"):
-        return 0 if item.get_closest_marker("slow") else 1
-    if item.get_closest_marker("prefect") or "postgres_url" in item.fixturenames:
-        return 1
-    return 2
+def _starts_servers(item) -> bool:
+    """The e2e tests (the local service, a clone's `make run`, Chromium), the Prefect harness's, and
+    those that use the PostgreSQL server directly (the scale-out test runs a Prefect server on it)."""
+    return any(item.get_closest_marker(name) for name in ("e2e", "prefect")) or (
+        "postgres_url" in item.fixturenames
+    )
 
 
 @pytest.fixture(scope="session")

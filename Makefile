@@ -53,8 +53,10 @@ system-packages:
 		echo "make: installing Debian's calcurse for the calendar-file tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq calcurse; }
 
+# One pytest-xdist worker a core, each with its own PostgreSQL server, Prefect home and temporary folders
+# (tests/conftest.py); `--dist loadgroup` keeps the Prefect harness's tests on one worker.
 test: lint system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 # Unit tests and the quick service tests on SQLite, under 30 s: no PostgreSQL, Prefect server or browser
 # (the markers are set in tests/conftest.py and the test modules). tests/e2e is not even collected.

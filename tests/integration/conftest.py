@@ -25,18 +25,33 @@ def postgres_url():
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A new, empty database on each backend: a SQLite file, or a fresh database on the test server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ilacs.db'}"
-    server = request.getfixturevalue("postgres_url")
-    name = f"ilacs_test_{next(_databases)}"
+def _on_server(server: str, statement: str) -> None:
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
+        connection.execute(text(statement))
     admin.dispose()
+
+
+def _new_database(server: str, name: str, template: str | None = None) -> str:
+    _on_server(server, f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A new database on each backend: a SQLite file, or a fresh database on the test server. Empty,
+    unless the test opens `store`: then on PostgreSQL it is a copy of `migrated_postgres` (the SQLite
+    copy is made by `store`)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ilacs.db'}"
+        return
+    server = request.getfixturevalue("postgres_url")
+    template = request.getfixturevalue("migrated_postgres") if "store" in request.fixturenames else None
+    name = f"ilacs_test_{next(_databases)}"
+    yield _new_database(server, name, template)
+    # dropped, with whatever connections the test left open, so the server's files do not grow by
+    # a database a test (gigabytes by the end of a session, slow to write and to delete)
+    _on_server(server, f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +65,24 @@ def migrated_sqlite(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_url):
+    """The name of a database on the test server migrated and loaded with the shipped LAs once, the
+    template `database_url` copies for a test that opens `store`: CREATE DATABASE ... TEMPLATE copies
+    its files, where migrating runs every Alembic revision over the network. Nothing connects to it
+    after this (a template must have no sessions when it is copied)."""
+    from services.store import open_store
+
+    name = "ilacs_migrated"
+    open_store(_new_database(postgres_url, name)).dispose()
+    return name
+
+
 @pytest.fixture
 def store(request, database_url, monkeypatch):
     """The migrated store, also set as ILACS_DATABASE_URL for code (and commands) that open it. On
-    SQLite it starts as a copy of `migrated_sqlite`; opening it then anchors its own audit chain, as
-    opening a new store does."""
+    SQLite it starts as a copy of `migrated_sqlite`, on PostgreSQL of `migrated_postgres`; opening it
+    then anchors its own audit chain, as opening a new store does."""
     from services.store import open_store
 
     if database_url.startswith("sqlite:///"):
@@ -68,12 +96,22 @@ def store(request, database_url, monkeypatch):
 
 
 @pytest.fixture
-def staff_and_inspection(store):
+def staff_and_inspection(store, monkeypatch):
     """The store with the dashboard tests' four staff and Ann Lead's standard inspection (activity 1,
-    on site Monday 9 June 2025): see tests/dashboard.py."""
+    on site Monday 9 June 2025): see tests/dashboard.py.
+
+    The four passwords are hashed with argon2's cheapest parameters (`argon2.profiles.CHEAPEST`, made
+    for tests), which their hashes carry, so each sign-in's check is as cheap: at the defaults the
+    dashboard uses, the four hashes and the sign-ins cost a second of CPU in each of some 250 tests.
+    Accounts made any other way (`ilacs user add`, the tests of accounts) keep the defaults."""
+    from argon2 import PasswordHasher, profiles
+
+    from services.access import accounts
     from tests.dashboard import add_staff_and_inspection
 
-    add_staff_and_inspection(store)
+    with monkeypatch.context() as cheap:
+        cheap.setattr(accounts, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        add_staff_and_inspection(store)
     return store
 
 

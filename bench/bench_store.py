@@ -190,9 +190,13 @@ class Result:
         return self.wall / self.floor if self.wall is not None and self.floor else None
 
     def met(self) -> str:
+        """A run stopped at its limit misses its goal, but for the sender's, which is a rate: the
+        messages the sink received over the limit's seconds are a rate measured all the same."""
         if self.measure not in GOALS or self.wall is None:
             return "no" if self.timed_out else ""
-        return "no" if self.timed_out else ("yes" if GOALS[self.measure][1](self) else "no")
+        if self.timed_out and self.measure != "send":
+            return "no"
+        return "yes" if GOALS[self.measure][1](self) else "no"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from services.store.database import transaction
 from services.store.reference_data import import_contacts, import_staff
 from services.tracking import lifecycle
 from services.tracking.unit_of_work import UnitOfWork
+from tests.helpers import sweep_dies_on_the_second_batch
 from tests.integration.test_sweep_oracle import (
     ACTIVITIES,
     CALENDAR,
@@ -147,16 +148,7 @@ def test_a_repeat_sweep_killed_part_way_resumes_where_it_stopped(store, first_da
     noon = datetime.combine(first_day, time(12), tzinfo=LONDON)
     added = [schedule(store, *ACTIVITIES[i], first=first_day, at=noon) for i in (3, 4)]
 
-    batches: list[list[int]] = []
-    real_batch = sweep_module._sweep_batch
-
-    def dies_on_the_second_batch(session, ids, *, ladders):
-        batches.append(ids)
-        if len(batches) == 2:
-            raise KeyboardInterrupt  # killed while the second batch is in hand
-        return real_batch(session, ids, ladders=ladders)
-
-    monkeypatch.setattr(sweep_module, "_sweep_batch", dies_on_the_second_batch)
+    batches, revive = sweep_dies_on_the_second_batch(monkeypatch)
     evening = datetime.combine(first_day, time(17), tzinfo=LONDON)
     with pytest.raises(KeyboardInterrupt):
         sweep_in_batches(store, as_of=evening, calendar=CALENDAR, policy=POLICY, batch=1)
@@ -165,7 +157,7 @@ def test_a_repeat_sweep_killed_part_way_resumes_where_it_stopped(store, first_da
         killed = session.exec(select(SweepRun).order_by(SweepRun.id.desc())).first()
         assert (killed.through, killed.finished) == (added[0], False)
 
-    monkeypatch.setattr(sweep_module, "_sweep_batch", real_batch)
+    revive()
     swept = swept_by(monkeypatch)
     assert_as_the_oracle(store, evening.replace(minute=5), swept)
     assert swept == [added[1]]  # only the activity the killed sweep had not committed

@@ -15,12 +15,12 @@ from calendars import LONDON, england_calendar
 from models.records import OutboxMessage
 from models.reminders import shipped_policy
 from models.states import OutboxStatus
-from services.mail import sweep as sweep_module
 from services.mail.delivery import deliver_due
 from services.mail.sweep import sweep_in_batches
 from services.store.database import transaction
 from services.store.reference_data import import_staff
 from services.tracking import lifecycle
+from tests.helpers import sweep_dies_on_the_second_batch
 
 pytestmark = pytest.mark.slow  # a real SMTP server
 
@@ -67,22 +67,13 @@ def test_a_sweep_killed_between_batches_keeps_what_it_committed_and_resumes(
     store, three_inspections, monkeypatch
 ):
     morning = three_inspections
-    batches = []
-    real_batch = sweep_module._sweep_batch
-
-    def dies_on_the_second_batch(session, ids, *, ladders):
-        batches.append(ids)
-        if len(batches) == 2:
-            raise KeyboardInterrupt  # killed while the second batch is in hand
-        return real_batch(session, ids, ladders=ladders)
-
-    monkeypatch.setattr(sweep_module, "_sweep_batch", dies_on_the_second_batch)
+    batches, revive = sweep_dies_on_the_second_batch(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         sweep_in_batches(store, as_of=morning, calendar=CALENDAR, policy=POLICY, batch=1)
     kept = queued_keys(store)
     assert {k.split(":")[0] for k in kept} == {"1"} and len(kept) == 3  # the first batch, committed
 
-    monkeypatch.setattr(sweep_module, "_sweep_batch", real_batch)
+    revive()
     resumed = sweep_in_batches(store, as_of=morning, calendar=CALENDAR, policy=POLICY, batch=1)
     assert sorted({k.split(":")[0] for k in resumed.queued}) == ["2", "3"] and len(resumed.queued) == 6
     assert len(queued_keys(store)) == 9

@@ -476,7 +476,9 @@ async def register(request: Request):
                 return _done(request, "Registered. Its milestones are dated below.", f"/activities/{new_id}")
             with transaction(request.app.state.engine) as session:
                 la = lifecycle.check_registration(session, **arguments)
-                unstored = Activity(activity_type=timeline.activity_type, la_id=la.id, onsite=onsite)
+                unstored = Activity(
+                    activity_type=timeline.activity_type, la_id=la.id, onsite=onsite, flags=sorted(flags)
+                )
                 warnings = lifecycle.programme_warnings(session, unstored)
         except REFUSED as exc:
             message = str(exc).replace("give --override REASON", "give a reason to override")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from calendars import WorkingDayCalendar
 from models.checks import period_conflicts
@@ -187,7 +187,44 @@ def programme_warnings(session: Session, found: Activity) -> list[str]:
 
     rules = shipped_rules()
     la = session.get(LocalAuthority, found.la_id)
-    return _pathway_warnings(session, found, la, rules) + _spacing_warnings(session, found, la, rules)
+    return (
+        _pathway_warnings(session, found, la, rules)
+        + _spacing_warnings(session, found, la, rules)
+        + _updated_action_plan_warnings(session, found, la)
+    )
+
+
+def _updated_action_plan_warnings(session: Session, found: Activity, la: LocalAuthority) -> list[str]:
+    """An annual engagement meeting after a focused visit, registered without the flag that asks for
+    the updated action plan with its self-evaluation [003 ¶228]: a focused visit (not cancelled, and
+    without an area for priority action, whose action plan has its own deadlines [003 ¶229]) whose
+    fieldwork ended since the LA's previous meeting."""
+    flag = "after_focused_visit"
+    if found.activity_type != "annual-engagement" or flag in (found.flags or []):
+        return []
+    at_la = (Activity.la_id == found.la_id, Activity.status != ActivityStatus.CANCELLED)
+    previous = session.exec(
+        select(func.max(Activity.onsite)).where(
+            *at_la,
+            Activity.activity_type == "annual-engagement",
+            Activity.onsite < found.onsite,
+            Activity.id != found.id,
+        )
+    ).one()
+    since = [Activity.fieldwork_end > previous] if previous else []
+    visits = session.exec(
+        select(Activity.fieldwork_end, Activity.flags).where(
+            *at_la, Activity.activity_type == "focused-visit", Activity.fieldwork_end < found.onsite, *since
+        )
+    ).all()
+    ends = [end for end, flags in visits if "priority_action" not in (flags or [])]
+    if not ends:
+        return []
+    return [
+        f"{la.name} had a focused visit (fieldwork ended {max(ends)}) since its last annual engagement "
+        f"meeting: give the flag {flag} so that the updated action plan is asked for with the "
+        "self-evaluation (framework paragraph 228)"
+    ]
 
 
 def _pathway_warnings(session: Session, found: Activity, la: LocalAuthority, rules) -> list[str]:

@@ -131,3 +131,95 @@ def test_the_register_page_shows_the_warning_as_warning_text_not_an_error(
     with transaction(staff_and_inspection) as session:
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "schedule")).all()[-1]
     assert entry.after["type"] == "monitoring-visit" and "Barnet's pathway 1" in entry.after["warnings"][0]
+
+
+FOCUSED_VISIT_SINCE = (
+    "Camden had a focused visit (fieldwork ended 2026-02-04) since its last annual engagement meeting: "
+    "give the flag after_focused_visit so that the updated action plan is asked for with the "
+    "self-evaluation (framework paragraph 228)"
+)
+
+
+def test_an_annual_engagement_after_a_focused_visit_asks_for_the_updated_action_plan_flag(store, capsys):
+    """Camden: a focused visit on site Tuesday 3 February 2026 (to Wednesday 4 February, winter), then
+    an annual engagement meeting on Tuesday 2 June 2026 (summer): ¶228's updated action plan is due
+    with its self-evaluation, so registering the meeting without the flag warns; with it, no warning."""
+    visit = "schedule focused-visit --la E09000007 --lead Ann --as-of 2026-01-05 --onsite 2026-02-03"
+    assert run(capsys, visit)[::2] == (0, "")
+    meeting = "schedule annual-engagement --la E09000007 --lead Ann --as-of 2026-05-01 --onsite 2026-06-02"
+    status, _, err = run(capsys, meeting)
+    assert (status, err) == (0, f"ilacs: warning: {FOCUSED_VISIT_SINCE}\n")
+    with transaction(store) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "schedule")).all()[-1]
+    assert entry.after["warnings"] == [FOCUSED_VISIT_SINCE]
+    flagged = meeting.replace("2026-06-02", "2026-06-09") + " --flag after_focused_visit"
+    assert run(capsys, flagged)[::2] == (0, "")
+
+
+def test_a_focused_visit_before_the_last_annual_engagement_asks_for_nothing(store, capsys):
+    """The focused visit of Tuesday 3 February 2026 was followed by a meeting on Tuesday 3 March 2026:
+    the next meeting, Tuesday 2 March 2027, comes after no focused visit; a cancelled focused visit
+    counts for nothing either."""
+    assert (
+        run(
+            capsys, "schedule focused-visit --la E09000007 --lead Ann --as-of 2026-01-05 --onsite 2026-02-03"
+        )[0]
+        == 0
+    )
+    first = "schedule annual-engagement --la E09000007 --lead Ann --as-of 2026-02-05 --onsite 2026-03-03"
+    first += " --flag after_focused_visit"
+    assert run(capsys, first)[::2] == (0, "")
+    cancelled = "schedule focused-visit --la E09000007 --lead Ann --as-of 2026-06-01 --onsite 2026-10-06"
+    assert run(capsys, cancelled)[0] == 0
+    assert run(capsys, "cancel 3 --reason 'the LA asked' --by Bea --as-of 2026-06-02")[0] == 0
+    second = "schedule annual-engagement --la E09000007 --lead Ann --as-of 2026-11-02 --onsite 2027-03-02"
+    assert run(capsys, second)[::2] == (0, "")
+
+
+def test_a_focused_visit_with_an_area_for_priority_action_asks_for_its_own_action_plan(store, capsys):
+    """¶229: a focused visit (Tuesday 3 February 2026) that found an area for priority action has its
+    own action plan deadlines, so the meeting of Tuesday 2 June 2026 is not warned of ¶228's flag."""
+    visit = "schedule focused-visit --la E09000007 --lead Ann --as-of 2026-01-05 --onsite 2026-02-03"
+    assert run(capsys, visit)[0] == 0
+    assert run(capsys, "outcome 1 --priority-action --by Ann --as-of 2026-02-20")[0] == 0
+    meeting = "schedule annual-engagement --la E09000007 --lead Ann --as-of 2026-05-01 --onsite 2026-06-02"
+    assert run(capsys, meeting)[::2] == (0, "")
+
+
+def test_the_register_page_warns_of_the_flag_until_it_is_given(
+    staff_and_inspection, database_url, monkeypatch
+):
+    """Barnet's focused visit on Tuesday 7 October 2025 (to Wednesday 8 October), then an annual
+    engagement meeting on Tuesday 3 March 2026 previewed on the dashboard: the ¶228 warning, gone once
+    the flag is typed in."""
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from calendars import england_calendar
+    from interfaces.web.app import create_app
+    from services.tracking import lifecycle
+    from tests.dashboard import CREATED, sign_in
+
+    with transaction(staff_and_inspection) as session:
+        lifecycle.schedule(
+            session,
+            activity_type="focused-visit",
+            la_code="E09000003",
+            onsite=date(2025, 10, 7),
+            lead="Ann Lead",
+            actor="Bea",
+            now=CREATED,
+            calendar=england_calendar(),
+        )
+    monkeypatch.setenv("ILACS_SECRET_KEY", "test-secret-key-for-the-dashboard-tests")
+    form = {"type": "annual-engagement", "la": "E09000003", "lead": "Ann Lead"}
+    form |= {"onsite-day": "3", "onsite-month": "3", "onsite-year": "2026"}
+    with TestClient(create_app(database_url=database_url, loopback=True)) as site:
+        form["csrf_token"] = sign_in(site, "bea")
+        warned = site.post("/activities/new", data=form)
+        flagged = site.post("/activities/new", data=form | {"flags": "after_focused_visit"})
+    assert warned.status_code == flagged.status_code == 200
+    assert "Barnet had a focused visit (fieldwork ended 2025-10-08)" in warned.text
+    assert "focused visit (fieldwork ended" not in flagged.text
+    assert "Updated action plan shared with the self-evaluation" in flagged.text

@@ -134,35 +134,6 @@ def as_milestone_date(row: Milestone) -> MilestoneDate:
     )
 
 
-def open_milestones(filters: Filters, *columns, with_la: bool = False):
-    """The ORM's query of `_open_sql` for the dashboard's other lists (an inspector's, a week's)."""
-    from sqlmodel import select
-
-    from models.records import Activity, LocalAuthority, Milestone
-
-    query = (
-        select(*columns)
-        .select_from(Milestone)
-        .join(Activity, Milestone.activity_id == Activity.id)
-        .where(
-            Milestone.actual.is_(None),
-            Milestone.status == MilestoneStatus.PLANNED,
-            Activity.status != ActivityStatus.CANCELLED,
-        )
-    )
-    if with_la or filters.region or filters.la_code:
-        query = query.join(LocalAuthority, Activity.la_id == LocalAuthority.id)
-    if filters.region:
-        query = query.where(LocalAuthority.ofsted_region == filters.region)
-    if filters.la_code:
-        query = query.where(LocalAuthority.ons_code == filters.la_code)
-    if filters.activity_type:
-        query = query.where(Activity.activity_type == filters.activity_type)
-    if filters.owner:
-        query = query.where(Milestone.owner.contains(filters.owner))
-    return query
-
-
 # An open milestone of a live activity, written out as the partial indexes' own condition so that the
 # database sees a count needs only what those indexes hold (a bound 'planned' would hide that).
 OPEN = "m.status = 'planned' AND m.actual IS NULL AND a.status != 'cancelled'"

@@ -43,9 +43,19 @@ def _paged(session: Session, query, order, number: int, per_page: int = PER_PAGE
 # Today ------------------------------------------------------------------------------------------------
 
 
-def _open_rows(filters: queries.Filters):
-    """Open milestones of live activities with their activity and LA, filtered as the lists are."""
-    return queries.open_milestones(filters, Milestone, Activity, LocalAuthority, with_la=True)
+def _open_rows():
+    """Open milestones of live activities with their activity and LA, as the ORM's rows (an inspector's
+    list and an officer's digest use them whole); `queries` pages the filtered lists in SQL."""
+    return (
+        select(Milestone, Activity, LocalAuthority)
+        .join(Activity, Milestone.activity_id == Activity.id)
+        .join(LocalAuthority, Activity.la_id == LocalAuthority.id)
+        .where(
+            Milestone.actual.is_(None),
+            Milestone.status == MilestoneStatus.PLANNED,
+            Activity.status != ActivityStatus.CANCELLED,
+        )
+    )
 
 
 def today_section(
@@ -251,7 +261,7 @@ def assigned_to(session: Session, user_id: int, *, number: int = 1, per_page: in
 def led_by(session: Session, lead: str, *, as_of: datetime) -> list[queries.DueMilestone]:
     """The open milestones still to come of the activities `lead` leads: an inspector's own calendar."""
     query = (
-        _open_rows(queries.Filters())
+        _open_rows()
         .where(Activity.lead_inspector == lead, Milestone.forecast >= as_of)
         .order_by(Milestone.forecast, Activity.id, Milestone.position)
     )
@@ -275,7 +285,7 @@ def assigned_items(
         User.name == name,
     )  # one row per milestone, however many ways it is theirs
     query = (
-        _open_rows(queries.Filters())
+        _open_rows()
         .where(theirs, or_(Milestone.target < as_of, Milestone.forecast <= horizon))
         .order_by(func.coalesce(Milestone.target, Milestone.forecast), Activity.id, Milestone.position)
     )

@@ -38,11 +38,16 @@ def add_staff(engine: Engine, *usernames: str, now: datetime = CREATED) -> None:
 def add_staff_and_inspection(engine: Engine, onsite: date = ONSITE) -> int:
     """All four staff, and Ann Lead's standard inspection at E09000002 scheduled by Bea; its id."""
     add_staff(engine)
+    return add_activity(engine, "standard-inspection", "E09000002", onsite)
+
+
+def add_activity(engine: Engine, activity_type: str, la_code: str, onsite: date) -> int:
+    """Ann Lead's activity at `la_code`, scheduled by Bea through the service; its id."""
     with transaction(engine) as session:
         return lifecycle.schedule(
             session,
-            activity_type="standard-inspection",
-            la_code="E09000002",
+            activity_type=activity_type,
+            la_code=la_code,
             onsite=onsite,
             lead="Ann Lead",
             actor="Bea",

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from calendars import LONDON, england_calendar
+from calendars import LONDON
 from models.records import (
     Activity,
     ActivityNote,
@@ -25,8 +25,7 @@ from models.records import (
 )
 from models.states import ActivityStatus
 from services.store.database import transaction
-from services.tracking import lifecycle
-from tests.dashboard import CREATED, sign_in
+from tests.dashboard import add_activity, sign_in
 
 pytestmark = pytest.mark.slow  # argon2 sign-ins, a real store on SQLite and PostgreSQL
 
@@ -341,17 +340,7 @@ def test_a_visit_has_no_concerns_about_other_agencies_to_record(site, store):
     """Letters to partner chief inspectors go with an inspection's draft report (¶234): a focused
     visit's outcome form does not offer them."""
     sign_in(site, "bea")
-    with transaction(store) as session:
-        visit = lifecycle.schedule(
-            session,
-            activity_type="focused-visit",
-            la_code="E09000003",
-            onsite=date(2025, 10, 7),
-            lead="Ann Lead",
-            actor="Bea",
-            now=CREATED,
-            calendar=england_calendar(),
-        ).id
+    visit = add_activity(store, "focused-visit", "E09000003", date(2025, 10, 7))
     form = site.get(f"/activities/{visit}/outcome").text
     assert "The visit found an area for priority action" in form
     assert "concerns about the practice of other agencies" not in form

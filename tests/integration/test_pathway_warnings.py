@@ -196,22 +196,10 @@ def test_the_register_page_warns_of_the_flag_until_it_is_given(
 
     from fastapi.testclient import TestClient
 
-    from calendars import england_calendar
     from interfaces.web.app import create_app
-    from services.tracking import lifecycle
-    from tests.dashboard import CREATED, sign_in
+    from tests.dashboard import add_activity, sign_in
 
-    with transaction(staff_and_inspection) as session:
-        lifecycle.schedule(
-            session,
-            activity_type="focused-visit",
-            la_code="E09000003",
-            onsite=date(2025, 10, 7),
-            lead="Ann Lead",
-            actor="Bea",
-            now=CREATED,
-            calendar=england_calendar(),
-        )
+    add_activity(staff_and_inspection, "focused-visit", "E09000003", date(2025, 10, 7))
     monkeypatch.setenv("ILACS_SECRET_KEY", "test-secret-key-for-the-dashboard-tests")
     form = {"type": "annual-engagement", "la": "E09000003", "lead": "Ann Lead"}
     form |= {"onsite-day": "3", "onsite-month": "3", "onsite-year": "2026"}

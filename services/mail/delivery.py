@@ -156,6 +156,7 @@ def deliver_due(
 
     report = DeliveryReport()
     ids = _due_ids(engine, now)
+    calendar = calendar_in_force()
     held = transport if isinstance(transport, AbstractContextManager) else nullcontext()
     with held:
         for start in range(0, len(ids), batch):
@@ -166,7 +167,7 @@ def deliver_due(
                 transport=transport,
                 policy=policy,
                 report=report,
-                calendar=calendar_in_force(),
+                calendar=calendar,
             )
     return report
 

@@ -1,12 +1,13 @@
 """`ilacs serve` (what `make run` starts): one supervised service on this machine.
 
 It starts a local Prefect server (SQLite, loopback) and a local mail sink (an SMTP server on loopback
-that writes each message it receives to ILACS_HOME/mail-sink/ as an .eml file), then the service
-proper in a child process (`run_service`: the demonstration, the dashboard and the served
-deployments) whose environment points the system's mail at the sink and Prefect at the local server.
-This process's own environment is never changed: the child, and the flow runs it starts, read their
-settings from the explicit environment they were given. Ctrl-C stops everything: each child runs in
-its own process group, which is ended on the way out (and is told to stop if this process dies first).
+that writes each message it receives to ILACS_HOME/mail-sink/ as an .eml file), then the service proper
+in a child process (`run_service`: the demonstration, the dashboard, the served deployments and the
+socket that takes `ilacs schedule`'s registrations) whose environment points the system's mail at the
+sink and Prefect at the local server. This process's own environment is never changed: the child, and
+the flow runs it starts, read their settings from the explicit environment they were given. Ctrl-C stops
+everything: each child runs in its own process group, which is ended on the way out (and is told to stop
+if this process dies first).
 """
 
 from __future__ import annotations
@@ -199,12 +200,14 @@ def run_service(*, demo: bool, ready_file: Path | None, server_pid: int | None) 
     signal.signal(signal.SIGTERM, _stop)  # until Prefect's runner installs its own clean exit
     settings = get_settings()
     sink = MailSink(settings.mail_sink_directory)
-    dashboard = None
+    dashboard = desk = None
     try:
         from prefect import serve as prefect_serve
 
         from deployments.local import local_deployments
+        from interfaces.registration import start_desk, stop_desk
 
+        desk = start_desk(settings)
         if demo:
             from interfaces.demo_day import run_demo
 
@@ -227,6 +230,7 @@ def run_service(*, demo: bool, ready_file: Path | None, server_pid: int | None) 
     finally:
         if dashboard is not None:
             dashboard.should_exit = True
+        stop_desk(desk)
     return 0
 
 

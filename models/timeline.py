@@ -378,3 +378,15 @@ def template_in_force(
 def _notified(template: ActivityTemplate, onsite: date, calendar: WorkingDayCalendar) -> date:
     key = template.notification_key
     return target_days(template, onsite, calendar=calendar, keys=[key])[key]
+
+
+def preview(
+    activity_type: str,
+    onsite: date,
+    *,
+    flags: frozenset[str],
+    calendar: WorkingDayCalendar,
+) -> tuple[ActivityTemplate, Timeline]:
+    """The template in force and the planned timeline, before anything is stored."""
+    template = template_in_force(activity_type, onsite, calendar=calendar)
+    return template, plan(template, onsite, calendar=calendar, flags=flags)

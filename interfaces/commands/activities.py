@@ -4,7 +4,6 @@ changes."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from calendars import LONDON
@@ -26,9 +25,10 @@ from interfaces.parsing import (
     person,
     whole_number,
 )
-from interfaces.render import iso, milestone_json, timeline_json
+from interfaces.render import iso, timeline_json
 from models.checks import onsite_warnings
 from models.templates import activity_types, shipped_editions
+from models.timeline import preview
 from services.settings import calendar_in_force, get_settings
 from services.validation import check_flags, one_of
 
@@ -146,76 +146,42 @@ def register(sub) -> None:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from services.reports import queries
-    from services.store import open_store
-    from services.store.database import transaction
-    from services.tracking import lifecycle
-    from services.tracking.unit_of_work import UnitOfWork
+    from interfaces.registration import Registration, hand_over, register_as_flow_run, register_in_process
 
     one_of(args.activity_type, activity_types(), "activity type")
     calendar = calendar_in_force()
     onsite = parse_day(args.onsite, "--onsite")
     flags = frozenset(args.flag or ())
-    template, timeline = lifecycle.preview(args.activity_type, onsite, flags=flags, calendar=calendar)
+    template, timeline = preview(args.activity_type, onsite, flags=flags, calendar=calendar)
     check_flags(template, flags)
-    now = now_or_as_of(args)
-    engine = open_store()
-    if get_settings().prefect_api_url:  # the local service is up: run the registration as a flow run
-        with transaction(engine) as session:  # what the rules refuse is one line, and starts no flow run
-            lifecycle.check_registration(
-                session,
-                timeline=timeline,
-                template=template,
-                la_code=args.la,
-                flags=flags,
-                override=args.override or "",
-            )
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the id, not a log line per task
-        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-        from flows.schedule_activity import schedule_activity
-
-        # A run of well under a second needs no crash-detection heartbeat, whose thread costs ~1 s to join.
-        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            activity_id = schedule_activity(
-                activity_type=args.activity_type,
-                la_code=args.la,
-                onsite=onsite,
-                lead=args.lead,
-                flags=sorted(flags),
-                override=args.override or "",
-                actor=args.by or args.lead,
-                now=now,
-            )
-    else:  # no service: the same steps in this process, rather than wait for an embedded server
-        with UnitOfWork(engine) as uow:
-            activity_id = lifecycle.register(
-                uow.session,
-                timeline=timeline,
-                template=template,
-                la_code=args.la,
-                lead=args.lead,
-                flags=flags,
-                override=args.override or "",
-                actor=args.by or args.lead,
-                now=now,
-            ).id
+    registration = Registration(
+        activity_type=args.activity_type,
+        la_code=args.la,
+        onsite=onsite,
+        lead=args.lead,
+        flags=tuple(sorted(flags)),
+        override=args.override or "",
+        actor=args.by or args.lead,
+        now=now_or_as_of(args),
+        with_milestones=args.json,
+    )
+    settings = get_settings()
+    if settings.prefect_api_url:  # a Prefect server is up: a flow run, the local service's if it can
+        stored = hand_over(registration, settings) or register_as_flow_run(registration)
+    else:  # no server: the same steps in this process, rather than wait for an embedded server
+        stored = register_in_process(registration)
     warnings = [
         w
         for w in onsite_warnings(template, onsite, calendar, flags)
         if not args.override or "period" not in w
-    ]
-    with transaction(engine) as session:
-        warnings += lifecycle.programme_warnings(session, lifecycle.activity(session, activity_id))
+    ] + stored["warnings"]
     for warning in warnings:
         print(f"ilacs: warning: {warning}", file=sys.stderr)
     if args.json:
-        with transaction(engine) as session:
-            _, _, stored = queries.show(session, activity_id)
         data = timeline_json(timeline, title=template.title, warnings=warnings)
-        print_json({"id": activity_id, **data, "milestones": [milestone_json(m) for m in stored]})
+        print_json({"id": stored["id"], **data, "milestones": stored["milestones"]})
     else:
-        print(activity_id)
+        print(stored["id"])
     return 0
 
 

@@ -29,6 +29,7 @@ from models.records import (
 )
 from models.states import MilestoneStatus
 from models.templates import GRADES, activity_types, edition_named, shipped_editions, template_for_edition
+from models.timeline import preview as preview_timeline
 from services.access import accounts
 from services.mail import emails
 from services.reports import activity_history, compliance, programme, queries
@@ -459,7 +460,7 @@ async def register(request: Request):
     arguments = {}
     if not problems:
         try:
-            template, timeline = lifecycle.preview(values["type"], onsite, flags=flags, calendar=calendar)
+            template, timeline = preview_timeline(values["type"], onsite, flags=flags, calendar=calendar)
             check_flags(template, flags)
             arguments = {
                 "timeline": timeline,

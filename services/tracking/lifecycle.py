@@ -20,8 +20,8 @@ from models.timeline import (
     Timeline,
     london_day,
     plan,
+    preview,
     require_working_day,
-    template_in_force,
 )
 from services.store import audit
 from services.tracking.events import ActivityChanged
@@ -279,18 +279,6 @@ def _variant(template: ActivityTemplate, onsite: date) -> str:
     if template.weekdays and len(template.weekdays) > 1 and onsite.weekday() == template.weekdays[1]:
         return "wednesday-thursday"
     return ""
-
-
-def preview(
-    activity_type: str,
-    onsite: date,
-    *,
-    flags: frozenset[str],
-    calendar: WorkingDayCalendar,
-) -> tuple[ActivityTemplate, Timeline]:
-    """The template in force and the planned timeline, before anything is stored."""
-    template = template_in_force(activity_type, onsite, calendar=calendar)
-    return template, plan(template, onsite, calendar=calendar, flags=flags)
 
 
 def schedule(

@@ -82,8 +82,8 @@ def service(tmp_path, request):
             process.wait()
 
 
-def ilacs(service, *argv: str) -> subprocess.CompletedProcess:
-    env = {**service["env"], "PREFECT_API_URL": service["api"]}
+def ilacs(service, *argv: str, **extra: str) -> subprocess.CompletedProcess:
+    env = {**service["env"], "PREFECT_API_URL": service["api"], **extra}
     command = [str(Path(sys.executable).with_name("ilacs")), *argv]
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=120)
 
@@ -101,10 +101,17 @@ def test_the_service_serves_the_deployments_wakes_the_sender_and_stops_cleanly_o
     )
     imported = ilacs(service, "import", "contacts", str(contacts))
     assert imported.returncode == 0, imported.stderr
+    # the service takes the registration over its socket and runs the flow: the command itself runs
+    # where Prefect cannot be imported
+    no_prefect = tmp_path / "no-prefect" / "prefect"
+    no_prefect.mkdir(parents=True)
+    (no_prefect / "__init__.py").write_text("raise ImportError('the command imported Prefect')\n")
     schedule = "schedule standard-inspection --la E09000002 --onsite 2025-01-13 --lead Ann --as-of 2025-01-02"
-    scheduled = ilacs(service, *schedule.split())
+    scheduled = ilacs(service, *schedule.split(), PYTHONPATH=str(no_prefect.parent))
     assert scheduled.returncode == 0, scheduled.stderr
     activity = scheduled.stdout.strip()
+    runs = httpx.post(f"{service['api']}/flow_runs/filter", json={}).json()
+    assert [r["parameters"]["la_code"] for r in runs if r["parameters"].get("lead") == "Ann"] == ["E09000002"]
     done = ilacs(
         service,
         "done",
@@ -121,6 +128,7 @@ def test_the_service_serves_the_deployments_wakes_the_sender_and_stops_cleanly_o
     service["process"].send_signal(signal.SIGINT)
     assert service["process"].wait(timeout=60) == 0
     assert "Stopped." in service["log"].read_text()
+    assert not (tmp_path / "home" / "service.sock").exists()
     with pytest.raises(ProcessLookupError):
         os.killpg(service["server_pid"], 0)  # the Prefect server's whole process group is gone
 

@@ -45,6 +45,16 @@ class Registration:
     now: datetime
     with_milestones: bool  # --json: the stored milestones come back too
 
+    def who_where_when(self) -> dict:
+        """The arguments the flow and the service function take alike."""
+        return {
+            "la_code": self.la_code,
+            "lead": self.lead,
+            "override": self.override,
+            "actor": self.actor,
+            "now": self.now,
+        }
+
     def to_json(self) -> dict:
         return dataclasses.asdict(self) | {"onsite": self.onsite.isoformat(), "now": self.now.isoformat()}
 
@@ -86,13 +96,9 @@ def register_as_flow_run(registration: Registration) -> dict:
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         activity_id = schedule_activity(
             activity_type=registration.activity_type,
-            la_code=registration.la_code,
             onsite=registration.onsite,
-            lead=registration.lead,
             flags=list(registration.flags),
-            override=registration.override,
-            actor=registration.actor,
-            now=registration.now,
+            **registration.who_where_when(),
         )
     return stored(engine, activity_id, with_milestones=registration.with_milestones)
 
@@ -110,12 +116,8 @@ def register_in_process(registration: Registration) -> dict:
             uow.session,
             timeline=timeline,
             template=template,
-            la_code=registration.la_code,
-            lead=registration.lead,
             flags=frozenset(registration.flags),
-            override=registration.override,
-            actor=registration.actor,
-            now=registration.now,
+            **registration.who_where_when(),
         ).id
     return stored(engine, activity_id, with_milestones=registration.with_milestones)
 

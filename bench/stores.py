@@ -313,10 +313,13 @@ def dump(url: str, out: Path) -> None:
 
 
 def restore(dump_file: Path, url: str) -> None:
-    """Load a dump made by `dump` into the empty database at `url`."""
+    """Load a dump made by `dump` into the empty database at `url`, then vacuum and analyse it: a
+    restore leaves no planner statistics and no visibility map, which a live store has from autovacuum
+    (without them, overdue's count was a 0.12 s nested loop instead of a 0.035 s hash join)."""
     subprocess.run(
         [pg_bin("pg_restore"), "--no-owner", "--exit-on-error", "-d", _libpq(url), str(dump_file)], check=True
     )
+    subprocess.run([pg_bin("vacuumdb"), "--analyze", "--quiet", "-d", _libpq(url)], check=True)
 
 
 def restore_commands(dump_file: str) -> str:
@@ -334,6 +337,7 @@ def restore_commands(dump_file: str) -> str:
         f'-o "-k $PGROOT -c listen_addresses=127.0.0.1 -p $PGPORT -c fsync=off -c full_page_writes=off"\n'
         f"{bin_dir}/pg_restore --no-owner --exit-on-error -d postgresql://ilacs@127.0.0.1:$PGPORT/postgres "
         f"{dump_file}\n"
+        f"{bin_dir}/vacuumdb --analyze --quiet -d postgresql://ilacs@127.0.0.1:$PGPORT/postgres\n"
         "export ILACS_DATABASE_URL=postgresql://ilacs@127.0.0.1:$PGPORT/postgres\n"
         f'# when done: {as_user}{bin_dir}/pg_ctl -D "$PGROOT/data" -m immediate stop; rm -rf "$PGROOT"'
     )
